@@ -1,0 +1,124 @@
+// Durable accept: the statements that make an alarm part of the record.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { laneFor, type EventType, type Lane, type VoiceState } from '../services/domain/events.js';
+import { appendChanges, type StoredChange } from './changes.js';
+import type { Db } from './connect.js';
+import type { AlarmRow } from './schema.js';
+import { toAlarmView } from './views.js';
+
+export type NewAlarm = {
+  gatewayId: string;
+  eventId: string;
+  deviceId: string;
+  type: EventType;
+  occurredAt: string;
+  voice?: VoiceState | null | undefined;
+  relatesTo?: string | null | undefined;
+  batteryPercent?: number | null | undefined;
+  details?: Record<string, unknown> | null | undefined;
+};
+
+export type Accepted = { alarmId: string; duplicate: boolean; lane: Lane };
+
+export type StoreOutcome = {
+  /** One per input item, in input order. */
+  results: Accepted[];
+  /** Alarms created by this call, in the order of their changes. */
+  created: AlarmRow[];
+  changes: StoredChange[];
+};
+
+/** Repeated alarms of one device within this window belong to one incident (primer: 8 presses in 30 minutes). */
+const INCIDENT_WINDOW = '30 minutes';
+
+const keyOf = (gatewayId: string, eventId: string) => `${gatewayId}\u0000${eventId}`;
+
+/**
+ * Store alarms in one transaction, idempotent on (gateway, event id): a re-sent event returns the
+ * alarm stored first, also when the re-send races the first send. Resolves only after COMMIT.
+ *
+ * The device is resolved in the same statement: it is linked to its citizen only when the citizen's
+ * municipality is one the gateway serves; otherwise the alarm is flagged unknown_device and belongs
+ * to the gateway's first municipality.
+ */
+export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutcome> {
+  if (items.length === 0) return { results: [], created: [], changes: [] };
+
+  // Within one call, repeats of a key collapse onto their first occurrence.
+  const firstByKey = new Map<string, number>();
+  const unique: { item: NewAlarm; id: string; incident: string }[] = [];
+  const incidentByDevice = new Map<string, string>();
+  items.forEach((item, i) => {
+    const key = keyOf(item.gatewayId, item.eventId);
+    if (firstByKey.has(key)) return;
+    firstByKey.set(key, i);
+    const deviceKey = `${item.gatewayId}\u0000${item.deviceId}\u0000${laneFor(item.type)}`;
+    let incident = incidentByDevice.get(deviceKey);
+    if (!incident) incidentByDevice.set(deviceKey, (incident = randomUUID()));
+    unique.push({ item, id: randomUUID(), incident });
+  });
+
+  return db.transaction().execute(async (trx) => {
+    const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
+    const inserted = await sql<AlarmRow>`
+      INSERT INTO alarms (id, gateway_id, event_id, municipality_id, device_id, citizen_id, unknown_device, type, lane,
+                          occurred_at, voice, relates_to, battery_percent, details, incident_id)
+      SELECT i.id, i.gateway_id, i.event_id, m.municipality_id, i.device_id, c.id, c.id IS NULL, i.type, i.lane,
+             i.occurred_at, i.voice, i.relates_to, i.battery_percent, i.details,
+             COALESCE(rel.incident_id, prev.incident_id, i.incident)
+      FROM unnest(${col((u) => u.id)}::uuid[], ${col((u) => u.item.gatewayId)}::text[], ${col((u) => u.item.eventId)}::text[],
+                  ${col((u) => u.item.deviceId)}::text[], ${col((u) => u.item.type)}::text[], ${col((u) => laneFor(u.item.type))}::text[],
+                  ${col((u) => u.item.occurredAt)}::timestamptz[], ${col((u) => u.item.voice ?? null)}::text[],
+                  ${col((u) => u.item.relatesTo ?? null)}::text[], ${col((u) => u.item.batteryPercent ?? null)}::smallint[],
+                  ${col((u) => JSON.stringify(u.item.details ?? {}))}::jsonb[], ${col((u) => u.incident)}::uuid[])
+             WITH ORDINALITY AS i(id, gateway_id, event_id, device_id, type, lane, occurred_at, voice, relates_to,
+                                  battery_percent, details, incident, ord)
+      JOIN gateways g ON g.id = i.gateway_id
+      LEFT JOIN devices d ON d.id = i.device_id
+      LEFT JOIN citizens c ON c.id = d.citizen_id AND c.municipality_id = ANY (g.municipalities)
+      CROSS JOIN LATERAL (SELECT COALESCE(c.municipality_id, g.municipalities[1]) AS municipality_id) m
+      LEFT JOIN LATERAL (
+        SELECT p.incident_id FROM alarms p
+        WHERE i.relates_to IS NOT NULL AND p.gateway_id = i.gateway_id AND p.event_id = i.relates_to
+      ) rel ON true
+      LEFT JOIN LATERAL (
+        SELECT p.incident_id FROM alarms p
+        WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
+          AND p.status <> 'resolved' AND p.received_at > now() - ${sql.raw(`interval '${INCIDENT_WINDOW}'`)}
+        ORDER BY p.received_at DESC LIMIT 1
+      ) prev ON true
+      ORDER BY i.ord
+      ON CONFLICT ON CONSTRAINT alarms_idempotency DO NOTHING
+      RETURNING *`.execute(trx);
+
+    const byKey = new Map<string, { id: string; lane: Lane; duplicate: boolean }>();
+    for (const row of inserted.rows) byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: false });
+
+    const missing = unique.filter((u) => !byKey.has(keyOf(u.item.gatewayId, u.item.eventId)));
+    if (missing.length > 0) {
+      // Already stored (a re-send), possibly by a transaction that committed while ours waited on the key.
+      const existing = await sql<{ id: string; gateway_id: string; event_id: string; lane: string }>`
+        SELECT a.id, a.gateway_id, a.event_id, a.lane FROM alarms a
+        JOIN unnest(${missing.map((u) => u.item.gatewayId)}::text[], ${missing.map((u) => u.item.eventId)}::text[]) AS k(gateway_id, event_id)
+          ON a.gateway_id = k.gateway_id AND a.event_id = k.event_id`.execute(trx);
+      for (const row of existing.rows) byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: true });
+    }
+
+    const results = items.map((item, i): Accepted => {
+      const key = keyOf(item.gatewayId, item.eventId);
+      const found = byKey.get(key);
+      // A missing row here means an unknown gateway id: callers authenticate gateways first.
+      if (!found) throw new Error('alarm neither inserted nor found (unknown gateway?)');
+      return { alarmId: found.id, lane: found.lane, duplicate: found.duplicate || firstByKey.get(key) !== i };
+    });
+
+    const order = new Map(unique.map((u, i) => [u.id, i]));
+    const created = [...inserted.rows].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    const changes = await appendChanges(
+      trx,
+      created.map((row) => ({ kind: 'alarm' as const, entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) })),
+    );
+    return { results, created, changes };
+  });
+}

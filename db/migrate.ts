@@ -1,0 +1,39 @@
+// Migrations: plain SQL files in migrations/, applied in name order by Kysely's Migrator.
+// Every service runs them at start; an advisory lock makes concurrent starts take turns.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Db } from './connect.js';
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+
+/** Arbitrary constant: the advisory lock key under which one process at a time migrates. */
+const MIGRATION_LOCK = 72_530_001;
+
+class SqlFileProvider implements MigrationProvider {
+  constructor(private readonly dir: string) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await fs.readdir(this.dir)).filter((f) => f.endsWith('.sql')).sort();
+    const out: Record<string, Migration> = {};
+    for (const file of files) {
+      const text = await fs.readFile(path.join(this.dir, file), 'utf8');
+      out[file.replace(/\.sql$/, '')] = { up: async (db) => void (await sql.raw(text).execute(db)) };
+    }
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Db, dir = MIGRATIONS_DIR): Promise<MigrationResultSet> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    try {
+      const migrator = new Migrator({ db: conn, provider: new SqlFileProvider(dir) });
+      const result = await migrator.migrateToLatest();
+      if (result.error) throw result.error;
+      return result;
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    }
+  });
+}

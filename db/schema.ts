@@ -1,0 +1,139 @@
+// Kysely's view of the tables in migrations/. Keep in step with the SQL.
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface MunicipalitiesTable {
+  id: string;
+  name: string;
+  code: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface GatewaysTable {
+  id: string;
+  name: string;
+  api_key_hash: string;
+  municipalities: string[];
+  heartbeat_seconds: number;
+  last_heartbeat_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CitizensTable {
+  id: string;
+  municipality_id: string;
+  name: string;
+  address: string;
+  phone: string;
+  key_safe: string;
+  notes: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface DevicesTable {
+  id: string;
+  citizen_id: string | null;
+  gateway_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface UsersTable {
+  username: string;
+  password_hash: string;
+  role: string;
+  municipalities: string[];
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  username: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface AlarmsTable {
+  id: string;
+  gateway_id: string;
+  event_id: string;
+  municipality_id: string;
+  device_id: string;
+  citizen_id: string | null;
+  unknown_device: boolean;
+  type: string;
+  lane: string;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  voice: string | null;
+  relates_to: string | null;
+  battery_percent: number | null;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  incident_id: string;
+  status: string;
+  triage_class: string | null;
+  triage_priority: number | null;
+  triage_confidence: number | null;
+  triage_reasons: string[] | null;
+  triaged_at: Date | null;
+  escalated: Generated<boolean>;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  outcome: string | null;
+  note: string | null;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+}
+
+export interface DispatchesTable {
+  id: string;
+  alarm_id: string;
+  municipality_id: string;
+  citizen_id: string | null;
+  status: string;
+  team: string | null;
+  requested_by: string;
+  requested_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ChangesTable {
+  seq: ColumnType<string, string | number | bigint, never>;
+  kind: 'alarm' | 'dispatch';
+  entity_id: string;
+  municipality_id: string;
+  payload: ColumnType<unknown, string, never>;
+  created_at: CreatedAt;
+}
+
+export interface CitizenReadsTable {
+  id: Generated<string>;
+  username: string;
+  citizen_id: string;
+  alarm_id: string | null;
+  purpose: string;
+  read_at: CreatedAt;
+}
+
+export interface Database {
+  municipalities: MunicipalitiesTable;
+  gateways: GatewaysTable;
+  citizens: CitizensTable;
+  devices: DevicesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  alarms: AlarmsTable;
+  dispatches: DispatchesTable;
+  changes: ChangesTable;
+  citizen_reads: CitizenReadsTable;
+}
+
+export type AlarmRow = Selectable<AlarmsTable>;
+export type DispatchRow = Selectable<DispatchesTable>;
+export type UserRow = Selectable<UsersTable>;

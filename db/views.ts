@@ -1,0 +1,48 @@
+// Rows → the contract's views. The one place that decides how stored columns appear on the wire.
+import type { AlarmView, DispatchView } from '../services/domain/views.js';
+import type { AlarmRow, DispatchRow } from './schema.js';
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export function toAlarmView(r: AlarmRow): AlarmView {
+  return {
+    id: r.id,
+    municipality: r.municipality_id,
+    deviceId: r.device_id,
+    citizenId: r.citizen_id,
+    unknownDevice: r.unknown_device,
+    type: r.type as AlarmView['type'],
+    occurredAt: iso(r.occurred_at)!,
+    receivedAt: iso(r.received_at)!,
+    status: r.status as AlarmView['status'],
+    triage:
+      r.triage_class === null
+        ? null
+        : {
+            class: r.triage_class as NonNullable<AlarmView['triage']>['class'],
+            priority: r.triage_priority ?? 5,
+            confidence: r.triage_confidence ?? 0,
+            reasons: r.triage_reasons ?? [],
+            triagedAt: iso(r.triaged_at)!,
+          },
+    incidentId: r.incident_id,
+    escalated: r.escalated,
+    claimedBy: r.claimed_by,
+    claimedAt: iso(r.claimed_at),
+    outcome: r.outcome as AlarmView['outcome'],
+    resolvedAt: iso(r.resolved_at),
+  };
+}
+
+export function toDispatchView(r: DispatchRow): DispatchView {
+  return {
+    id: r.id,
+    alarmId: r.alarm_id,
+    municipality: r.municipality_id,
+    citizenId: r.citizen_id,
+    status: r.status as DispatchView['status'],
+    team: r.team,
+    requestedAt: iso(r.requested_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
+}

@@ -1,0 +1,54 @@
+// Wire shapes the console serves (contract: "Alarm view", "Dispatch view"). One zod schema each:
+// the source of validation, TypeScript types and OpenAPI.
+import { z } from 'zod';
+import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
+
+export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
+export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
+
+export const triageView = z.object({
+  class: z.enum(TRIAGE_CLASSES),
+  priority: z.number().int().min(1).max(5),
+  confidence: z.number().min(0).max(1),
+  reasons: z.array(z.string()),
+  triagedAt: z.string(),
+});
+
+export const alarmView = z.object({
+  id: z.string().uuid(),
+  municipality: z.string(),
+  deviceId: z.string(),
+  citizenId: z.string().nullable(),
+  unknownDevice: z.boolean(),
+  type: z.enum(EVENT_TYPES),
+  occurredAt: z.string(),
+  receivedAt: z.string(),
+  status: z.enum(ALARM_STATUSES),
+  triage: triageView.nullable(),
+  incidentId: z.string().uuid(),
+  escalated: z.boolean(),
+  claimedBy: z.string().nullable(),
+  claimedAt: z.string().nullable(),
+  outcome: z.enum(TRIAGE_CLASSES).nullable(),
+  resolvedAt: z.string().nullable(),
+});
+export type AlarmView = z.infer<typeof alarmView>;
+
+export const dispatchView = z.object({
+  id: z.string().uuid(),
+  alarmId: z.string().uuid(),
+  municipality: z.string(),
+  citizenId: z.string().nullable(),
+  status: z.enum(DISPATCH_STATUSES),
+  team: z.string().nullable(),
+  requestedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type DispatchView = z.infer<typeof dispatchView>;
+
+/** The contract's error body, for every 4xx and 5xx. */
+export const errorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

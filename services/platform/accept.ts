@@ -1,0 +1,30 @@
+// Accepting alarms: commit them (the record), then queue them for triage and tell consoles.
+// Queueing and notifying happen after COMMIT and may fail without losing anything: the reconciler
+// re-enqueues any alarm stored but not triaged, and consoles poll the change log.
+import type { Lane } from '../domain/events.js';
+import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/alarms.js';
+import type { Runtime } from './runtime.js';
+
+export type AcceptOptions = {
+  /** Called once the alarms are committed, before queueing (e.g. to answer the gateway at once). */
+  onCommitted?: (outcome: StoreOutcome) => void;
+};
+
+export async function acceptAlarms(rt: Runtime, items: NewAlarm[], opts: AcceptOptions = {}): Promise<StoreOutcome> {
+  const outcome = await storeAlarms(rt.db, items);
+  opts.onCommitted?.(outcome);
+  await announce(rt, outcome);
+  return outcome;
+}
+
+/** Queue new alarms for triage and publish the change log's new head. Never throws. */
+export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void> {
+  if (outcome.created.length === 0) return;
+  const lastSeq = outcome.changes.at(-1)?.seq;
+  await Promise.all([
+    rt.queues.enqueue(outcome.created.map((a) => ({ alarmId: a.id, lane: a.lane as Lane }))).catch((err: Error) => {
+      rt.logger.warn({ err: { message: err.message }, alarms: outcome.created.length }, 'enqueue failed; the reconciler will enqueue these alarms');
+    }),
+    lastSeq === undefined ? undefined : rt.feed.published(lastSeq),
+  ]);
+}

@@ -1,0 +1,126 @@
+// What every HTTP service shares: zod as the one schema source, the contract's error body,
+// /healthz /readyz /metrics, and OpenAPI at /docs.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Logger } from './logger.js';
+import { HttpError, isDatabaseUnavailable } from './errors.js';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+export type Readiness = () => Promise<Record<string, boolean>>;
+
+export type HttpAppOptions = {
+  service: string;
+  title: string;
+  description: string;
+  logger: Logger;
+  registry: Registry;
+  ready: Readiness;
+  /** Bytes; larger bodies get 413. */
+  bodyLimit?: number;
+  /** The error code for a request that fails validation (ingest says invalid_event). */
+  validationErrorCode?: string;
+};
+
+const issuePath = (instancePath: string | undefined, context: string | undefined) =>
+  (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || context || '';
+
+export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Closing: new requests get 503 while in-flight ones finish.
+    return503OnClosing: true,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: issuePath(v.instancePath, err.validationContext), message: v.message ?? 'invalid' }));
+      return reply.code(400).send({
+        error: opts.validationErrorCode ?? 'invalid_request',
+        message: issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+        issues,
+      });
+    }
+    if (err instanceof HttpError) {
+      return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message });
+    }
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.code(413).send({ error: 'payload_too_large', message: `request body larger than ${app.initialConfig.bodyLimit} bytes` });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.code(415).send({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.code(400).send({ error: opts.validationErrorCode ?? 'invalid_request', message: 'empty JSON body' });
+    }
+    if (err.statusCode === 400 && (err instanceof SyntaxError || /JSON/i.test(err.message))) {
+      return reply.code(400).send({ error: 'invalid_json', message: `body is not valid JSON: ${err.message}` });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
+      return reply.code(503).header('retry-after', '2').send({ error: 'unavailable', message: 'the database is unavailable; retry shortly' });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: opts.title, description: opts.description, version: '1.0.0' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'rc_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const ops = { tags: ['operations'] };
+  app.get('/healthz', { schema: { ...ops, summary: 'The process is alive', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
+  app.get(
+    '/readyz',
+    { schema: { ...ops, summary: 'Dependencies reachable (503 otherwise)', response: { 200: z.record(z.string(), z.any()), 503: z.record(z.string(), z.any()) } } },
+    async (_req, reply) => {
+      const checks = await opts.ready().catch(() => ({ dependencies: false }));
+      const ok = Object.values(checks).every(Boolean);
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+    },
+  );
+  app.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+    reply.header('content-type', opts.registry.contentType);
+    return opts.registry.metrics();
+  });
+
+  return app as unknown as HttpApp;
+}

@@ -1,0 +1,96 @@
+// Prometheus metrics. Each service instance owns a registry, so several services can share a process.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export function createRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Latency buckets in seconds, dense below 50 ms where the targets are. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function ingestMetrics(registry: Registry) {
+  return {
+    accepted: new Counter({
+      name: 'rc_alarms_accepted_total',
+      help: 'Alarms durably accepted (new, not duplicates), by event type and municipality',
+      labelNames: ['type', 'municipality'] as const,
+      registers: [registry],
+    }),
+    duplicates: new Counter({ name: 'rc_alarms_duplicate_total', help: 'Re-sent events answered as duplicates', registers: [registry] }),
+    rejected: new Counter({
+      name: 'rc_alarms_rejected_total',
+      help: 'Events not accepted, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    acceptSeconds: new Histogram({
+      name: 'rc_accept_duration_seconds',
+      help: 'From request received to durable commit of its alarms',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    commitBatchSize: new Histogram({
+      name: 'rc_accept_commit_batch_size',
+      help: 'Alarms committed together in one transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+      registers: [registry],
+    }),
+  };
+}
+export type IngestMetrics = ReturnType<typeof ingestMetrics>;
+
+export function triageMetrics(registry: Registry) {
+  return {
+    triaged: new Counter({
+      name: 'rc_alarms_triaged_total',
+      help: 'Alarms triaged, by class',
+      labelNames: ['class'] as const,
+      registers: [registry],
+    }),
+    triageSeconds: new Histogram({
+      name: 'rc_triage_latency_seconds',
+      help: 'From durable accept (received_at) to the stored triage',
+      labelNames: ['lane'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    reconciled: new Counter({
+      name: 'rc_reconciler_requeued_total',
+      help: 'Untriaged alarms the reconciler enqueued again',
+      registers: [registry],
+    }),
+  };
+}
+export type TriageMetrics = ReturnType<typeof triageMetrics>;
+
+/** Queue depth, read from Redis when scraped. */
+export function queueDepthGauge(registry: Registry, read: () => Promise<Record<string, Record<string, number>>>) {
+  return new Gauge({
+    name: 'rc_queue_depth',
+    help: 'Triage jobs per lane and state',
+    labelNames: ['lane', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const depth = await read();
+        for (const [lane, states] of Object.entries(depth)) {
+          for (const [state, n] of Object.entries(states)) this.set({ lane, state }, n);
+        }
+      } catch {
+        /* Redis away: the gauge keeps its last values; /readyz reports the outage */
+      }
+    },
+  });
+}
+
+export function consoleMetrics(registry: Registry) {
+  return {
+    liveConnections: new Gauge({ name: 'rc_live_connections', help: 'Open live-feed connections', registers: [registry] }),
+    liveMessages: new Counter({ name: 'rc_live_messages_total', help: 'Messages sent on live feeds', registers: [registry] }),
+    citizenReads: new Counter({ name: 'rc_citizen_reads_total', help: 'Audited reads of citizen personal data', registers: [registry] }),
+  };
+}
+export type ConsoleMetrics = ReturnType<typeof consoleMetrics>;
