@@ -26,9 +26,11 @@ export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
     statement_timeout: opts.statementTimeoutMs ?? 10_000,
     application_name: opts.applicationName ?? 'responscenter',
   });
-  // An idle client losing its connection (Postgres restarted) must not crash the process;
-  // the next query gets a fresh connection or a clear error.
+  // A client losing its connection (Postgres restarted, network cut) must not crash the process.
+  // Idle clients report through the pool; a checked-out client between two statements of a
+  // transaction reports on itself, and its next query fails with a clear error instead.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

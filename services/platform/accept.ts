@@ -17,12 +17,27 @@ export async function acceptAlarms(rt: Runtime, items: NewAlarm[], opts: AcceptO
   return outcome;
 }
 
+/**
+ * BullMQ waits for Redis to come back rather than failing; past this, the reconciler takes over and
+ * nothing piles up in memory during a Redis outage.
+ */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Queue new alarms for triage and publish the change log's new head. Never throws. */
 export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void> {
   if (outcome.created.length === 0) return;
   const lastSeq = outcome.changes.at(-1)?.seq;
+  const jobs = outcome.created.map((a) => ({ alarmId: a.id, lane: a.lane as Lane }));
   await Promise.all([
-    rt.queues.enqueue(outcome.created.map((a) => ({ alarmId: a.id, lane: a.lane as Lane }))).catch((err: Error) => {
+    within(rt.queues.enqueue(jobs), ENQUEUE_TIMEOUT_MS).catch((err: Error) => {
       rt.logger.warn({ err: { message: err.message }, alarms: outcome.created.length }, 'enqueue failed; the reconciler will enqueue these alarms');
     }),
     lastSeq === undefined ? undefined : rt.feed.published(lastSeq),

@@ -47,10 +47,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Closing: new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
 
+  // JSON APIs only: any other body is answered 415, not parsed as text.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -86,6 +87,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+
+  // While closing, answers to in-flight requests end their keep-alive connection, so close() does not
+  // wait for clients to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));

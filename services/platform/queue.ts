@@ -23,7 +23,12 @@ export class TriageQueues {
   constructor(connection: Redis, redisPrefix: string) {
     const prefix = bullPrefix(redisPrefix);
     this.queues = Object.fromEntries(
-      LANES.map((lane) => [lane, new Queue<TriageJob>(queueName(lane), { connection, prefix })]),
+      LANES.map((lane) => {
+        const queue = new Queue<TriageJob>(queueName(lane), { connection, prefix });
+        // Connection errors surface on the calls that fail; without a listener they would be printed raw.
+        queue.on('error', () => {});
+        return [lane, queue];
+      }),
     ) as Record<Lane, Queue<TriageJob>>;
   }
 

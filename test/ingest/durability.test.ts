@@ -1,0 +1,105 @@
+// A 2xx means committed in Postgres; Redis is the fast path, not the record.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIngestApp, startIngest } from '../../services/ingest/index.js';
+import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+
+let te: TestEnv;
+let pgProxy: TcpProxy;
+let redisProxy: TcpProxy;
+const auth = (m: string) => ({ authorization: `Bearer ${gatewayKey(m)}` });
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const pgUrl = new URL(te.config.databaseUrl);
+  const redisUrl = new URL(te.config.redisUrl);
+  pgProxy = await startTcpProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+  redisProxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+  te.onClose(() => pgProxy.close());
+  te.onClose(() => redisProxy.close());
+});
+afterAll(() => te.close());
+
+const storedCount = async (eventIds: string[]) =>
+  Number(
+    (
+      await te.rt.db
+        .selectFrom('alarms')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('event_id', 'in', eventIds)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe('durable accept', () => {
+  it('answers 503 with Retry-After, never a 2xx, while Postgres is unreachable, and accepts the retries after', async () => {
+    const rt = te.runtime({ DATABASE_URL: pgProxy.url(te.config.databaseUrl) });
+    const { app } = await buildIngestApp(rt);
+    te.onClose(() => app.close());
+    // Authenticate both gateways once so the outage hits the commit, then one gateway that is not cached.
+    for (const m of ['aabenraa', 'toender']) {
+      expect((await app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: testEvent(m, m === 'aabenraa' ? 0 : 1) })).statusCode).toBe(202);
+    }
+    pgProxy.cut();
+    const events = Array.from({ length: 12 }, (_, i) => ({ m: ['aabenraa', 'toender', 'both'][i % 3]!, ev: testEvent(i % 2 ? 'toender' : 'aabenraa', i, 'fall') }));
+    const during = await Promise.all(events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })));
+    const batch = await app.inject({ method: 'POST', url: '/v1/alarms/batch', headers: auth('aabenraa'), payload: { events: [testEvent('aabenraa', 2)] } });
+    pgProxy.restore();
+    for (const r of [...during, batch]) {
+      expect(r.statusCode).toBe(503);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+      expect(r.json()).toMatchObject({ error: 'unavailable', message: expect.any(String) });
+    }
+    expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(0);
+
+    const after = await Promise.all(events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })));
+    expect(after.map((r) => r.statusCode)).toEqual(events.map(() => 202));
+    expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(events.length);
+  });
+
+  it('still answers 202 while Redis is unreachable: the alarm is stored, untriaged, for the reconciler', async () => {
+    const rt = te.runtime({ REDIS_URL: redisProxy.url(te.config.redisUrl) });
+    const { app, acceptor } = await buildIngestApp(rt);
+    te.onClose(() => app.close());
+    redisProxy.cut();
+    const ev = testEvent('aabenraa', 4, 'smoke');
+    const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: auth('aabenraa'), payload: ev });
+    await acceptor.drain();
+    redisProxy.restore();
+    expect(r.statusCode).toBe(202);
+    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'received', triaged_at: null, type: 'smoke' });
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+  });
+
+  it('finishes in-flight requests on shutdown and answers new ones 503', async () => {
+    const rt = te.runtime({ INGEST_PORT: '0' });
+    const service = await startIngest(rt);
+    // Hold the change-log lock so an accepted alarm is mid-commit when shutdown begins.
+    const holder = await te.rt.db.connection().execute(async (conn) => {
+      await sql`SELECT pg_advisory_lock(72530002)`.execute(conn);
+      const inFlight = fetch(`${service.url}/v1/alarms`, {
+        method: 'POST',
+        headers: { ...auth('toender'), 'content-type': 'application/json' },
+        body: JSON.stringify(testEvent('toender', 9, 'pendant')),
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const closing = service.close();
+      await new Promise((r) => setTimeout(r, 100));
+      const late = await fetch(`${service.url}/v1/alarms`, {
+        method: 'POST',
+        headers: { ...auth('toender'), 'content-type': 'application/json' },
+        body: JSON.stringify(testEvent('toender', 11, 'pendant')),
+      }).catch((err: Error) => err);
+      await sql`SELECT pg_advisory_unlock(72530002)`.execute(conn);
+      return { inFlight: await inFlight, late, closing };
+    });
+    await holder.closing;
+    expect(holder.inFlight.status).toBe(202);
+    // A new request is refused: 503 while closing, or the connection is refused once the port is closed.
+    if (holder.late instanceof Error) expect(holder.late.message).toMatch(/fetch failed/);
+    else expect(holder.late.status).toBe(503);
+  });
+});

@@ -1,0 +1,225 @@
+// The gateway API as the contract promises it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIngestApp } from '../../services/ingest/index.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+
+let te: TestEnv;
+let app: HttpApp;
+const auth = (m: string) => ({ authorization: `Bearer ${gatewayKey(m)}` });
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  app = (await buildIngestApp(te.rt)).app;
+  te.onClose(() => app.close());
+});
+afterAll(() => te.close());
+
+const post = (m: string, body: unknown, url = '/v1/alarms') => app.inject({ method: 'POST', url, headers: auth(m), payload: body as object });
+const stored = async (gatewayId: string, eventId: string) =>
+  te.rt.db.selectFrom('alarms').selectAll().where('gateway_id', '=', gatewayId).where('event_id', '=', eventId).execute();
+
+describe('POST /v1/alarms', () => {
+  it('answers 202 only with the alarm committed in Postgres and visible as received', async () => {
+    const ev = testEvent('aabenraa', 0, 'pendant', { voice: 'connected', batteryPercent: 81, details: { firmware: '2.1' } });
+    const r = await post('aabenraa', ev);
+    expect(r.statusCode).toBe(202);
+    const body = r.json();
+    expect(body).toEqual({ alarmId: expect.stringMatching(/^[0-9a-f-]{36}$/), duplicate: false });
+    const rows = await stored('gw-aabenraa', ev.eventId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: body.alarmId, status: 'received', citizen_id: 'c-aabenraa-0', voice: 'connected', battery_percent: 81 });
+    const change = await te.rt.db.selectFrom('changes').select(['payload']).where('entity_id', '=', body.alarmId).executeTakeFirstOrThrow();
+    expect(change.payload).toMatchObject({ id: body.alarmId, status: 'received', triage: null, municipality: 'aabenraa' });
+  });
+
+  it('answers a re-sent eventId with the same alarmId, duplicate true, and stores nothing new', async () => {
+    const ev = testEvent('aabenraa', 2);
+    const first = await post('aabenraa', ev);
+    const again = await post('aabenraa', ev);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ alarmId: first.json().alarmId, duplicate: true });
+    expect(await stored('gw-aabenraa', ev.eventId)).toHaveLength(1);
+  });
+
+  it('stores one alarm for 20 concurrent re-sends of one eventId, across two ingest instances', async () => {
+    const other = (await buildIngestApp(te.runtime())).app;
+    te.onClose(() => other.close());
+    const ev = testEvent('toender', 1, 'fall', { voice: 'no_answer' });
+    const rs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? app : other).inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: ev })),
+    );
+    const ids = new Set(rs.map((r) => r.json().alarmId));
+    expect(ids.size).toBe(1);
+    expect(rs.filter((r) => r.statusCode === 202 && r.json().duplicate === false)).toHaveLength(1);
+    expect(rs.filter((r) => r.statusCode === 200 && r.json().duplicate === true)).toHaveLength(19);
+    expect(await stored('gw-toender', ev.eventId)).toHaveLength(1);
+    const changes = await te.rt.db.selectFrom('changes').select('seq').where('entity_id', '=', [...ids][0]!).execute();
+    expect(changes).toHaveLength(1);
+  });
+
+  it('accepts an unknown device, flags it and keeps it in the gateway’s first municipality', async () => {
+    const r = await post('both', testEvent('nowhere', 99, 'pendant'));
+    expect(r.statusCode).toBe(202);
+    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
+  });
+
+  it('never links a citizen of a municipality the gateway does not serve', async () => {
+    const r = await post('aabenraa', testEvent('toender', 3));
+    expect(r.statusCode).toBe(202);
+    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
+  });
+
+  it('links a device through a gateway serving several municipalities to the citizen’s own municipality', async () => {
+    const r = await post('both', testEvent('toender', 5));
+    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ unknown_device: false, citizen_id: 'c-toender-5', municipality_id: 'toender' });
+  });
+
+  it('queues triage in the urgency lane of the event type, with the alarm id only', async () => {
+    const fall = (await post('aabenraa', testEvent('aabenraa', 4, 'fall'))).json().alarmId;
+    const battery = (await post('aabenraa', testEvent('aabenraa', 4, 'low_battery'))).json().alarmId;
+    const med = (await post('aabenraa', testEvent('aabenraa', 4, 'medication'))).json().alarmId;
+    const q = te.rt.queues.queues;
+    const jobs = await Promise.all([q.urgent.getJob(fall), q.technical.getJob(battery), q.routine.getJob(med)]);
+    expect(jobs.map((j) => j?.data)).toEqual([{ alarmId: fall }, { alarmId: battery }, { alarmId: med }]);
+    expect(await q.urgent.getJob(battery)).toBeUndefined();
+  });
+
+  it.each([
+    ['a missing type', (e: Record<string, unknown>) => ({ ...e, type: undefined }), 'type'],
+    ['an unknown type', (e: Record<string, unknown>) => ({ ...e, type: 'earthquake' }), 'type'],
+    ['an occurredAt that is no time', (e: Record<string, unknown>) => ({ ...e, occurredAt: 'yesterday' }), 'occurredAt'],
+    ['an empty eventId', (e: Record<string, unknown>) => ({ ...e, eventId: '' }), 'eventId'],
+    ['a deviceId over 64 characters', (e: Record<string, unknown>) => ({ ...e, deviceId: 'd'.repeat(65) }), 'deviceId'],
+    ['an unknown voice state', (e: Record<string, unknown>) => ({ ...e, voice: 'maybe' }), 'voice'],
+    ['a battery over 100 %', (e: Record<string, unknown>) => ({ ...e, batteryPercent: 101 }), 'batteryPercent'],
+    ['details over 4 KiB', (e: Record<string, unknown>) => ({ ...e, details: { blob: 'x'.repeat(4100) } }), 'details'],
+    ['details that are not an object', (e: Record<string, unknown>) => ({ ...e, details: [1, 2] }), 'details'],
+  ])('rejects %s with 400 invalid_event naming the field, and stores nothing', async (_what, mutate, field) => {
+    const ev = testEvent('aabenraa', 6);
+    const r = await post('aabenraa', mutate(ev));
+    expect(r.statusCode).toBe(400);
+    const body = r.json();
+    expect(body.error).toBe('invalid_event');
+    expect(body.message).toContain(field);
+    expect(body.issues.some((i: { path: string }) => i.path.startsWith(field))).toBe(true);
+    expect(await stored('gw-aabenraa', ev.eventId)).toHaveLength(0);
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { ...auth('aabenraa'), 'content-type': 'application/json' }, payload: '{"eventId": ' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toMatch(/invalid/);
+  });
+
+  it('answers 401 without a key or with a wrong one', async () => {
+    const ev = testEvent('aabenraa', 0);
+    const none = await app.inject({ method: 'POST', url: '/v1/alarms', payload: ev });
+    const wrong = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { authorization: 'Bearer nope-nope-nope-nope' }, payload: ev });
+    for (const r of [none, wrong]) {
+      expect(r.statusCode).toBe(401);
+      expect(r.json()).toMatchObject({ error: 'unauthorized', message: expect.any(String) });
+    }
+    expect(await stored('gw-aabenraa', ev.eventId)).toHaveLength(0);
+  });
+
+  it('answers 415 for a body that is not JSON by content type', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { ...auth('aabenraa'), 'content-type': 'text/plain' }, payload: 'pendant!' });
+    expect(r.statusCode).toBe(415);
+    expect(r.json().error).toBe('unsupported_media_type');
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const r = await post('aabenraa', { ...testEvent('aabenraa', 0), padding: 'x'.repeat(70 * 1024) });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().error).toBe('payload_too_large');
+  });
+
+  it('answers 429 with Retry-After when a gateway exceeds its rate', async () => {
+    const limited = (await buildIngestApp(te.runtime({ GATEWAY_RATE_LIMIT_PER_MINUTE: '3' }))).app;
+    te.onClose(() => limited.close());
+    const codes: number[] = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await limited.inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: testEvent('toender', 7) });
+      codes.push(last.statusCode);
+    }
+    expect(codes).toEqual([202, 202, 202, 429]);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last!.json().error).toBe('rate_limited');
+  });
+});
+
+describe('POST /v1/alarms/batch', () => {
+  it('stores the good events of a batch, reports the bad ones, and keeps input order', async () => {
+    const good1 = testEvent('aabenraa', 8, 'pendant', { occurredAt: new Date(Date.now() - 6 * 3600_000).toISOString() });
+    const good2 = testEvent('aabenraa', 10, 'mains_failure');
+    const bad = { ...testEvent('aabenraa', 12), type: 'nonsense' };
+    const r = await post('aabenraa', { events: [good1, bad, good2, good1, { nothing: true }] }, '/v1/alarms/batch');
+    expect(r.statusCode).toBe(202);
+    const { results } = r.json();
+    expect(results).toHaveLength(5);
+    expect(results[0]).toMatchObject({ eventId: good1.eventId, duplicate: false, alarmId: expect.any(String) });
+    expect(results[1]).toMatchObject({ eventId: bad.eventId, error: 'invalid_event', message: expect.stringContaining('type') });
+    expect(results[2]).toMatchObject({ eventId: good2.eventId, duplicate: false });
+    expect(results[3]).toEqual({ eventId: good1.eventId, alarmId: results[0].alarmId, duplicate: true });
+    expect(results[4]).toMatchObject({ eventId: null, error: 'invalid_event' });
+    expect(await stored('gw-aabenraa', bad.eventId)).toHaveLength(0);
+    expect(await stored('gw-aabenraa', good1.eventId)).toHaveLength(1);
+  });
+
+  it('rejects more than 1000 events and an empty batch with 400', async () => {
+    const many = Array.from({ length: 1001 }, () => testEvent('aabenraa', 0));
+    expect((await post('aabenraa', { events: many }, '/v1/alarms/batch')).statusCode).toBe(400);
+    expect((await post('aabenraa', { events: [] }, '/v1/alarms/batch')).statusCode).toBe(400);
+  });
+
+  it('accepts a full batch of 1000 in one answer', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => testEvent('toender', (i % 10) * 2 + 1, i % 3 ? 'low_battery' : 'pendant'));
+    const r = await post('toender', { events }, '/v1/alarms/batch');
+    expect(r.statusCode).toBe(202);
+    expect(r.json().results.filter((x: { alarmId?: string }) => x.alarmId)).toHaveLength(1000);
+  });
+});
+
+describe('POST /v1/gateways/heartbeat', () => {
+  it('records the gateway’s sign of life', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/gateways/heartbeat', headers: auth('toender'), payload: {} });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ gatewayId: 'gw-toender', heartbeatSeconds: 300 });
+    const gw = await te.rt.db.selectFrom('gateways').select('last_heartbeat_at').where('id', '=', 'gw-toender').executeTakeFirstOrThrow();
+    expect(Math.abs(gw.last_heartbeat_at!.getTime() - Date.now())).toBeLessThan(5000);
+  });
+
+  it('answers 401 to an unknown gateway', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/gateways/heartbeat', headers: { authorization: 'Bearer x' }, payload: {} });
+    expect(r.statusCode).toBe(401);
+  });
+});
+
+describe('operations', () => {
+  it('serves health, readiness, metrics and OpenAPI', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().checks).toEqual({ postgres: true, redis: true });
+    const metrics = (await app.inject('/metrics')).body;
+    expect(metrics).toMatch(/rc_alarms_accepted_total\{type="pendant",municipality="aabenraa"[^}]*\} \d+/);
+    expect(metrics).toMatch(/rc_accept_duration_seconds_bucket/);
+    expect(metrics).toMatch(/rc_queue_depth\{lane="urgent",state="waiting"/);
+    const spec = (await app.inject('/docs/json')).json();
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/alarms', '/v1/alarms/batch', '/v1/gateways/heartbeat']));
+    expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
+  });
+
+  it('keeps personal data and keys out of the log', async () => {
+    await post('aabenraa', testEvent('aabenraa', 14, 'pendant', { details: { note: 'Borger 14 fell in the kitchen' } }));
+    const text = te.logs.join('');
+    expect(text).not.toContain(gatewayKey('aabenraa'));
+    expect(text).not.toContain('Borger 14');
+  });
+});
