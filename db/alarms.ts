@@ -93,7 +93,8 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       RETURNING *`.execute(trx);
 
     const byKey = new Map<string, { id: string; lane: Lane; duplicate: boolean }>();
-    for (const row of inserted.rows) byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: false });
+    for (const row of inserted.rows)
+      byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: false });
 
     const missing = unique.filter((u) => !byKey.has(keyOf(u.item.gatewayId, u.item.eventId)));
     if (missing.length > 0) {
@@ -102,7 +103,8 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
         SELECT a.id, a.gateway_id, a.event_id, a.lane FROM alarms a
         JOIN unnest(${missing.map((u) => u.item.gatewayId)}::text[], ${missing.map((u) => u.item.eventId)}::text[]) AS k(gateway_id, event_id)
           ON a.gateway_id = k.gateway_id AND a.event_id = k.event_id`.execute(trx);
-      for (const row of existing.rows) byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: true });
+      for (const row of existing.rows)
+        byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: true });
     }
 
     const results = items.map((item, i): Accepted => {
@@ -117,7 +119,12 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
     const created = [...inserted.rows].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     const changes = await appendChanges(
       trx,
-      created.map((row) => ({ kind: 'alarm' as const, entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) })),
+      created.map((row) => ({
+        kind: 'alarm' as const,
+        entityId: row.id,
+        municipality: row.municipality_id,
+        payload: toAlarmView(row),
+      })),
     );
     return { results, created, changes };
   });

@@ -37,7 +37,12 @@ export async function appendChanges(trx: Transaction<Database>, changes: Change[
   return changes.map((c, i) => ({ ...c, seq: seqs[i]! }));
 }
 
-export type FeedRow = { seq: number; kind: 'alarm' | 'dispatch'; municipality: string; payload: AlarmView | DispatchView };
+export type FeedRow = {
+  seq: number;
+  kind: 'alarm' | 'dispatch';
+  municipality: string;
+  payload: AlarmView | DispatchView;
+};
 
 /** Changes after `since`, oldest first, at most `limit`. Every row below the highest returned is final. */
 export async function readChangesSince(db: Db, since: number, limit = 1000): Promise<FeedRow[]> {

@@ -22,7 +22,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
   /** Lifetime of a console session (token and cookie). */
-  SESSION_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
   /** Mark the session cookie Secure (set when the console is served over HTTPS). */
   COOKIE_SECURE: bool.default('false'),
   /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */

@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<void> {
   const running: RunningService[] = [];
   const stop = async () => {
     // Reverse order: stop taking alarms before stopping the services that process them.
-    for (const s of [...running].reverse()) await s.close().catch((err) => logger.error({ err }, `closing ${s.name} failed`));
+    for (const s of [...running].reverse())
+      await s.close().catch((err) => logger.error({ err }, `closing ${s.name} failed`));
     await rt.close();
   };
   closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {

@@ -17,7 +17,9 @@ const id = z
 
 export const registrySchema = z
   .object({
-    municipalities: z.array(z.object({ id, name: z.string().min(1).max(200), code: z.string().min(1).max(16) })).optional(),
+    municipalities: z
+      .array(z.object({ id, name: z.string().min(1).max(200), code: z.string().min(1).max(16) }))
+      .optional(),
     gateways: z
       .array(
         z.object({
@@ -42,7 +44,9 @@ export const registrySchema = z
         }),
       )
       .optional(),
-    devices: z.array(z.object({ id, citizenId: id.nullable().default(null), gatewayId: id.nullable().default(null) })).optional(),
+    devices: z
+      .array(z.object({ id, citizenId: id.nullable().default(null), gatewayId: id.nullable().default(null) }))
+      .optional(),
     users: z
       .array(
         z.object({
@@ -97,7 +101,15 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
         const rows = await trx
           .insertInto('municipalities')
           .values(municipalities.map((m) => ({ id: m.id, name: m.name, code: m.code })))
-          .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), code: eb.ref('excluded.code'), updated_at: sql`now()` })))
+          .onConflict((oc) =>
+            oc
+              .column('id')
+              .doUpdateSet((eb) => ({
+                name: eb.ref('excluded.name'),
+                code: eb.ref('excluded.code'),
+                updated_at: sql`now()`,
+              })),
+          )
           .returning(created)
           .execute();
         result.municipalities = count(rows);
@@ -108,7 +120,11 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
         ...users.flatMap((u) => u.municipalities.filter((m) => m !== '*')),
       ]);
       if (referenced.size) {
-        const known = await trx.selectFrom('municipalities').select('id').where('id', 'in', [...referenced]).execute();
+        const known = await trx
+          .selectFrom('municipalities')
+          .select('id')
+          .where('id', 'in', [...referenced])
+          .execute();
         const missing = [...referenced].filter((m) => !known.some((k) => k.id === m));
         if (missing.length) throw bad(`unknown municipalities: ${missing.join(', ')}`);
       }
@@ -197,7 +213,11 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
 
       for (const u of users) {
         if (!u.passwordHash) {
-          const exists = await trx.selectFrom('users').select('username').where('username', '=', u.username).executeTakeFirst();
+          const exists = await trx
+            .selectFrom('users')
+            .select('username')
+            .where('username', '=', u.username)
+            .executeTakeFirst();
           if (!exists) throw bad(`users.${u.username}: password is required for a new user`);
         }
       }
@@ -206,7 +226,12 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
           users.map((u) =>
             trx
               .insertInto('users')
-              .values({ username: u.username, password_hash: u.passwordHash ?? '', role: u.role, municipalities: u.municipalities })
+              .values({
+                username: u.username,
+                password_hash: u.passwordHash ?? '',
+                role: u.role,
+                municipalities: u.municipalities,
+              })
               .onConflict((oc) =>
                 oc.column('username').doUpdateSet((eb) => ({
                   role: eb.ref('excluded.role'),
@@ -226,7 +251,8 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
   } catch (err) {
     const e = err as { code?: string; detail?: string };
     // Foreign key (23503) or unique (23505) violations are the input's fault: say which reference.
-    if (e.code === '23503' || e.code === '23505') throw bad(e.detail ?? 'the registry refers to something that does not exist');
+    if (e.code === '23503' || e.code === '23505')
+      throw bad(e.detail ?? 'the registry refers to something that does not exist');
     throw err;
   }
 }

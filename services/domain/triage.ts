@@ -46,22 +46,60 @@ function base(input: TriageInput): Triage {
   const { type, voice } = input;
   switch (type) {
     case 'smoke':
-      return { class: 'dispatch', priority: 1, confidence: 0.97, reasons: ['smoke/heat/gas detector: dispatch at once, consider 112'] };
+      return {
+        class: 'dispatch',
+        priority: 1,
+        confidence: 0.97,
+        reasons: ['smoke/heat/gas detector: dispatch at once, consider 112'],
+      };
     case 'fall':
       if (voice === 'connected') {
-        return { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['fall detector with voice contact: speak to the citizen'] };
+        return {
+          class: 'phone_resolvable',
+          priority: 2,
+          confidence: 0.6,
+          reasons: ['fall detector with voice contact: speak to the citizen'],
+        };
       }
       return { class: 'dispatch', priority: 1, confidence: 0.9, reasons: ['fall detector, no voice contact'] };
     case 'epilepsy':
       return { class: 'dispatch', priority: 1, confidence: 0.9, reasons: ['seizure sensor'] };
     case 'pendant':
       if (input.cancelled && voice !== 'no_answer') {
-        return { class: 'false_alarm', priority: 5, confidence: 0.8, reasons: ['cancelled by the citizen on the device'] };
+        return {
+          class: 'false_alarm',
+          priority: 5,
+          confidence: 0.8,
+          reasons: ['cancelled by the citizen on the device'],
+        };
       }
-      if (voice === 'no_answer') return { class: 'dispatch', priority: 1, confidence: 0.85, reasons: ['pendant pressed, no answer on the voice line'] };
-      if (voice === 'unavailable') return { class: 'dispatch', priority: 2, confidence: 0.6, reasons: ['pendant pressed, no voice connection to the unit'] };
-      if (voice === 'connected') return { class: 'phone_resolvable', priority: 3, confidence: 0.7, reasons: ['pendant pressed with voice contact'] };
-      return { class: 'phone_resolvable', priority: 2, confidence: 0.5, reasons: ['pendant pressed, voice contact not reported'] };
+      if (voice === 'no_answer')
+        return {
+          class: 'dispatch',
+          priority: 1,
+          confidence: 0.85,
+          reasons: ['pendant pressed, no answer on the voice line'],
+        };
+      if (voice === 'unavailable')
+        return {
+          class: 'dispatch',
+          priority: 2,
+          confidence: 0.6,
+          reasons: ['pendant pressed, no voice connection to the unit'],
+        };
+      if (voice === 'connected')
+        return {
+          class: 'phone_resolvable',
+          priority: 3,
+          confidence: 0.7,
+          reasons: ['pendant pressed with voice contact'],
+        };
+      return {
+        class: 'phone_resolvable',
+        priority: 2,
+        confidence: 0.5,
+        reasons: ['pendant pressed, voice contact not reported'],
+      };
     case 'wandering':
       return isNight(input.localHour)
         ? { class: 'dispatch', priority: 2, confidence: 0.7, reasons: ['wandering sensor at night'] }
@@ -77,18 +115,38 @@ function base(input: TriageInput): Triage {
     case 'medication':
       return { class: 'phone_resolvable', priority: 4, confidence: 0.8, reasons: ['pill dispenser: dose not taken'] };
     case 'planned_call':
-      return { class: 'phone_resolvable', priority: 3, confidence: 0.9, reasons: ['planned call: escalate when not answered'] };
+      return {
+        class: 'phone_resolvable',
+        priority: 3,
+        confidence: 0.9,
+        reasons: ['planned call: escalate when not answered'],
+      };
     case 'night_check':
       return { class: 'phone_resolvable', priority: 3, confidence: 0.8, reasons: ['night supervision check'] };
     case 'cancel':
-      return { class: 'false_alarm', priority: 5, confidence: 0.9, reasons: ['cancel event: closes the related press'] };
+      return {
+        class: 'false_alarm',
+        priority: 5,
+        confidence: 0.9,
+        reasons: ['cancel event: closes the related press'],
+      };
     case 'heartbeat_missed':
-      return { class: 'false_alarm', priority: 4, confidence: 0.9, reasons: ['unit silent: citizen unprotected until repaired'] };
+      return {
+        class: 'false_alarm',
+        priority: 4,
+        confidence: 0.9,
+        reasons: ['unit silent: citizen unprotected until repaired'],
+      };
     case 'test':
       return { class: 'false_alarm', priority: 5, confidence: 0.99, reasons: ['periodic test transmission'] };
     default:
       if (TECHNICAL_TYPES.has(type)) {
-        return { class: 'false_alarm', priority: 5, confidence: 0.95, reasons: [`technical event (${type.replace('_', ' ')}): maintenance task`] };
+        return {
+          class: 'false_alarm',
+          priority: 5,
+          confidence: 0.95,
+          reasons: [`technical event (${type.replace('_', ' ')}): maintenance task`],
+        };
       }
       // A type added to the contract without a rule yet: let an operator look at it.
       return { class: 'phone_resolvable', priority: 3, confidence: 0.3, reasons: [`no rule for ${type}`] };
@@ -106,7 +164,12 @@ function raise(t: Triage, cls: TriageClass, priority: Priority, reason: string):
 function adjust(t: Triage, input: TriageInput): Triage {
   let out = t;
   if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && input.type !== 'cancel' && !TECHNICAL_TYPES.has(input.type)) {
-    out = raise(out, 'phone_resolvable', Math.max(1, out.priority - 1) as Priority, `repeated alarm: ${input.earlierInIncident + 1} in this incident`);
+    out = raise(
+      out,
+      'phone_resolvable',
+      Math.max(1, out.priority - 1) as Priority,
+      `repeated alarm: ${input.earlierInIncident + 1} in this incident`,
+    );
   }
   const lateMs = input.receivedAt.getTime() - input.occurredAt.getTime();
   if (lateMs > LATE_AFTER_MS && out.class !== 'false_alarm') {
@@ -123,7 +186,8 @@ function applySafetyFloors(t: Triage, input: TriageInput): Triage {
   if ((input.type === 'fall' || input.type === 'epilepsy') && input.voice !== 'connected') {
     out = raise(out, 'dispatch', out.priority, `safety floor: ${input.type} without voice contact`);
   }
-  if (input.type === 'pendant' && input.voice === 'no_answer') out = raise(out, 'dispatch', out.priority, 'safety floor: pendant, no answer');
+  if (input.type === 'pendant' && input.voice === 'no_answer')
+    out = raise(out, 'dispatch', out.priority, 'safety floor: pendant, no answer');
   if (input.unknownDevice) {
     out = raise(out, 'phone_resolvable', out.priority, 'unknown device: no citizen linked, check the registry');
   }

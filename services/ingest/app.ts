@@ -30,7 +30,8 @@ const SINGLE_BODY_LIMIT = 64 * 1024;
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
 const RETRY_AFTER_SECONDS = 2;
-const notDurable = () => unavailable('the alarm could not be stored durably; retry with the same eventId', RETRY_AFTER_SECONDS);
+const notDurable = () =>
+  unavailable('the alarm could not be stored durably; retry with the same eventId', RETRY_AFTER_SECONDS);
 
 export type IngestApp = { app: HttpApp; acceptor: AlarmAcceptor };
 
@@ -69,9 +70,14 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     hook: 'preHandler',
     keyGenerator: (req) => req.gateway?.id ?? req.ip,
     errorResponseBuilder: (_req, ctx) =>
-      new HttpError(429, 'rate_limited', `more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`, {
-        'retry-after': String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
-      }),
+      new HttpError(
+        429,
+        'rate_limited',
+        `more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`,
+        {
+          'retry-after': String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
+        },
+      ),
   });
   const limit = { rateLimit: { max: rt.config.gatewayRateLimitPerMinute, timeWindow: 60_000 } };
 
@@ -102,7 +108,10 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
       try {
         result = await acceptor.accept(toNewAlarm(gateway.id, req.body));
       } catch (err) {
-        req.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'alarm not stored');
+        req.log.warn(
+          { err: { message: (err as Error).message, code: (err as { code?: string }).code } },
+          'alarm not stored',
+        );
         throw notDurable();
       }
       gateways.noteAlive(gateway.id);
@@ -141,7 +150,9 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
         const rawId = (raw as { eventId?: unknown } | null)?.eventId;
         const eventId = typeof rawId === 'string' ? rawId : null;
         if (!p.success) {
-          const message = p.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+          const message = p.error.issues
+            .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+            .join('; ');
           return { eventId, error: 'invalid_event', message };
         }
         const r = stored[k++]!;
@@ -161,7 +172,8 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
       schema: {
         tags: ['gateways'],
         summary: 'Tell the centre the gateway is alive',
-        description: 'A gateway silent for longer than its heartbeatSeconds raises a heartbeat_missed alarm for its municipalities.',
+        description:
+          'A gateway silent for longer than its heartbeatSeconds raises a heartbeat_missed alarm for its municipalities.',
         security,
         body: heartbeatRequest,
         response: { 200: heartbeatResponse, 401: errorBody, 503: errorBody },

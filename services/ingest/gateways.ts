@@ -41,7 +41,9 @@ export class GatewayDirectory {
     } catch {
       throw unavailable('cannot check the API key: the database is unavailable');
     }
-    const gateway = row ? { id: row.id, municipalities: row.municipalities, heartbeatSeconds: row.heartbeat_seconds } : null;
+    const gateway = row
+      ? { id: row.id, municipalities: row.municipalities, heartbeatSeconds: row.heartbeat_seconds }
+      : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { gateway, until: now + (gateway ? CACHE_MS : 1_000) });
     if (!gateway) throw unauthorized();

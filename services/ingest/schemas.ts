@@ -13,7 +13,12 @@ export const alarmEvent = z.object({
   type: z.enum(EVENT_TYPES),
   occurredAt: z.iso.datetime({ offset: true }).describe('Device time, RFC 3339'),
   voice: z.enum(VOICE_STATES).nullish().describe('Whether a speech connection to the unit succeeded'),
-  relatesTo: z.string().min(1).max(128).nullish().describe('The eventId this event follows up (cancel, mains_restored)'),
+  relatesTo: z
+    .string()
+    .min(1)
+    .max(128)
+    .nullish()
+    .describe('The eventId this event follows up (cancel, mains_restored)'),
   batteryPercent: z.number().int().min(0).max(100).nullish(),
   details: z
     .record(z.string(), z.unknown())
@@ -38,4 +43,8 @@ export const batchResult = z.union([
 export const batchResponse = z.object({ results: z.array(batchResult) });
 
 export const heartbeatRequest = z.object({}).passthrough().nullish();
-export const heartbeatResponse = z.object({ gatewayId: z.string(), receivedAt: z.string(), heartbeatSeconds: z.number().int() });
+export const heartbeatResponse = z.object({
+  gatewayId: z.string(),
+  receivedAt: z.string(),
+  heartbeatSeconds: z.number().int(),
+});

@@ -38,7 +38,10 @@ export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void
   const jobs = outcome.created.map((a) => ({ alarmId: a.id, lane: a.lane as Lane }));
   await Promise.all([
     within(rt.queues.enqueue(jobs), ENQUEUE_TIMEOUT_MS).catch((err: Error) => {
-      rt.logger.warn({ err: { message: err.message }, alarms: outcome.created.length }, 'enqueue failed; the reconciler will enqueue these alarms');
+      rt.logger.warn(
+        { err: { message: err.message }, alarms: outcome.created.length },
+        'enqueue failed; the reconciler will enqueue these alarms',
+      );
     }),
     lastSeq === undefined ? undefined : rt.feed.published(lastSeq),
   ]);

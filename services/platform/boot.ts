@@ -8,7 +8,7 @@ import { fastFailRedis, redisReady } from './redis.js';
 export class StartupError extends Error {}
 
 const PG_HINT =
-  "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (or `docker compose up -d postgres`), or set DATABASE_URL";
+  'start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (or `docker compose up -d postgres`), or set DATABASE_URL';
 const REDIS_HINT =
   'start it with `redis-server --daemonize yes --bind 127.0.0.1 --port 6379` (or `docker compose up -d redis`), or set REDIS_URL';
 

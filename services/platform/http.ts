@@ -1,5 +1,6 @@
 // What every HTTP service shares: zod as the one schema source, the contract's error body,
 // /healthz /readyz /metrics, and OpenAPI at /docs.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -15,13 +16,7 @@ import { z } from 'zod';
 import type { Logger } from './logger.js';
 import { HttpError, isDatabaseUnavailable } from './errors.js';
 
-export type HttpApp = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  ZodTypeProvider
->;
+export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
 export type Readiness = () => Promise<Record<string, boolean>>;
 
@@ -57,7 +52,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({ path: issuePath(v.instancePath, err.validationContext), message: v.message ?? 'invalid' }));
+      const issues = err.validation.map((v) => ({
+        path: issuePath(v.instancePath, err.validationContext),
+        message: v.message ?? 'invalid',
+      }));
       return reply.code(400).send({
         error: opts.validationErrorCode ?? 'invalid_request',
         message: issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
@@ -69,11 +67,20 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.code(413).send({ error: 'payload_too_large', message: `request body larger than ${app.initialConfig.bodyLimit} bytes` });
+        return reply
+          .code(413)
+          .send({
+            error: 'payload_too_large',
+            message: `request body larger than ${app.initialConfig.bodyLimit} bytes`,
+          });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.code(415).send({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+        return reply
+          .code(415)
+          .send({ error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.code(400).send({ error: opts.validationErrorCode ?? 'invalid_request', message: 'empty JSON body' });
+        return reply
+          .code(400)
+          .send({ error: opts.validationErrorCode ?? 'invalid_request', message: 'empty JSON body' });
     }
     if (err.statusCode === 400 && (err instanceof SyntaxError || /JSON/i.test(err.message))) {
       return reply.code(400).send({ error: 'invalid_json', message: `body is not valid JSON: ${err.message}` });
@@ -83,7 +90,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }
     if (isDatabaseUnavailable(err)) {
       req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
-      return reply.code(503).header('retry-after', '2').send({ error: 'unavailable', message: 'the database is unavailable; retry shortly' });
+      return reply
+        .code(503)
+        .header('retry-after', '2')
+        .send({ error: 'unavailable', message: 'the database is unavailable; retry shortly' });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });
@@ -99,7 +109,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -116,12 +128,22 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   const ops = { tags: ['operations'] };
-  app.get('/healthz', { schema: { ...ops, summary: 'The process is alive', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
-    status: 'ok' as const,
-  }));
+  app.get(
+    '/healthz',
+    { schema: { ...ops, summary: 'The process is alive', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({
+      status: 'ok' as const,
+    }),
+  );
   app.get(
     '/readyz',
-    { schema: { ...ops, summary: 'Dependencies reachable (503 otherwise)', response: { 200: z.record(z.string(), z.any()), 503: z.record(z.string(), z.any()) } } },
+    {
+      schema: {
+        ...ops,
+        summary: 'Dependencies reachable (503 otherwise)',
+        response: { 200: z.record(z.string(), z.any()), 503: z.record(z.string(), z.any()) },
+      },
+    },
     async (_req, reply) => {
       const checks = await opts.ready().catch(() => ({ dependencies: false }));
       const ok = Object.values(checks).every(Boolean);

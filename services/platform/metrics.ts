@@ -19,7 +19,11 @@ export function ingestMetrics(registry: Registry) {
       labelNames: ['type', 'municipality'] as const,
       registers: [registry],
     }),
-    duplicates: new Counter({ name: 'rc_alarms_duplicate_total', help: 'Re-sent events answered as duplicates', registers: [registry] }),
+    duplicates: new Counter({
+      name: 'rc_alarms_duplicate_total',
+      help: 'Re-sent events answered as duplicates',
+      registers: [registry],
+    }),
     rejected: new Counter({
       name: 'rc_alarms_rejected_total',
       help: 'Events not accepted, by reason',
@@ -88,9 +92,21 @@ export function queueDepthGauge(registry: Registry, read: () => Promise<Record<s
 
 export function consoleMetrics(registry: Registry) {
   return {
-    liveConnections: new Gauge({ name: 'rc_live_connections', help: 'Open live-feed connections', registers: [registry] }),
-    liveMessages: new Counter({ name: 'rc_live_messages_total', help: 'Messages sent on live feeds', registers: [registry] }),
-    citizenReads: new Counter({ name: 'rc_citizen_reads_total', help: 'Audited reads of citizen personal data', registers: [registry] }),
+    liveConnections: new Gauge({
+      name: 'rc_live_connections',
+      help: 'Open live-feed connections',
+      registers: [registry],
+    }),
+    liveMessages: new Counter({
+      name: 'rc_live_messages_total',
+      help: 'Messages sent on live feeds',
+      registers: [registry],
+    }),
+    citizenReads: new Counter({
+      name: 'rc_citizen_reads_total',
+      help: 'Audited reads of citizen personal data',
+      registers: [registry],
+    }),
   };
 }
 export type ConsoleMetrics = ReturnType<typeof consoleMetrics>;

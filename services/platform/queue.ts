@@ -43,7 +43,11 @@ export class TriageQueues {
     await Promise.all(
       [...byLane].map(([lane, list]) =>
         this.queues[lane].addBulk(
-          list.map((j) => ({ name: 'triage', data: { alarmId: j.alarmId }, opts: { ...TRIAGE_JOB_OPTIONS, jobId: j.alarmId } })),
+          list.map((j) => ({
+            name: 'triage',
+            data: { alarmId: j.alarmId },
+            opts: { ...TRIAGE_JOB_OPTIONS, jobId: j.alarmId },
+          })),
         ),
       ),
     );
@@ -52,7 +56,13 @@ export class TriageQueues {
   /** Jobs waiting, running, delayed or failed, per lane (for /metrics). */
   async depth(): Promise<Record<Lane, Record<string, number>>> {
     const entries = await Promise.all(
-      LANES.map(async (lane) => [lane, await this.queues[lane].getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized')] as const),
+      LANES.map(
+        async (lane) =>
+          [
+            lane,
+            await this.queues[lane].getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
+          ] as const,
+      ),
     );
     return Object.fromEntries(entries) as Record<Lane, Record<string, number>>;
   }

@@ -16,7 +16,11 @@ describe('storeAlarms', () => {
   it('links a device to its citizen when the gateway serves the citizen’s municipality', async () => {
     const out = await storeAlarms(te.rt.db, [alarm('gw-aabenraa', 'aabenraa', 0)]);
     expect(out.results[0]).toMatchObject({ duplicate: false, lane: 'urgent' });
-    expect(out.created[0]).toMatchObject({ citizen_id: 'c-aabenraa-0', unknown_device: false, municipality_id: 'aabenraa' });
+    expect(out.created[0]).toMatchObject({
+      citizen_id: 'c-aabenraa-0',
+      unknown_device: false,
+      municipality_id: 'aabenraa',
+    });
     expect(out.changes).toHaveLength(1);
   });
 
@@ -37,8 +41,13 @@ describe('storeAlarms', () => {
   });
 
   it('gives every change its own seq under concurrent transactions', async () => {
-    const before = await te.rt.db.selectFrom('changes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    await Promise.all(Array.from({ length: 20 }, (_, i) => storeAlarms(te.rt.db, [alarm('gw-toender', 'toender', (i % 10) * 2 + 1)])));
+    const before = await te.rt.db
+      .selectFrom('changes')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => storeAlarms(te.rt.db, [alarm('gw-toender', 'toender', (i % 10) * 2 + 1)])),
+    );
     const rows = await te.rt.db.selectFrom('changes').select(['seq']).orderBy('seq').execute();
     expect(rows.length).toBe(Number(before.n) + 20);
     const seqs = rows.map((r) => Number(r.seq));

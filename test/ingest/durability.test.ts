@@ -40,12 +40,31 @@ describe('durable accept', () => {
     te.onClose(() => app.close());
     // Authenticate both gateways once so the outage hits the commit, then one gateway that is not cached.
     for (const m of ['aabenraa', 'toender']) {
-      expect((await app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: testEvent(m, m === 'aabenraa' ? 0 : 1) })).statusCode).toBe(202);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/v1/alarms',
+            headers: auth(m),
+            payload: testEvent(m, m === 'aabenraa' ? 0 : 1),
+          })
+        ).statusCode,
+      ).toBe(202);
     }
     pgProxy.cut();
-    const events = Array.from({ length: 12 }, (_, i) => ({ m: ['aabenraa', 'toender', 'both'][i % 3]!, ev: testEvent(i % 2 ? 'toender' : 'aabenraa', i, 'fall') }));
-    const during = await Promise.all(events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })));
-    const batch = await app.inject({ method: 'POST', url: '/v1/alarms/batch', headers: auth('aabenraa'), payload: { events: [testEvent('aabenraa', 2)] } });
+    const events = Array.from({ length: 12 }, (_, i) => ({
+      m: ['aabenraa', 'toender', 'both'][i % 3]!,
+      ev: testEvent(i % 2 ? 'toender' : 'aabenraa', i, 'fall'),
+    }));
+    const during = await Promise.all(
+      events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })),
+    );
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/v1/alarms/batch',
+      headers: auth('aabenraa'),
+      payload: { events: [testEvent('aabenraa', 2)] },
+    });
     pgProxy.restore();
     for (const r of [...during, batch]) {
       expect(r.statusCode).toBe(503);
@@ -54,7 +73,9 @@ describe('durable accept', () => {
     }
     expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(0);
 
-    const after = await Promise.all(events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })));
+    const after = await Promise.all(
+      events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })),
+    );
     expect(after.map((r) => r.statusCode)).toEqual(events.map(() => 202));
     expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(events.length);
   });
@@ -69,7 +90,11 @@ describe('durable accept', () => {
     await acceptor.drain();
     redisProxy.restore();
     expect(r.statusCode).toBe(202);
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    const row = await te.rt.db
+      .selectFrom('alarms')
+      .selectAll()
+      .where('id', '=', r.json().alarmId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'received', triaged_at: null, type: 'smoke' });
     expect((await app.inject('/readyz')).statusCode).toBe(503);
   });

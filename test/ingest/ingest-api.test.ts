@@ -16,22 +16,47 @@ beforeAll(async () => {
 });
 afterAll(() => te.close());
 
-const post = (m: string, body: unknown, url = '/v1/alarms') => app.inject({ method: 'POST', url, headers: auth(m), payload: body as object });
+const post = (m: string, body: unknown, url = '/v1/alarms') =>
+  app.inject({ method: 'POST', url, headers: auth(m), payload: body as object });
 const stored = async (gatewayId: string, eventId: string) =>
-  te.rt.db.selectFrom('alarms').selectAll().where('gateway_id', '=', gatewayId).where('event_id', '=', eventId).execute();
+  te.rt.db
+    .selectFrom('alarms')
+    .selectAll()
+    .where('gateway_id', '=', gatewayId)
+    .where('event_id', '=', eventId)
+    .execute();
 
 describe('POST /v1/alarms', () => {
   it('answers 202 only with the alarm committed in Postgres and visible as received', async () => {
-    const ev = testEvent('aabenraa', 0, 'pendant', { voice: 'connected', batteryPercent: 81, details: { firmware: '2.1' } });
+    const ev = testEvent('aabenraa', 0, 'pendant', {
+      voice: 'connected',
+      batteryPercent: 81,
+      details: { firmware: '2.1' },
+    });
     const r = await post('aabenraa', ev);
     expect(r.statusCode).toBe(202);
     const body = r.json();
     expect(body).toEqual({ alarmId: expect.stringMatching(/^[0-9a-f-]{36}$/), duplicate: false });
     const rows = await stored('gw-aabenraa', ev.eventId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ id: body.alarmId, status: 'received', citizen_id: 'c-aabenraa-0', voice: 'connected', battery_percent: 81 });
-    const change = await te.rt.db.selectFrom('changes').select(['payload']).where('entity_id', '=', body.alarmId).executeTakeFirstOrThrow();
-    expect(change.payload).toMatchObject({ id: body.alarmId, status: 'received', triage: null, municipality: 'aabenraa' });
+    expect(rows[0]).toMatchObject({
+      id: body.alarmId,
+      status: 'received',
+      citizen_id: 'c-aabenraa-0',
+      voice: 'connected',
+      battery_percent: 81,
+    });
+    const change = await te.rt.db
+      .selectFrom('changes')
+      .select(['payload'])
+      .where('entity_id', '=', body.alarmId)
+      .executeTakeFirstOrThrow();
+    expect(change.payload).toMatchObject({
+      id: body.alarmId,
+      status: 'received',
+      triage: null,
+      municipality: 'aabenraa',
+    });
   });
 
   it('answers a re-sent eventId with the same alarmId, duplicate true, and stores nothing new', async () => {
@@ -48,34 +73,52 @@ describe('POST /v1/alarms', () => {
     te.onClose(() => other.close());
     const ev = testEvent('toender', 1, 'fall', { voice: 'no_answer' });
     const rs = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? app : other).inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: ev })),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? app : other).inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: ev }),
+      ),
     );
     const ids = new Set(rs.map((r) => r.json().alarmId));
     expect(ids.size).toBe(1);
     expect(rs.filter((r) => r.statusCode === 202 && r.json().duplicate === false)).toHaveLength(1);
     expect(rs.filter((r) => r.statusCode === 200 && r.json().duplicate === true)).toHaveLength(19);
     expect(await stored('gw-toender', ev.eventId)).toHaveLength(1);
-    const changes = await te.rt.db.selectFrom('changes').select('seq').where('entity_id', '=', [...ids][0]!).execute();
+    const changes = await te.rt.db
+      .selectFrom('changes')
+      .select('seq')
+      .where('entity_id', '=', [...ids][0]!)
+      .execute();
     expect(changes).toHaveLength(1);
   });
 
   it('accepts an unknown device, flags it and keeps it in the gateway’s first municipality', async () => {
     const r = await post('both', testEvent('nowhere', 99, 'pendant'));
     expect(r.statusCode).toBe(202);
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    const row = await te.rt.db
+      .selectFrom('alarms')
+      .selectAll()
+      .where('id', '=', r.json().alarmId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
   });
 
   it('never links a citizen of a municipality the gateway does not serve', async () => {
     const r = await post('aabenraa', testEvent('toender', 3));
     expect(r.statusCode).toBe(202);
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    const row = await te.rt.db
+      .selectFrom('alarms')
+      .selectAll()
+      .where('id', '=', r.json().alarmId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
   });
 
   it('links a device through a gateway serving several municipalities to the citizen’s own municipality', async () => {
     const r = await post('both', testEvent('toender', 5));
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', r.json().alarmId).executeTakeFirstOrThrow();
+    const row = await te.rt.db
+      .selectFrom('alarms')
+      .selectAll()
+      .where('id', '=', r.json().alarmId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ unknown_device: false, citizen_id: 'c-toender-5', municipality_id: 'toender' });
   });
 
@@ -92,7 +135,11 @@ describe('POST /v1/alarms', () => {
   it.each([
     ['a missing type', (e: Record<string, unknown>) => ({ ...e, type: undefined }), 'type'],
     ['an unknown type', (e: Record<string, unknown>) => ({ ...e, type: 'earthquake' }), 'type'],
-    ['an occurredAt that is no time', (e: Record<string, unknown>) => ({ ...e, occurredAt: 'yesterday' }), 'occurredAt'],
+    [
+      'an occurredAt that is no time',
+      (e: Record<string, unknown>) => ({ ...e, occurredAt: 'yesterday' }),
+      'occurredAt',
+    ],
     ['an empty eventId', (e: Record<string, unknown>) => ({ ...e, eventId: '' }), 'eventId'],
     ['a deviceId over 64 characters', (e: Record<string, unknown>) => ({ ...e, deviceId: 'd'.repeat(65) }), 'deviceId'],
     ['an unknown voice state', (e: Record<string, unknown>) => ({ ...e, voice: 'maybe' }), 'voice'],
@@ -111,7 +158,12 @@ describe('POST /v1/alarms', () => {
   });
 
   it('answers 400 for a body that is not JSON', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { ...auth('aabenraa'), 'content-type': 'application/json' }, payload: '{"eventId": ' });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/alarms',
+      headers: { ...auth('aabenraa'), 'content-type': 'application/json' },
+      payload: '{"eventId": ',
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error).toMatch(/invalid/);
   });
@@ -119,7 +171,12 @@ describe('POST /v1/alarms', () => {
   it('answers 401 without a key or with a wrong one', async () => {
     const ev = testEvent('aabenraa', 0);
     const none = await app.inject({ method: 'POST', url: '/v1/alarms', payload: ev });
-    const wrong = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { authorization: 'Bearer nope-nope-nope-nope' }, payload: ev });
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v1/alarms',
+      headers: { authorization: 'Bearer nope-nope-nope-nope' },
+      payload: ev,
+    });
     for (const r of [none, wrong]) {
       expect(r.statusCode).toBe(401);
       expect(r.json()).toMatchObject({ error: 'unauthorized', message: expect.any(String) });
@@ -128,7 +185,12 @@ describe('POST /v1/alarms', () => {
   });
 
   it('answers 415 for a body that is not JSON by content type', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: { ...auth('aabenraa'), 'content-type': 'text/plain' }, payload: 'pendant!' });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/alarms',
+      headers: { ...auth('aabenraa'), 'content-type': 'text/plain' },
+      payload: 'pendant!',
+    });
     expect(r.statusCode).toBe(415);
     expect(r.json().error).toBe('unsupported_media_type');
   });
@@ -145,7 +207,12 @@ describe('POST /v1/alarms', () => {
     const codes: number[] = [];
     let last;
     for (let i = 0; i < 4; i++) {
-      last = await limited.inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: testEvent('toender', 7) });
+      last = await limited.inject({
+        method: 'POST',
+        url: '/v1/alarms',
+        headers: auth('toender'),
+        payload: testEvent('toender', 7),
+      });
       codes.push(last.statusCode);
     }
     expect(codes).toEqual([202, 202, 202, 429]);
@@ -156,7 +223,9 @@ describe('POST /v1/alarms', () => {
 
 describe('POST /v1/alarms/batch', () => {
   it('stores the good events of a batch, reports the bad ones, and keeps input order', async () => {
-    const good1 = testEvent('aabenraa', 8, 'pendant', { occurredAt: new Date(Date.now() - 6 * 3600_000).toISOString() });
+    const good1 = testEvent('aabenraa', 8, 'pendant', {
+      occurredAt: new Date(Date.now() - 6 * 3600_000).toISOString(),
+    });
     const good2 = testEvent('aabenraa', 10, 'mains_failure');
     const bad = { ...testEvent('aabenraa', 12), type: 'nonsense' };
     const r = await post('aabenraa', { events: [good1, bad, good2, good1, { nothing: true }] }, '/v1/alarms/batch');
@@ -164,7 +233,11 @@ describe('POST /v1/alarms/batch', () => {
     const { results } = r.json();
     expect(results).toHaveLength(5);
     expect(results[0]).toMatchObject({ eventId: good1.eventId, duplicate: false, alarmId: expect.any(String) });
-    expect(results[1]).toMatchObject({ eventId: bad.eventId, error: 'invalid_event', message: expect.stringContaining('type') });
+    expect(results[1]).toMatchObject({
+      eventId: bad.eventId,
+      error: 'invalid_event',
+      message: expect.stringContaining('type'),
+    });
     expect(results[2]).toMatchObject({ eventId: good2.eventId, duplicate: false });
     expect(results[3]).toEqual({ eventId: good1.eventId, alarmId: results[0].alarmId, duplicate: true });
     expect(results[4]).toMatchObject({ eventId: null, error: 'invalid_event' });
@@ -179,7 +252,9 @@ describe('POST /v1/alarms/batch', () => {
   });
 
   it('accepts a full batch of 1000 in one answer', async () => {
-    const events = Array.from({ length: 1000 }, (_, i) => testEvent('toender', (i % 10) * 2 + 1, i % 3 ? 'low_battery' : 'pendant'));
+    const events = Array.from({ length: 1000 }, (_, i) =>
+      testEvent('toender', (i % 10) * 2 + 1, i % 3 ? 'low_battery' : 'pendant'),
+    );
     const r = await post('toender', { events }, '/v1/alarms/batch');
     expect(r.statusCode).toBe(202);
     expect(r.json().results.filter((x: { alarmId?: string }) => x.alarmId)).toHaveLength(1000);
@@ -188,15 +263,29 @@ describe('POST /v1/alarms/batch', () => {
 
 describe('POST /v1/gateways/heartbeat', () => {
   it('records the gateway’s sign of life', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/gateways/heartbeat', headers: auth('toender'), payload: {} });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/gateways/heartbeat',
+      headers: auth('toender'),
+      payload: {},
+    });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ gatewayId: 'gw-toender', heartbeatSeconds: 300 });
-    const gw = await te.rt.db.selectFrom('gateways').select('last_heartbeat_at').where('id', '=', 'gw-toender').executeTakeFirstOrThrow();
+    const gw = await te.rt.db
+      .selectFrom('gateways')
+      .select('last_heartbeat_at')
+      .where('id', '=', 'gw-toender')
+      .executeTakeFirstOrThrow();
     expect(Math.abs(gw.last_heartbeat_at!.getTime() - Date.now())).toBeLessThan(5000);
   });
 
   it('answers 401 to an unknown gateway', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/gateways/heartbeat', headers: { authorization: 'Bearer x' }, payload: {} });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/gateways/heartbeat',
+      headers: { authorization: 'Bearer x' },
+      payload: {},
+    });
     expect(r.statusCode).toBe(401);
   });
 });
@@ -212,12 +301,17 @@ describe('operations', () => {
     expect(metrics).toMatch(/rc_accept_duration_seconds_bucket/);
     expect(metrics).toMatch(/rc_queue_depth\{lane="urgent",state="waiting"/);
     const spec = (await app.inject('/docs/json')).json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/alarms', '/v1/alarms/batch', '/v1/gateways/heartbeat']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/alarms', '/v1/alarms/batch', '/v1/gateways/heartbeat']),
+    );
     expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
   });
 
   it('keeps personal data and keys out of the log', async () => {
-    await post('aabenraa', testEvent('aabenraa', 14, 'pendant', { details: { note: 'Borger 14 fell in the kitchen' } }));
+    await post(
+      'aabenraa',
+      testEvent('aabenraa', 14, 'pendant', { details: { note: 'Borger 14 fell in the kitchen' } }),
+    );
     const text = te.logs.join('');
     expect(text).not.toContain(gatewayKey('aabenraa'));
     expect(text).not.toContain('Borger 14');

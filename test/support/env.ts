@@ -74,7 +74,15 @@ export function testRegistry(n = 20) {
   const ms = ['aabenraa', 'toender'] as const;
   const citizens = Array.from({ length: n }, (_, i) => {
     const m = ms[i % 2]!;
-    return { id: `c-${m}-${i}`, municipality: m, name: `Borger ${i}`, address: `Vej ${i}, ${m}`, phone: `+45 20${100000 + i}`, keySafe: `KS-${1000 + i}`, notes: i % 7 === 0 ? 'demens' : '' };
+    return {
+      id: `c-${m}-${i}`,
+      municipality: m,
+      name: `Borger ${i}`,
+      address: `Vej ${i}, ${m}`,
+      phone: `+45 20${100000 + i}`,
+      keySafe: `KS-${1000 + i}`,
+      notes: i % 7 === 0 ? 'demens' : '',
+    };
   });
   return {
     municipalities: [
@@ -82,13 +90,34 @@ export function testRegistry(n = 20) {
       { id: 'toender', name: 'Tønder', code: '550' },
     ],
     gateways: [
-      ...ms.map((m) => ({ id: `gw-${m}`, name: `Gateway ${m}`, apiKey: gatewayKey(m), municipalities: [m], heartbeatSeconds: 300 })),
-      { id: 'gw-both', name: 'Gateway both', apiKey: gatewayKey('both'), municipalities: ['aabenraa', 'toender'], heartbeatSeconds: 300 },
+      ...ms.map((m) => ({
+        id: `gw-${m}`,
+        name: `Gateway ${m}`,
+        apiKey: gatewayKey(m),
+        municipalities: [m],
+        heartbeatSeconds: 300,
+      })),
+      {
+        id: 'gw-both',
+        name: 'Gateway both',
+        apiKey: gatewayKey('both'),
+        municipalities: ['aabenraa', 'toender'],
+        heartbeatSeconds: 300,
+      },
     ],
     citizens,
-    devices: citizens.map((c, i) => ({ id: `dev-${c.municipality}-${i}`, citizenId: c.id, gatewayId: `gw-${c.municipality}` })),
+    devices: citizens.map((c, i) => ({
+      id: `dev-${c.municipality}-${i}`,
+      citizenId: c.id,
+      gatewayId: `gw-${c.municipality}`,
+    })),
     users: [
-      { username: 'op-both', password: 'pw-op-both-123', role: 'operator' as const, municipalities: ['aabenraa', 'toender'] },
+      {
+        username: 'op-both',
+        password: 'pw-op-both-123',
+        role: 'operator' as const,
+        municipalities: ['aabenraa', 'toender'],
+      },
       { username: 'op-aab', password: 'pw-op-aab-123', role: 'operator' as const, municipalities: ['aabenraa'] },
       { username: 'op-toe', password: 'pw-op-toe-123', role: 'operator' as const, municipalities: ['toender'] },
       { username: 'sup-all', password: 'pw-sup-all-123', role: 'supervisor' as const, municipalities: '*' as const },
@@ -120,7 +149,11 @@ export function testEvent(m: string, i: number, type = 'pendant', extra: Record<
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Poll until `fn` returns a truthy value, or fail after `ms`. */
-export async function eventually<T>(fn: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  ms = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {
