@@ -101,8 +101,11 @@ CREATE INDEX alarms_untriaged ON alarms (received_at) WHERE triaged_at IS NULL;
 CREATE INDEX alarms_received ON alarms (received_at DESC, id DESC);
 CREATE INDEX alarms_municipality_received ON alarms (municipality_id, received_at DESC, id DESC);
 CREATE INDEX alarms_open ON alarms (municipality_id, received_at DESC) WHERE status <> 'resolved';
--- Incident grouping looks up a device's latest alarms.
-CREATE INDEX alarms_device_received ON alarms (device_id, received_at DESC);
+-- Incident grouping at accept: a device's latest open alarm in the same lane.
+CREATE INDEX alarms_device_open ON alarms (device_id, lane, received_at DESC) WHERE status <> 'resolved';
+-- Triage context: earlier alarms of the incident, and cancels that follow up an event.
+CREATE INDEX alarms_incident ON alarms (incident_id, received_at);
+CREATE INDEX alarms_relates_to ON alarms (gateway_id, relates_to) WHERE relates_to IS NOT NULL;
 
 CREATE TABLE dispatches (
   id               uuid PRIMARY KEY,
