@@ -28,7 +28,7 @@ const envSchema = z.object({
     .max(24 * 30)
     .default(12),
   /** Mark the session cookie Secure (set when the console is served over HTTPS). */
-  COOKIE_SECURE: bool.default('false'),
+  COOKIE_SECURE: bool.default(false),
   /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
   /** An alarm stored but not triaged for this long is enqueued again by the reconciler. */

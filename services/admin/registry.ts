@@ -6,7 +6,7 @@ import type { Db } from '../../db/connect.js';
 import { HttpError } from '../platform/errors.js';
 import { hashPassword, sha256 } from '../platform/secrets.js';
 
-const ROLES = ['operator', 'supervisor', 'planner', 'analyst', 'admin'] as const;
+export const ROLES = ['operator', 'supervisor', 'planner', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 const id = z

@@ -1,0 +1,95 @@
+// The console server (CONSOLE_PORT): REST for operators, planners and administrators, and the live feed.
+import fastifyCookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import fastifyWebsocket from '@fastify/websocket';
+import { HttpError } from '../platform/errors.js';
+import { createHttpApp, type HttpApp } from '../platform/http.js';
+import { consoleMetrics, createRegistry } from '../platform/metrics.js';
+import { dependenciesReady, type Runtime } from '../platform/runtime.js';
+import type { RunningService } from '../platform/service.js';
+import { consoleContext } from './context.js';
+import { LiveHub, type LiveHubOptions } from './live-hub.js';
+import { adminRoutes } from './routes/admin.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { authRoutes } from './routes/auth.js';
+import { citizenRoutes } from './routes/citizens.js';
+import { dispatchRoutes } from './routes/dispatches.js';
+import { homeRoutes } from './routes/home.js';
+import { liveRoutes } from './routes/live.js';
+
+export type ConsoleApp = {
+  app: HttpApp;
+  hub: LiveHub;
+  /** Close live feeds with 1001, stop accepting, finish in-flight requests, unsubscribe. Same as app.close(). */
+  close(): Promise<void>;
+};
+
+/** The largest message a client may send on the live feed (it sends nothing the server needs). */
+const MAX_CLIENT_MESSAGE_BYTES = 4096;
+
+/** The console, ready for inject() or listen(). The live hub starts when the app is ready. */
+export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHubOptions> } = {}): Promise<ConsoleApp> {
+  const registry = createRegistry('console');
+  const metrics = consoleMetrics(registry);
+  const hub = new LiveHub(rt, metrics, opts.live);
+  const ctx = consoleContext(rt, metrics, hub);
+
+  const app = await createHttpApp({
+    service: 'console',
+    title: 'Responscenter console API',
+    description:
+      'For operators, supervisors, home-care planners, analysts and administrators. Log in at POST /v1/auth/login; send the token as a bearer token or use the session cookie. Everything is limited to your municipalities: anything outside them is answered 404.',
+    logger: rt.logger,
+    registry,
+    ready: () => dependenciesReady(rt),
+  });
+
+  // Claim and logout take no body; a browser client may still send Content-Type: application/json
+  // with an empty one. That is "no body" here, not a 400 (routes with a body schema still demand one).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(req, String(body), done),
+  );
+
+  await app.register(fastifyCookie);
+  await app.register(rateLimit, {
+    global: false,
+    // After body parsing, so login attempts are counted per username.
+    hook: 'preHandler',
+    errorResponseBuilder: (_req, c) =>
+      new HttpError(429, 'rate_limited', `more than ${c.max} attempts in ${c.after}; wait and retry`, {
+        'retry-after': String(Math.max(1, Math.ceil(c.ttl / 1000))),
+      }),
+  });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES },
+    // A client vanishing mid-frame is routine on mobile networks: not an error worth a log line each.
+    errorHandler: (err, socket, req) => {
+      req.log.debug({ err: { message: err.message } }, 'live feed socket error');
+      socket.terminate();
+    },
+    // Replaces the plugin's default (close code 1005): feeds end with 1001 so clients reconnect with since.
+    preClose: async () => {
+      await hub.close();
+      app.websocketServer.close();
+    },
+  });
+  app.addHook('onReady', async () => hub.start());
+
+  homeRoutes(app);
+  authRoutes(app, ctx);
+  alarmRoutes(app, ctx);
+  citizenRoutes(app, ctx);
+  dispatchRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  liveRoutes(app, ctx);
+
+  return { app, hub, close: () => app.close() };
+}
+
+export async function startConsole(rt: Runtime): Promise<RunningService> {
+  const { app, close } = await buildConsoleApp(rt);
+  const url = await app.listen({ port: rt.config.consolePort, host: rt.config.host });
+  return { name: 'console', url, close };
+}

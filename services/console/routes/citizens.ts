@@ -1,0 +1,46 @@
+// The citizen card (contract: GET /v1/citizens/:id), audited.
+import { findAlarm } from '../../../db/alarm-handling.js';
+import { errorBody } from '../../domain/views.js';
+import { notFound } from '../../platform/errors.js';
+import type { HttpApp } from '../../platform/http.js';
+import { can, inScope } from '../access.js';
+import { userOf } from '../auth.js';
+import { readCitizenCard } from '../citizen-cards.js';
+import { security, type ConsoleContext } from '../context.js';
+import { citizenCard, citizenQuery, idParams } from '../schemas.js';
+
+export function citizenRoutes(app: HttpApp, ctx: ConsoleContext): void {
+  const { rt, guard } = ctx;
+
+  app.get(
+    '/v1/citizens/:id',
+    {
+      onRequest: guard('citizens:read', 'citizens:read-dispatched'),
+      schema: {
+        tags: ['citizens'],
+        summary: "A citizen's card: name, address, phone, key safe, care notes",
+        description:
+          'Every read is audited (who, which citizen, which alarm, when) before it is answered. Planners may read the card of a citizen with a dispatch in their municipalities. `alarm` must be an alarm of this citizen in your scope.',
+        security,
+        params: idParams,
+        querystring: citizenQuery,
+        response: { 200: citizenCard, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody },
+      },
+    },
+    async (req) => {
+      const user = userOf(req);
+      const citizenId = req.params.id;
+      const alarmId = req.query.alarm ?? null;
+      if (alarmId !== null) {
+        // The audit's context must be true: an alarm of this citizen that the user may see.
+        const alarm = await findAlarm(rt.db, alarmId);
+        if (!alarm || alarm.citizen_id !== citizenId || !inScope(user, alarm.municipality_id))
+          throw notFound('no such citizen');
+      }
+      const purpose = can(user, 'citizens:read') ? 'citizen_card' : 'dispatch_planning';
+      const card = await readCitizenCard(ctx, user, citizenId, { alarmId, purpose });
+      if (!card) throw notFound('no such citizen');
+      return card;
+    },
+  );
+}

@@ -1,0 +1,85 @@
+// Dispatches for home-care planners (contract: "Dispatches").
+import { findDispatch, listDispatches, updateDispatchStatus } from '../../../db/dispatches.js';
+import { toDispatchView } from '../../../db/views.js';
+import { OPEN_DISPATCH_STATUSES } from '../../domain/dispatch.js';
+import { dispatchView, errorBody } from '../../domain/views.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import type { HttpApp } from '../../platform/http.js';
+import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
+import { userOf } from '../auth.js';
+import { security, type ConsoleContext } from '../context.js';
+import { decodeCursor, isUuid, page } from '../cursor.js';
+import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
+
+export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
+  const { rt, guard } = ctx;
+  const tags = ['dispatches'];
+  const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+
+  const visibleDispatch = async (user: ConsoleUser, id: string) =>
+    visibleOrNotFound(user, isUuid(id) ? await findDispatch(rt.db, id) : undefined, 'dispatch');
+
+  app.get(
+    '/v1/dispatches',
+    {
+      onRequest: guard('dispatches:read'),
+      schema: {
+        tags,
+        summary: 'Dispatches in your municipalities, newest first',
+        security,
+        querystring: dispatchListQuery,
+        response: { 200: dispatchList, ...errors },
+      },
+    },
+    async (req) => {
+      const user = userOf(req);
+      const q = req.query;
+      const rows = await listDispatches(rt.db, {
+        municipalities: listScope(user, q.municipality),
+        statuses: q.status === 'all' ? null : q.status === 'open' ? OPEN_DISPATCH_STATUSES : [q.status],
+        before: q.before === undefined ? undefined : (decodeCursor(q.before) ?? undefined),
+        limit: q.limit,
+      });
+      const p = page(rows, q.limit);
+      return { dispatches: p.rows.map(toDispatchView), next: p.next };
+    },
+  );
+
+  app.get(
+    '/v1/dispatches/:id',
+    {
+      onRequest: guard('dispatches:read'),
+      schema: { tags, summary: 'One dispatch', security, params: idParams, response: { 200: dispatchView, ...errors } },
+    },
+    async (req) => {
+      return toDispatchView(await visibleDispatch(userOf(req), req.params.id));
+    },
+  );
+
+  app.post(
+    '/v1/dispatches/:id/status',
+    {
+      onRequest: guard('dispatches:update'),
+      schema: {
+        tags,
+        summary: 'Move a dispatch on (and set its team)',
+        description:
+          'A dispatch moves forward only (requested → accepted → en_route → arrived → completed; steps may be skipped) and can be cancelled until completed. Repeating the current status is answered 200; anything else from completed or cancelled, or a step back, is 409.',
+        security,
+        params: idParams,
+        body: dispatchStatusRequest,
+        response: { 200: dispatchView, ...errors, 409: errorBody },
+      },
+    },
+    async (req) => {
+      const user = userOf(req);
+      await visibleDispatch(user, req.params.id);
+      const r = await updateDispatchStatus(rt.db, req.params.id, req.body);
+      if (r.outcome === 'missing') throw notFound('no such dispatch');
+      if (r.outcome === 'conflict')
+        throw conflict(`a dispatch that is ${r.value.status} cannot become ${req.body.status}`);
+      if (r.outcome === 'changed') await rt.feed.published(r.lastSeq);
+      return toDispatchView(r.value);
+    },
+  );
+}

@@ -1,0 +1,156 @@
+// The console's wire shapes (contract: "Operators, planners, analysts → console"). One zod schema
+// each: validation, TypeScript types and the OpenAPI at /docs all come from here.
+import { z } from 'zod';
+import { ROLES } from '../admin/registry.js';
+import { TRIAGE_CLASSES } from '../domain/events.js';
+import { alarmView, DISPATCH_STATUSES, dispatchView } from '../domain/views.js';
+import { decodeCursor } from './cursor.js';
+
+/** A query parameter sent empty (`?municipality=`) counts as not sent. */
+const optionalParam = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const limit = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number().int().min(1).max(1000).default(100).describe('At most 1000; default 100'),
+);
+const cursor = z
+  .string()
+  .max(200)
+  .refine((s) => decodeCursor(s) !== null, 'not a cursor from this API: pass the `next` of the previous page')
+  .describe('The `next` of the previous page');
+const municipality = z.string().min(1).max(64).describe('One municipality id; outside your scope the list is empty');
+
+export const idParams = z.object({ id: z.string().max(200) });
+
+// ---- Authentication ----
+
+export const loginRequest = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+
+export const userView = z.object({
+  username: z.string(),
+  role: z.enum(ROLES),
+  municipalities: z.union([z.literal('*'), z.array(z.string())]).describe('Municipality ids, or "*" for all'),
+});
+
+export const loginResponse = z.object({
+  token: z
+    .string()
+    .describe('Send as `Authorization: Bearer <token>`; the same value is set as the HttpOnly cookie rc_session'),
+  expiresAt: z.string(),
+  user: userView,
+});
+
+export const sessionView = z.object({ user: userView, expiresAt: z.string() });
+
+// ---- Alarms ----
+
+export const alarmListQuery = z.object({
+  status: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['open', 'resolved', 'all']).default('open').describe('open = received, triaged or claimed (default)'),
+  ),
+  municipality: optionalParam(municipality),
+  limit,
+  before: optionalParam(cursor),
+});
+
+export const alarmList = z.object({
+  alarms: z.array(alarmView).describe('Newest first (by receipt)'),
+  next: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
+});
+
+export const citizenCard = z.object({
+  id: z.string(),
+  municipality: z.string(),
+  name: z.string(),
+  address: z.string(),
+  phone: z.string(),
+  keySafe: z.string(),
+  notes: z.string(),
+});
+export type CitizenCard = z.infer<typeof citizenCard>;
+
+export const alarmDetail = alarmView.extend({
+  citizen: citizenCard
+    .nullable()
+    .optional()
+    .describe("The citizen's card (audited), for roles that may read it; null for an unknown device"),
+});
+
+export const resolveRequest = z.object({
+  outcome: z.enum(TRIAGE_CLASSES),
+  note: z.string().max(2000).optional().describe('Free text kept with the alarm; never sent on the live feed'),
+});
+
+export const resolvedAlarm = alarmView.extend({
+  dispatch: dispatchView.optional().describe('The dispatch requested, when the outcome is dispatch'),
+});
+
+export const citizenQuery = z.object({
+  alarm: optionalParam(z.uuid().describe('The alarm being handled, recorded in the audit as the reason for the read')),
+});
+
+// ---- Dispatches ----
+
+export const dispatchListQuery = z.object({
+  status: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .enum([...DISPATCH_STATUSES, 'open', 'all'])
+      .default('open')
+      .describe('open = requested, accepted, en_route or arrived (default); all; or one status'),
+  ),
+  municipality: optionalParam(municipality),
+  limit,
+  before: optionalParam(cursor),
+});
+
+export const dispatchList = z.object({
+  dispatches: z.array(dispatchView).describe('Newest first (by request)'),
+  next: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
+});
+
+export const dispatchStatusRequest = z.object({
+  status: z.enum(DISPATCH_STATUSES),
+  team: z
+    .string()
+    .min(1)
+    .max(100)
+    .nullable()
+    .optional()
+    .describe('The team sent; omitted keeps the current one, null clears it'),
+});
+
+// ---- Administration ----
+
+const counts = z.object({ created: z.number().int(), updated: z.number().int() });
+export const importResult = z.object({
+  municipalities: counts,
+  gateways: counts,
+  citizens: counts,
+  devices: counts,
+  users: counts,
+});
+
+// ---- Live feed ----
+
+export const liveQuery = z.object({
+  since: optionalParam(
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .describe(
+        'Replay every change after this seq (the highest seq you have seen); omit for a snapshot of what is open',
+      ),
+  ),
+});
+
+export const liveMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('alarm'), seq: z.number().int(), alarm: alarmView }),
+  z.object({ type: z.literal('dispatch'), seq: z.number().int(), dispatch: dispatchView }),
+  z.object({ type: z.literal('synced'), seq: z.number().int() }),
+]);
+export type LiveMessage = z.infer<typeof liveMessage>;

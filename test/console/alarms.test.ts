@@ -1,0 +1,352 @@
+// Alarms on the console: lists, the audited alarm view, and the operator's decisions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsoleApp } from '../../services/console/index.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
+import { bearer, loginAll, newAlarm, storeAlarms, type TestUser } from './helpers.js';
+
+let te: TestEnv;
+let app: HttpApp;
+let tokens: Record<TestUser, string>;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+  tokens = await loginAll(app);
+});
+afterAll(() => te.close());
+
+const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: bearer(tokens[user]) });
+const post = (user: TestUser, url: string, payload: object = {}) =>
+  app.inject({ method: 'POST', url, headers: bearer(tokens[user]), payload });
+const claim = (user: TestUser, id: string) => post(user, `/v1/alarms/${id}/claim`);
+const resolve = (user: TestUser, id: string, outcome: string, note?: string) =>
+  post(user, `/v1/alarms/${id}/resolve`, note === undefined ? { outcome } : { outcome, note });
+const changesOf = (id: string) =>
+  te.rt.db.selectFrom('changes').selectAll().where('entity_id', '=', id).orderBy('seq').execute();
+
+describe('GET /v1/alarms', () => {
+  const aab: string[] = [];
+  const toe: string[] = [];
+  const created: string[] = [];
+  beforeAll(async () => {
+    // Stored one at a time, so receipt order is creation order.
+    for (let i = 0; i < 6; i++) {
+      aab.push(...(await storeAlarms(te.rt, newAlarm('aabenraa', i))));
+      toe.push(...(await storeAlarms(te.rt, newAlarm('toender', i))));
+      created.push(aab.at(-1)!, toe.at(-1)!);
+    }
+    // Resolve one of each, so the status filter has something to tell apart.
+    await resolve('op-both', aab[0]!, 'false_alarm');
+    await resolve('op-both', toe[0]!, 'false_alarm');
+  });
+
+  it('an operator never sees another municipality’s alarm in a list', async () => {
+    const r = await get('op-aab', '/v1/alarms?status=all&limit=1000');
+    expect(r.statusCode).toBe(200);
+    const ids = r.json().alarms.map((a: { id: string }) => a.id);
+    expect(ids).toEqual(expect.arrayContaining(aab));
+    expect(ids.some((id: string) => toe.includes(id))).toBe(false);
+    expect(r.json().alarms.every((a: { municipality: string }) => a.municipality === 'aabenraa')).toBe(true);
+  });
+
+  it('lists open alarms by default, newest first, in the contract’s alarm view', async () => {
+    const r = await get('op-both', '/v1/alarms');
+    const alarms = r.json().alarms as { id: string; status: string; receivedAt: string }[];
+    expect(alarms.map((a) => a.id)).toEqual(created.filter((id) => id !== aab[0] && id !== toe[0]).reverse());
+    expect(alarms.every((a) => a.status !== 'resolved')).toBe(true);
+    const received = alarms.map((a) => Date.parse(a.receivedAt));
+    expect([...received].sort((x, y) => y - x)).toEqual(received);
+    expect(alarms[0]).toEqual({
+      id: toe[5],
+      municipality: 'toender',
+      deviceId: 'dev-toender-11',
+      citizenId: 'c-toender-11',
+      unknownDevice: false,
+      type: 'pendant',
+      occurredAt: expect.any(String),
+      receivedAt: expect.any(String),
+      status: 'received',
+      triage: null,
+      incidentId: expect.any(String),
+      escalated: false,
+      claimedBy: null,
+      claimedAt: null,
+      outcome: null,
+      resolvedAt: null,
+    });
+  });
+
+  it('filters by status resolved and all', async () => {
+    const resolved = (await get('op-both', '/v1/alarms?status=resolved&limit=1000'))
+      .json()
+      .alarms.map((a: { id: string }) => a.id);
+    expect(resolved).toEqual(expect.arrayContaining([aab[0], toe[0]]));
+    expect(resolved).not.toContain(aab[1]);
+    const all = (await get('op-both', '/v1/alarms?status=all&limit=1000'))
+      .json()
+      .alarms.map((a: { id: string }) => a.id);
+    expect(all).toEqual(expect.arrayContaining([...aab, ...toe]));
+  });
+
+  it('filters by municipality, and a municipality outside the scope yields an empty list', async () => {
+    const toender = (await get('op-both', '/v1/alarms?municipality=toender&status=all')).json();
+    expect(toender.alarms.length).toBeGreaterThanOrEqual(6);
+    expect(toender.alarms.every((a: { municipality: string }) => a.municipality === 'toender')).toBe(true);
+    const outside = await get('op-aab', '/v1/alarms?municipality=toender&status=all');
+    expect(outside.statusCode).toBe(200);
+    expect(outside.json()).toEqual({ alarms: [], next: null });
+    expect((await get('op-aab', '/v1/alarms?municipality=nowhere')).json()).toEqual({ alarms: [], next: null });
+  });
+
+  it('pages with an opaque cursor: every alarm exactly once, in order', async () => {
+    const everything = (await get('op-both', '/v1/alarms?status=all&limit=1000'))
+      .json()
+      .alarms.map((a: { id: string }) => a.id);
+    const seen: string[] = [];
+    let url = '/v1/alarms?status=all&limit=5';
+    for (let pages = 0; pages < 50; pages++) {
+      const body = (await get('op-both', url)).json();
+      expect(body.alarms.length).toBeLessThanOrEqual(5);
+      seen.push(...body.alarms.map((a: { id: string }) => a.id));
+      if (body.next === null) break;
+      expect(body.next).toMatch(/^[A-Za-z0-9_-]+$/);
+      url = `/v1/alarms?status=all&limit=5&before=${body.next}`;
+    }
+    expect(seen).toEqual(everything);
+  });
+
+  it('keeps rows received in the same millisecond apart when paging', async () => {
+    // One transaction: every alarm gets the same received_at (now() is the transaction's start).
+    const ids = await storeAlarms(te.rt, ...Array.from({ length: 7 }, (_, i) => newAlarm('aabenraa', 9 - (i % 3))));
+    const seen: string[] = [];
+    let url = '/v1/alarms?municipality=aabenraa&limit=2';
+    for (;;) {
+      const body = (await get('op-aab', url)).json();
+      seen.push(...body.alarms.map((a: { id: string }) => a.id));
+      if (!body.next) break;
+      url = `/v1/alarms?municipality=aabenraa&limit=2&before=${body.next}`;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toEqual(expect.arrayContaining(ids));
+  });
+
+  it('answers 400 with the contract error body for invalid parameters', async () => {
+    for (const q of ['status=closed', 'limit=0', 'limit=1001', 'limit=ten', 'before=not-a-cursor']) {
+      const r = await get('op-both', `/v1/alarms?${q}`);
+      expect(r.statusCode, q).toBe(400);
+      expect(r.json()).toMatchObject({
+        error: 'invalid_request',
+        message: expect.any(String),
+        issues: [{ path: q.split('=')[0], message: expect.any(String) }],
+      });
+    }
+  });
+});
+
+describe('GET /v1/alarms/:id', () => {
+  it('shows the citizen’s card and audits the read before answering', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 3));
+    const r = await get('op-aab', `/v1/alarms/${id}`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      id,
+      citizenId: 'c-aabenraa-6',
+      citizen: {
+        id: 'c-aabenraa-6',
+        municipality: 'aabenraa',
+        name: 'Borger 6',
+        address: 'Vej 6, aabenraa',
+        phone: '+45 20100006',
+        keySafe: 'KS-1006',
+        notes: '',
+      },
+    });
+    const audit = await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        username: 'op-aab',
+        citizen_id: 'c-aabenraa-6',
+        alarm_id: id,
+        purpose: 'alarm_handling',
+      }),
+    ]);
+  });
+
+  it('shows no card (and audits nothing) for an alarm from an unknown device', async () => {
+    const [id] = await storeAlarms(te.rt, { ...newAlarm('aabenraa', 0), deviceId: 'dev-unregistered' });
+    const r = await get('op-aab', `/v1/alarms/${id}`);
+    expect(r.json()).toMatchObject({ id, unknownDevice: true, citizenId: null, citizen: null });
+    expect(await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(
+      0,
+    );
+  });
+
+  it('an operator never sees another municipality’s alarm: 404 as for one that does not exist', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('toender', 2));
+    const outside = await get('op-aab', `/v1/alarms/${id}`);
+    const missing = await get('op-aab', '/v1/alarms/00000000-0000-4000-8000-000000000000');
+    const malformed = await get('op-aab', '/v1/alarms/not-a-uuid');
+    for (const r of [outside, missing, malformed]) {
+      expect(r.statusCode).toBe(404);
+      expect(r.json()).toEqual({ error: 'not_found', message: 'no such alarm' });
+    }
+    expect(await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(
+      0,
+    );
+  });
+
+  it('refuses planners and analysts (403), whether or not the alarm exists', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 4));
+    for (const user of ['plan-aab', 'ana-toe'] as const) {
+      for (const url of ['/v1/alarms', `/v1/alarms/${id}`, '/v1/alarms/00000000-0000-4000-8000-000000000000']) {
+        const r = await get(user, url);
+        expect(r.statusCode, `${user} ${url}`).toBe(403);
+        expect(r.json()).toMatchObject({ error: 'forbidden' });
+      }
+      expect((await claim(user, id!)).statusCode).toBe(403);
+      expect((await resolve(user, id!, 'false_alarm')).statusCode).toBe(403);
+    }
+  });
+});
+
+describe('claiming and resolving', () => {
+  it('claims an alarm, records it on the change log, and answers a repeated claim by the same operator with 200', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 1));
+    const r = await claim('op-aab', id!);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ id, status: 'claimed', claimedBy: 'op-aab', claimedAt: expect.any(String) });
+    const again = await claim('op-aab', id!);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(r.json());
+    const changes = await changesOf(id!);
+    expect(changes.map((c) => (c.payload as { status: string }).status)).toEqual(['received', 'claimed']);
+  });
+
+  it('answers 409 when another operator holds the alarm, and 409 once it is resolved', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 2));
+    expect((await claim('op-aab', id!)).statusCode).toBe(200);
+    const other = await claim('op-both', id!);
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toEqual({ error: 'conflict', message: expect.any(String) });
+    expect((await resolve('op-both', id!, 'false_alarm')).statusCode).toBe(409);
+    expect((await resolve('op-aab', id!, 'phone_resolvable')).statusCode).toBe(200);
+    expect((await claim('op-aab', id!)).statusCode).toBe(409);
+    expect((await resolve('op-aab', id!, 'phone_resolvable')).statusCode).toBe(409);
+  });
+
+  it('two operators claiming at once: exactly one wins, the other gets 409', async () => {
+    for (let round = 0; round < 10; round++) {
+      const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', round % 10));
+      const users: TestUser[] = ['op-aab', 'op-both', 'sup-all', 'admin'];
+      const rs = await Promise.all(users.map((u) => claim(u, id!)));
+      expect(rs.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409]);
+      const winner = users[rs.findIndex((r) => r.statusCode === 200)];
+      expect((await changesOf(id!)).filter((c) => (c.payload as { status: string }).status === 'claimed')).toHaveLength(
+        1,
+      );
+      expect((await get('op-both', `/v1/alarms/${id}`)).json().claimedBy).toBe(winner);
+    }
+  });
+
+  it('resolving an unclaimed alarm claims it in the same update', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('toender', 3));
+    const r = await resolve('op-toe', id!, 'false_alarm', 'utilsigtet tryk');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({
+      status: 'resolved',
+      outcome: 'false_alarm',
+      claimedBy: 'op-toe',
+      claimedAt: expect.any(String),
+      resolvedAt: expect.any(String),
+    });
+    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ note: 'utilsigtet tryk', resolved_by: 'op-toe' });
+    expect((await changesOf(id!)).map((c) => (c.payload as { status: string }).status)).toEqual([
+      'received',
+      'resolved',
+    ]);
+    expect(await te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(0);
+  });
+
+  it('records each outcome; only dispatch requests a dispatch, in the same transaction', async () => {
+    for (const outcome of ['false_alarm', 'phone_resolvable', 'dispatch'] as const) {
+      const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 5));
+      await claim('op-aab', id!);
+      const r = await resolve('op-aab', id!, outcome);
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toMatchObject({ id, status: 'resolved', outcome });
+      const dispatches = await te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute();
+      const changes = await te.rt.db.selectFrom('changes').selectAll().orderBy('seq', 'desc').limit(2).execute();
+      if (outcome === 'dispatch') {
+        expect(dispatches).toEqual([
+          expect.objectContaining({
+            municipality_id: 'aabenraa',
+            citizen_id: 'c-aabenraa-10',
+            status: 'requested',
+            requested_by: 'op-aab',
+            team: null,
+          }),
+        ]);
+        expect(r.json().dispatch).toMatchObject({ id: dispatches[0]!.id, alarmId: id, status: 'requested' });
+        // One commit: the alarm's change and the dispatch's change are adjacent.
+        expect(changes.map((c) => c.kind)).toEqual(['dispatch', 'alarm']);
+        expect(Number(changes[0]!.seq)).toBe(Number(changes[1]!.seq) + 1);
+        expect(changes[0]!.entity_id).toBe(dispatches[0]!.id);
+      } else {
+        expect(dispatches).toHaveLength(0);
+        expect(r.json().dispatch).toBeUndefined();
+      }
+    }
+  });
+
+  it('answers 400 for an unknown outcome and 404 for an alarm out of scope', async () => {
+    const [aab] = await storeAlarms(te.rt, newAlarm('aabenraa', 6));
+    const bad = await resolve('op-aab', aab!, 'ignored');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'outcome' }] });
+    const [toe] = await storeAlarms(te.rt, newAlarm('toender', 6));
+    for (const r of [
+      await claim('op-aab', toe!),
+      await resolve('op-aab', toe!, 'false_alarm'),
+      await claim('op-aab', 'x'),
+    ]) {
+      expect(r.statusCode).toBe(404);
+    }
+    const row = await te.rt.db.selectFrom('alarms').select('status').where('id', '=', toe!).executeTakeFirstOrThrow();
+    expect(row.status).toBe('received');
+  });
+
+  it('never logs the note or any personal data of the citizen', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 7));
+    await get('op-aab', `/v1/alarms/${id}`);
+    await resolve('op-aab', id!, 'phone_resolvable', 'hemmelig-note-42');
+    const logs = te.logs.join('');
+    expect(logs).not.toContain('hemmelig-note-42');
+    expect(logs).not.toContain('Borger 14');
+    expect(logs).not.toContain('KS-1014');
+    expect(logs).not.toContain('Vej 14');
+  });
+});
+
+describe('request bodies', () => {
+  it('accepts a claim sent with Content-Type: application/json and no body, and still answers 400 for a resolve without one', async () => {
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 8));
+    const headers = { ...bearer(tokens['op-aab']), 'content-type': 'application/json' };
+    expect((await app.inject({ method: 'POST', url: `/v1/alarms/${id}/claim`, headers })).statusCode).toBe(200);
+    const resolve = await app.inject({ method: 'POST', url: `/v1/alarms/${id}/resolve`, headers });
+    expect(resolve.statusCode).toBe(400);
+    expect(resolve.json()).toMatchObject({ error: 'invalid_request' });
+    const broken = await app.inject({
+      method: 'POST',
+      url: `/v1/alarms/${id}/resolve`,
+      headers,
+      payload: '{"outcome":',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toMatchObject({ error: 'invalid_json' });
+  });
+});

@@ -1,0 +1,284 @@
+// Logging in, sessions, and that every request is judged by the user's current role and scope.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../services/platform/secrets.js';
+import { buildConsoleApp } from '../../services/console/index.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
+import { bearer, login } from './helpers.js';
+
+let te: TestEnv;
+let app: HttpApp;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+});
+afterAll(() => te.close());
+
+const me = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/v1/auth/me', headers });
+
+describe('POST /v1/auth/login', () => {
+  it('answers a token, its expiry and the user, and sets an HttpOnly, SameSite=Strict session cookie', async () => {
+    const before = Date.now();
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'op-both', password: 'pw-op-both-123' },
+    });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body).toEqual({
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expiresAt: expect.any(String),
+      user: { username: 'op-both', role: 'operator', municipalities: ['aabenraa', 'toender'] },
+    });
+    const hours = (Date.parse(body.expiresAt) - before) / 3_600_000;
+    expect(hours).toBeGreaterThan(te.config.sessionHours - 0.01);
+    expect(hours).toBeLessThan(te.config.sessionHours + 0.01);
+    const cookie = String(r.headers['set-cookie']);
+    expect(cookie).toContain(`rc_session=${body.token}`);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).toContain(`Max-Age=${te.config.sessionHours * 3600}`);
+    expect(cookie).not.toMatch(/Secure/);
+  });
+
+  it('stores only a hash of the token', async () => {
+    const token = await login(app, 'op-aab');
+    const rows = await te.rt.db.selectFrom('sessions').select('token_hash').where('username', '=', 'op-aab').execute();
+    expect(rows.map((r) => r.token_hash)).toContain(sha256(token));
+    expect(rows.map((r) => r.token_hash)).not.toContain(token);
+  });
+
+  it('says "*" for a user of every municipality', async () => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'sup-all', password: 'pw-sup-all-123' },
+    });
+    expect(r.json().user).toEqual({ username: 'sup-all', role: 'supervisor', municipalities: '*' });
+  });
+
+  it('answers 401 invalid_credentials alike for a wrong password and an unknown user, and sets no cookie', async () => {
+    for (const payload of [
+      { username: 'op-aab', password: 'wrong-password' },
+      { username: 'nobody', password: 'pw-op-aab-123' },
+    ]) {
+      const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload });
+      expect(r.statusCode).toBe(401);
+      expect(r.json()).toEqual({ error: 'invalid_credentials', message: expect.any(String) });
+      expect(r.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('answers 400 with the contract error body for a malformed login', async () => {
+    const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: '' } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({
+      error: 'invalid_request',
+      issues: expect.arrayContaining([expect.objectContaining({ path: 'password' })]),
+    });
+  });
+
+  it('slows down password guessing: 429 with Retry-After after 20 attempts a minute for one username', async () => {
+    const attempt = () =>
+      app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'guessed', password: 'guess-123' } });
+    const codes = [];
+    for (let i = 0; i < 20; i++) codes.push((await attempt()).statusCode);
+    expect(codes.every((c) => c === 401)).toBe(true);
+    const limited = await attempt();
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.json()).toMatchObject({ error: 'rate_limited' });
+    // Other users are not locked out by someone guessing at one name.
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/auth/login',
+          payload: { username: 'op-aab', password: 'pw-op-aab-123' },
+        })
+      ).statusCode,
+    ).toBe(200);
+  });
+
+  it('never logs a password or a token', async () => {
+    const token = await login(app, 'op-toe');
+    await me(bearer(token));
+    const logs = te.logs.join('');
+    expect(logs).not.toContain('pw-op-toe-123');
+    expect(logs).not.toContain(token);
+  });
+});
+
+describe('sessions', () => {
+  it('accepts the session as a bearer token and as the cookie', async () => {
+    const token = await login(app, 'op-aab');
+    const viaBearer = await me(bearer(token));
+    const viaCookie = await me({ cookie: `rc_session=${token}` });
+    for (const r of [viaBearer, viaCookie]) {
+      expect(r.statusCode).toBe(200);
+      expect(r.json().user).toEqual({ username: 'op-aab', role: 'operator', municipalities: ['aabenraa'] });
+    }
+  });
+
+  it('answers 401 without a session, with an unknown token and with a malformed Authorization header', async () => {
+    for (const headers of [
+      {},
+      bearer('not-a-token'),
+      { authorization: 'Basic b3A6cHc=' },
+      { cookie: 'rc_session=nope' },
+    ]) {
+      const r = await app.inject({ method: 'GET', url: '/v1/alarms', headers });
+      expect(r.statusCode).toBe(401);
+      expect(r.json()).toEqual({ error: 'unauthorized', message: expect.any(String) });
+    }
+  });
+
+  it('refuses an expired session', async () => {
+    const token = await login(app, 'op-aab');
+    await te.rt.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('token_hash', '=', sha256(token))
+      .execute();
+    expect((await me(bearer(token))).statusCode).toBe(401);
+  });
+
+  it('ends the session at logout and clears the cookie', async () => {
+    const token = await login(app, 'op-aab');
+    const r = await app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie: `rc_session=${token}` } });
+    expect(r.statusCode).toBe(204);
+    expect(String(r.headers['set-cookie'])).toMatch(/rc_session=;.*Max-Age=0/);
+    expect((await me(bearer(token))).statusCode).toBe(401);
+  });
+
+  it('applies a changed role or scope at the next request, without logging in again', async () => {
+    await te.rt.db
+      .insertInto('users')
+      .values({ username: 'op-temp', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
+      .execute();
+    const token = 'a-test-session-token-for-op-temp';
+    await te.rt.db
+      .insertInto('sessions')
+      .values({ token_hash: sha256(token), username: 'op-temp', expires_at: new Date(Date.now() + 3_600_000) })
+      .execute();
+    expect((await app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(200);
+    await te.rt.db.updateTable('users').set({ role: 'analyst' }).where('username', '=', 'op-temp').execute();
+    expect((await app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(403);
+    await te.rt.db
+      .updateTable('users')
+      .set({ role: 'operator', municipalities: ['toender'] })
+      .where('username', '=', 'op-temp')
+      .execute();
+    expect((await me(bearer(token))).json().user.municipalities).toEqual(['toender']);
+  });
+});
+
+describe('the console server', () => {
+  it('documents every console endpoint in the OpenAPI at /docs', async () => {
+    const r = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(r.statusCode).toBe(200);
+    const paths = Object.keys(r.json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/login',
+        '/v1/auth/logout',
+        '/v1/auth/me',
+        '/v1/alarms',
+        '/v1/alarms/{id}',
+        '/v1/alarms/{id}/claim',
+        '/v1/alarms/{id}/resolve',
+        '/v1/citizens/{id}',
+        '/v1/dispatches',
+        '/v1/dispatches/{id}/status',
+        '/v1/admin/registry',
+        '/v1/live',
+      ]),
+    );
+  });
+
+  it('serves a placeholder page at / that links the API documentation', async () => {
+    const r = await app.inject({ method: 'GET', url: '/' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/html/);
+    expect(r.body).toContain('href="/docs"');
+  });
+
+  it('answers health, readiness and metrics', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('rc_live_connections');
+  });
+
+  it('answers 426 to a plain GET of the live feed', async () => {
+    const token = await login(app, 'op-aab');
+    const r = await app.inject({ method: 'GET', url: '/v1/live', headers: bearer(token) });
+    expect(r.statusCode).toBe(426);
+  });
+});
+
+describe('PUT /v1/admin/registry', () => {
+  it('lets an admin upsert the registry and answers the counts', async () => {
+    const token = await login(app, 'admin');
+    const r = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: {
+        municipalities: [
+          { id: 'aabenraa', name: 'Aabenraa', code: '580' },
+          { id: 'aeroe', name: 'Ærø', code: '492' },
+        ],
+        users: [{ username: 'op-aeroe', password: 'pw-op-aeroe-123', role: 'operator', municipalities: ['aeroe'] }],
+      },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      municipalities: { created: 1, updated: 1 },
+      gateways: { created: 0, updated: 0 },
+      citizens: { created: 0, updated: 0 },
+      devices: { created: 0, updated: 0 },
+      users: { created: 1, updated: 0 },
+    });
+    const login2 = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'op-aeroe', password: 'pw-op-aeroe-123' },
+    });
+    expect(login2.json().user).toEqual({ username: 'op-aeroe', role: 'operator', municipalities: ['aeroe'] });
+  });
+
+  it('answers 400 for an invalid registry', async () => {
+    const token = await login(app, 'admin');
+    const r = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: { users: [{ username: 'x' }] },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+  });
+
+  it('is refused (403) to every other role, before the body is even looked at', async () => {
+    for (const user of ['op-both', 'sup-all', 'plan-aab', 'ana-toe'] as const) {
+      const token = await login(app, user);
+      const r = await app.inject({
+        method: 'PUT',
+        url: '/v1/admin/registry',
+        headers: bearer(token),
+        payload: { nonsense: true },
+      });
+      expect(r.statusCode, user).toBe(403);
+      expect(r.json()).toMatchObject({ error: 'forbidden' });
+    }
+    const users = await te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
+    expect(users).toHaveLength(0);
+  });
+});

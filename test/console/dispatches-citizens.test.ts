@@ -1,0 +1,207 @@
+// Dispatches for home-care planners, and the audited citizen card.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsoleApp } from '../../services/console/index.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
+import { bearer, loginAll, newAlarm, storeAlarms, type TestUser } from './helpers.js';
+
+let te: TestEnv;
+let app: HttpApp;
+let tokens: Record<TestUser, string>;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+  tokens = await loginAll(app);
+});
+afterAll(() => te.close());
+
+const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: bearer(tokens[user]) });
+const post = (user: TestUser, url: string, payload: object = {}) =>
+  app.inject({ method: 'POST', url, headers: bearer(tokens[user]), payload });
+const setStatus = (user: TestUser, id: string, status: string, team?: string | null) =>
+  post(user, `/v1/dispatches/${id}/status`, team === undefined ? { status } : { status, team });
+const audits = (citizenId: string) =>
+  te.rt.db.selectFrom('citizen_reads').selectAll().where('citizen_id', '=', citizenId).orderBy('id').execute();
+
+/** An alarm of device i resolved with outcome dispatch; returns the dispatch view. */
+async function dispatched(
+  m: 'aabenraa' | 'toender',
+  i: number,
+): Promise<{ id: string; alarmId: string; citizenId: string; status: string }> {
+  const [alarmId] = await storeAlarms(te.rt, newAlarm(m, i));
+  const r = await post(m === 'aabenraa' ? 'op-aab' : 'op-toe', `/v1/alarms/${alarmId}/resolve`, {
+    outcome: 'dispatch',
+  });
+  expect(r.statusCode).toBe(200);
+  return r.json().dispatch;
+}
+
+describe('GET /v1/dispatches', () => {
+  it('a planner sees its own municipality’s open dispatches, newest first, never another’s', async () => {
+    const a1 = await dispatched('aabenraa', 0);
+    const a2 = await dispatched('aabenraa', 1);
+    const t1 = await dispatched('toender', 0);
+    const r = await get('plan-aab', '/v1/dispatches');
+    expect(r.statusCode).toBe(200);
+    const ids = r.json().dispatches.map((d: { id: string }) => d.id);
+    expect(ids.indexOf(a2.id)).toBeLessThan(ids.indexOf(a1.id));
+    expect(ids.indexOf(a1.id)).toBeGreaterThanOrEqual(0);
+    expect(ids).not.toContain(t1.id);
+    expect(r.json().dispatches[0]).toEqual({
+      id: expect.any(String),
+      alarmId: expect.any(String),
+      municipality: 'aabenraa',
+      citizenId: expect.any(String),
+      status: 'requested',
+      team: null,
+      requestedAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect((await get('plan-aab', '/v1/dispatches?municipality=toender')).json()).toEqual({
+      dispatches: [],
+      next: null,
+    });
+    const both = (await get('op-both', '/v1/dispatches?municipality=toender'))
+      .json()
+      .dispatches.map((d: { id: string }) => d.id);
+    expect(both).toContain(t1.id);
+  });
+
+  it('filters by status (open by default, one status, or all) and pages with a cursor', async () => {
+    const d = await dispatched('aabenraa', 2);
+    expect((await setStatus('plan-aab', d.id, 'completed')).statusCode).toBe(200);
+    const open = (await get('plan-aab', '/v1/dispatches')).json().dispatches.map((x: { id: string }) => x.id);
+    expect(open).not.toContain(d.id);
+    const completed = (await get('plan-aab', '/v1/dispatches?status=completed')).json().dispatches;
+    expect(completed.map((x: { id: string }) => x.id)).toEqual([d.id]);
+    const all = (await get('plan-aab', '/v1/dispatches?status=all')).json().dispatches.map((x: { id: string }) => x.id);
+    const seen: string[] = [];
+    let url = '/v1/dispatches?status=all&limit=1';
+    for (;;) {
+      const body = (await get('plan-aab', url)).json();
+      seen.push(...body.dispatches.map((x: { id: string }) => x.id));
+      if (!body.next) break;
+      url = `/v1/dispatches?status=all&limit=1&before=${body.next}`;
+    }
+    expect(seen).toEqual(all);
+    expect((await get('plan-aab', '/v1/dispatches?status=lost')).statusCode).toBe(400);
+  });
+
+  it('is refused to analysts (403)', async () => {
+    expect((await get('ana-toe', '/v1/dispatches')).statusCode).toBe(403);
+  });
+});
+
+describe('POST /v1/dispatches/:id/status', () => {
+  it('moves a dispatch forward, sets the team, and appends a change for the live feed', async () => {
+    const d = await dispatched('aabenraa', 3);
+    const accepted = await setStatus('plan-aab', d.id, 'accepted', 'Hjemmepleje Syd');
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json()).toMatchObject({ id: d.id, status: 'accepted', team: 'Hjemmepleje Syd' });
+    const arrived = await setStatus('op-aab', d.id, 'arrived');
+    expect(arrived.json()).toMatchObject({ status: 'arrived', team: 'Hjemmepleje Syd' });
+    const changes = await te.rt.db
+      .selectFrom('changes')
+      .selectAll()
+      .where('entity_id', '=', d.id)
+      .orderBy('seq')
+      .execute();
+    expect(changes.map((c) => (c.payload as { status: string }).status)).toEqual(['requested', 'accepted', 'arrived']);
+    expect(changes.every((c) => c.kind === 'dispatch' && c.municipality_id === 'aabenraa')).toBe(true);
+  });
+
+  it('answers a repeated status with 200 and no new change, a step back or a change after completion with 409', async () => {
+    const d = await dispatched('aabenraa', 4);
+    await setStatus('plan-aab', d.id, 'en_route');
+    const count = async () =>
+      (await te.rt.db.selectFrom('changes').select('seq').where('entity_id', '=', d.id).execute()).length;
+    const before = await count();
+    expect((await setStatus('plan-aab', d.id, 'en_route')).statusCode).toBe(200);
+    expect(await count()).toBe(before);
+    const back = await setStatus('plan-aab', d.id, 'accepted');
+    expect(back.statusCode).toBe(409);
+    expect(back.json()).toEqual({ error: 'conflict', message: expect.any(String) });
+    expect((await setStatus('sup-all', d.id, 'completed')).statusCode).toBe(200);
+    expect((await setStatus('plan-aab', d.id, 'cancelled')).statusCode).toBe(409);
+    expect((await setStatus('plan-aab', d.id, 'completed')).statusCode).toBe(200);
+  });
+
+  it('lets planners, operators, supervisors and admins of the municipality update it; 404 outside the scope, 403 for analysts', async () => {
+    const d = await dispatched('aabenraa', 5);
+    expect((await setStatus('admin', d.id, 'accepted')).statusCode).toBe(200);
+    expect((await setStatus('sup-all', d.id, 'en_route')).statusCode).toBe(200);
+    expect((await setStatus('op-both', d.id, 'arrived')).statusCode).toBe(200);
+    for (const r of [await setStatus('op-toe', d.id, 'completed'), await get('op-toe', `/v1/dispatches/${d.id}`)]) {
+      expect(r.statusCode).toBe(404);
+      expect(r.json()).toEqual({ error: 'not_found', message: 'no such dispatch' });
+    }
+    expect((await setStatus('ana-toe', d.id, 'completed')).statusCode).toBe(403);
+    expect((await setStatus('plan-aab', '00000000-0000-4000-8000-000000000000', 'completed')).statusCode).toBe(404);
+    expect((await setStatus('plan-aab', d.id, 'teleported')).statusCode).toBe(400);
+    expect((await get('plan-aab', `/v1/dispatches/${d.id}`)).json().status).toBe('arrived');
+  });
+});
+
+describe('GET /v1/citizens/:id', () => {
+  it('shows the card to an operator of the citizen’s municipality and audits the read with its alarm', async () => {
+    const [alarmId] = await storeAlarms(te.rt, newAlarm('toender', 7));
+    const r = await get('op-toe', `/v1/citizens/c-toender-15?alarm=${alarmId}`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      id: 'c-toender-15',
+      municipality: 'toender',
+      name: 'Borger 15',
+      address: 'Vej 15, toender',
+      phone: '+45 20100015',
+      keySafe: 'KS-1015',
+      notes: '',
+    });
+    expect(await audits('c-toender-15')).toEqual([
+      expect.objectContaining({
+        username: 'op-toe',
+        citizen_id: 'c-toender-15',
+        alarm_id: alarmId,
+        purpose: 'citizen_card',
+      }),
+    ]);
+  });
+
+  it('an operator never reads another municipality’s citizen: 404, and no audit row', async () => {
+    for (const url of ['/v1/citizens/c-toender-17', '/v1/citizens/c-nobody']) {
+      const r = await get('op-aab', url);
+      expect(r.statusCode).toBe(404);
+      expect(r.json()).toEqual({ error: 'not_found', message: 'no such citizen' });
+    }
+    expect(await audits('c-toender-17')).toHaveLength(0);
+  });
+
+  it('refuses an alarm context that is not an alarm of this citizen in scope (404), and a malformed one (400)', async () => {
+    const [other] = await storeAlarms(te.rt, newAlarm('toender', 8));
+    expect((await get('op-toe', `/v1/citizens/c-toender-19?alarm=${other}`)).statusCode).toBe(404);
+    expect((await get('op-toe', '/v1/citizens/c-toender-19?alarm=nope')).statusCode).toBe(400);
+    expect(await audits('c-toender-19')).toHaveLength(0);
+  });
+
+  it('a planner reads a card only while a dispatch for the citizen is in its municipalities', async () => {
+    expect((await get('plan-aab', '/v1/citizens/c-aabenraa-12')).statusCode).toBe(404);
+    await dispatched('aabenraa', 6);
+    const r = await get('plan-aab', '/v1/citizens/c-aabenraa-12');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ id: 'c-aabenraa-12', keySafe: 'KS-1012' });
+    expect(await audits('c-aabenraa-12')).toContainEqual(
+      expect.objectContaining({ username: 'plan-aab', purpose: 'dispatch_planning' }),
+    );
+    // A dispatch in Tønder gives an Aabenraa planner nothing.
+    await dispatched('toender', 9);
+    expect((await get('plan-aab', '/v1/citizens/c-toender-19')).statusCode).toBe(404);
+  });
+
+  it('is refused to analysts (403)', async () => {
+    expect((await get('ana-toe', '/v1/citizens/c-toender-1')).statusCode).toBe(403);
+    expect(await audits('c-toender-1')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,117 @@
+// Shared by the console tests: logging in as the test registry's users, making alarms, live-feed clients.
+import { WebSocket } from 'ws';
+import type { NewAlarm } from '../../db/alarms.js';
+import { acceptAlarms } from '../../services/platform/accept.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import type { Runtime } from '../../services/platform/runtime.js';
+import { eventually, testEvent, testRegistry } from '../support/env.js';
+
+export type TestUser = 'op-both' | 'op-aab' | 'op-toe' | 'sup-all' | 'plan-aab' | 'ana-toe' | 'admin';
+
+const passwords = new Map(testRegistry().users.map((u) => [u.username, u.password]));
+
+export async function login(app: HttpApp, username: TestUser): Promise<string> {
+  const r = await app.inject({
+    method: 'POST',
+    url: '/v1/auth/login',
+    payload: { username, password: passwords.get(username) },
+  });
+  if (r.statusCode !== 200) throw new Error(`login ${username}: ${r.statusCode} ${r.body}`);
+  return r.json().token as string;
+}
+
+/** Tokens of every test user. */
+export async function loginAll(app: HttpApp): Promise<Record<TestUser, string>> {
+  const users = [...passwords.keys()] as TestUser[];
+  const tokens = await Promise.all(users.map((u) => login(app, u)));
+  return Object.fromEntries(users.map((u, i) => [u, tokens[i]])) as Record<TestUser, string>;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** An alarm from device i of municipality m, through that municipality's gateway. */
+export const newAlarm = (m: 'aabenraa' | 'toender', i: number, type = 'pendant'): NewAlarm =>
+  ({ gatewayId: `gw-${m}`, ...testEvent(m, m === 'aabenraa' ? i * 2 : i * 2 + 1, type) }) as NewAlarm;
+
+/** Store alarms as ingest does (commit, then announce); returns their ids in order. */
+export async function storeAlarms(rt: Runtime, ...alarms: NewAlarm[]): Promise<string[]> {
+  const out = await acceptAlarms(rt, alarms);
+  return out.results.map((r) => r.alarmId);
+}
+
+export type FeedMessage =
+  | {
+      type: 'alarm';
+      seq: number;
+      alarm: { id: string; municipality: string; status: string } & Record<string, unknown>;
+    }
+  | {
+      type: 'dispatch';
+      seq: number;
+      dispatch: { id: string; municipality: string; status: string } & Record<string, unknown>;
+    }
+  | { type: 'synced'; seq: number };
+
+export type FeedClient = {
+  ws: WebSocket;
+  messages: FeedMessage[];
+  /** The close code and reason, once closed. */
+  closed: Promise<{ code: number; reason: string }>;
+  waitFor(pred: (m: FeedMessage, all: FeedMessage[]) => boolean, ms?: number, what?: string): Promise<FeedMessage>;
+  synced(): Promise<FeedMessage>;
+  close(): Promise<void>;
+};
+
+/** Open /v1/live on a listening console; resolves once the socket is open. */
+export async function openFeed(
+  baseUrl: string,
+  auth: { token: string } | { cookie: string } | Record<string, never>,
+  query: { since?: number | string } = {},
+): Promise<FeedClient> {
+  const url = new URL('/v1/live', baseUrl.replace(/^http/, 'ws'));
+  if (query.since !== undefined) url.searchParams.set('since', String(query.since));
+  const headers: Record<string, string> = {};
+  if ('token' in auth) headers.authorization = `Bearer ${auth.token}`;
+  if ('cookie' in auth) headers.cookie = `rc_session=${auth.cookie}`;
+  const ws = new WebSocket(url, { headers });
+  const messages: FeedMessage[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as FeedMessage));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${res.statusCode}`)));
+  });
+  const client: FeedClient = {
+    ws,
+    messages,
+    closed,
+    waitFor: (pred, ms = 5000, what = 'a message') =>
+      eventually(() => messages.find((m) => pred(m, messages)), ms, what),
+    synced: () => client.waitFor((m) => m.type === 'synced', 5000, 'synced'),
+    async close() {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.close();
+      await closed;
+    },
+  };
+  return client;
+}
+
+/** The HTTP status with which an upgrade to /v1/live is refused. */
+export async function refusedUpgrade(baseUrl: string, headers: Record<string, string>, query = ''): Promise<number> {
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/live${query}`, { headers });
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('open', () => {
+      ws.close();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.once('error', () => {});
+  });
+}

@@ -1,0 +1,182 @@
+// The live feed's promise under load: a client that reconnects with since misses nothing and sees
+// nothing twice, and every console instance delivers every change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSeq } from '../../db/changes.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import type { Runtime } from '../../services/platform/runtime.js';
+import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
+import { bearer, login, newAlarm, openFeed, storeAlarms, type FeedMessage } from './helpers.js';
+
+let te: TestEnv;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+});
+afterAll(() => te.close());
+
+async function listening(rt: Runtime): Promise<ConsoleApp & { url: string }> {
+  const built = await buildConsoleApp(rt);
+  te.onClose(built.close);
+  const url = await built.app.listen({ port: 0, host: '127.0.0.1' });
+  return { ...built, url };
+}
+
+const visibleSeqs = async (after: number, municipalities: string[] | null) => {
+  let q = te.rt.db.selectFrom('changes').select('seq').where('seq', '>', String(after));
+  if (municipalities) q = q.where('municipality_id', 'in', municipalities);
+  return (await q.orderBy('seq').execute()).map((r) => Number(r.seq));
+};
+
+const random = (n: number) => Math.floor(Math.random() * n);
+
+/**
+ * Writers on several connections: new alarms from other runtimes (as ingest instances would store
+ * them), and claims and resolves through the console's REST API, all at once.
+ */
+async function concurrentWriters(console: ConsoleApp, token: string, ms: number): Promise<number> {
+  const runtimes = [te.runtime(), te.runtime(), te.runtime()];
+  const end = Date.now() + ms;
+  let writes = 0;
+  const ingest = async (rt: Runtime) => {
+    while (Date.now() < end) {
+      const n = 1 + random(3);
+      await storeAlarms(
+        rt,
+        ...Array.from({ length: n }, () => newAlarm(random(2) ? 'aabenraa' : 'toender', random(10))),
+      );
+      writes += n;
+    }
+  };
+  const operator = async () => {
+    while (Date.now() < end) {
+      const open = await te.rt.db
+        .selectFrom('alarms')
+        .select('id')
+        .where('status', '<>', 'resolved')
+        .orderBy('received_at', 'desc')
+        .limit(20)
+        .execute();
+      const target = open[random(Math.max(open.length, 1))];
+      if (!target) {
+        await sleep(5);
+        continue;
+      }
+      const action = random(3);
+      const path = action === 0 ? `/v1/alarms/${target.id}/claim` : `/v1/alarms/${target.id}/resolve`;
+      const payload =
+        action === 0 ? {} : { outcome: (['false_alarm', 'phone_resolvable', 'dispatch'] as const)[random(3)] };
+      await console.app.inject({ method: 'POST', url: path, headers: bearer(token), payload });
+      writes++;
+    }
+  };
+  await Promise.all([...runtimes.map(ingest), ...runtimes.map(ingest), operator(), operator(), operator()]);
+  return writes;
+}
+
+describe('resuming the live feed', () => {
+  it('a client that reconnects with ?since misses nothing and sees nothing twice while many alarms change concurrently', async () => {
+    const server = await listening(te.rt);
+    const operatorToken = await login(server.app, 'sup-all');
+    const watcherToken = await login(server.app, 'op-aab');
+    const start = await currentSeq(te.rt.db);
+
+    const connections: FeedMessage[][] = [];
+    let highest = start;
+    let writersDone = false;
+    const watcher = (async () => {
+      let reconnects = 0;
+      while (!writersDone || reconnects < 3) {
+        const f = await openFeed(server.url, { token: watcherToken }, { since: highest });
+        connections.push(f.messages);
+        const seen = () => {
+          for (const m of f.messages) if (m.type !== 'synced') highest = Math.max(highest, m.seq);
+        };
+        await sleep(30 + random(200));
+        // Half the time a polite close, half the time the connection simply drops.
+        if (random(2)) await f.close();
+        else {
+          f.ws.terminate();
+          await f.closed;
+        }
+        seen();
+        reconnects++;
+      }
+      return reconnects;
+    })();
+    const writes = await concurrentWriters(server, operatorToken, 3000);
+    writersDone = true;
+    const reconnects = await watcher;
+
+    // A last connection catches up with the end state.
+    const last = await currentSeq(te.rt.db);
+    const final = await openFeed(server.url, { token: watcherToken }, { since: highest });
+    connections.push(final.messages);
+    await final.synced();
+    const expected = await visibleSeqs(start, ['aabenraa']);
+    await eventually(() => final.messages.some((m) => m.seq >= expected.at(-1)!), 5000, 'the final changes');
+    await final.close();
+
+    const received = connections.flatMap((ms) => ms.filter((m) => m.type !== 'synced').map((m) => m.seq));
+    expect(writes).toBeGreaterThan(100);
+    expect(reconnects).toBeGreaterThan(5);
+    expect(last).toBeGreaterThan(start + 100);
+    // Strictly increasing within each connection, synced never behind what came before it.
+    for (const ms of connections) {
+      const s = ms.map((m) => m.seq);
+      for (let i = 1; i < s.length; i++) {
+        if (ms[i]!.type === 'synced') expect(s[i]).toBeGreaterThanOrEqual(s[i - 1]!);
+        else expect(s[i]).toBeGreaterThan(s[i - 1]!);
+      }
+    }
+    expect(received.length).toBe(new Set(received).size);
+    expect([...received].sort((a, b) => a - b)).toEqual(expected);
+    // Scope held under load too.
+    const municipalities = new Set(
+      connections
+        .flat()
+        .flatMap((m) =>
+          m.type === 'alarm' ? [m.alarm.municipality] : m.type === 'dispatch' ? [m.dispatch.municipality] : [],
+        ),
+    );
+    expect([...municipalities]).toEqual(['aabenraa']);
+  }, 20_000);
+
+  it('two console instances both deliver every change', async () => {
+    const one = await listening(te.rt);
+    const two = await listening(te.runtime());
+    const [t1, t2] = await Promise.all([login(one.app, 'op-both'), login(two.app, 'op-both')]);
+    const start = await currentSeq(te.rt.db);
+    const [f1, f2] = await Promise.all([
+      openFeed(one.url, { token: t1 }, { since: start }),
+      openFeed(two.url, { token: t2 }, { since: start }),
+    ]);
+    await Promise.all([f1.synced(), f2.synced()]);
+
+    const writer = te.runtime();
+    const ids = await storeAlarms(
+      writer,
+      ...Array.from({ length: 30 }, (_, i) => newAlarm(i % 2 ? 'toender' : 'aabenraa', i % 10)),
+    );
+    await Promise.all(
+      ids.map((id, i) =>
+        (i % 2 ? one : two).app.inject({
+          method: 'POST',
+          url: `/v1/alarms/${id}/resolve`,
+          headers: bearer(i % 2 ? t1 : t2),
+          payload: { outcome: i % 3 ? 'false_alarm' : 'dispatch' },
+        }),
+      ),
+    );
+    const expected = await visibleSeqs(start, null);
+    const got = (f: typeof f1) => f.messages.filter((m) => m.type !== 'synced').map((m) => m.seq);
+    await eventually(
+      () => got(f1).length >= expected.length && got(f2).length >= expected.length,
+      5000,
+      'both feeds complete',
+    );
+    expect(got(f1)).toEqual(expected);
+    expect(got(f2)).toEqual(expected);
+    await Promise.all([f1.close(), f2.close()]);
+  });
+});

@@ -1,0 +1,272 @@
+// The live feed over real WebSockets: snapshot, synced, live changes, scope, and how feeds end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentSeq } from '../../db/changes.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import type { HttpApp } from '../../services/platform/http.js';
+import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
+import {
+  bearer,
+  loginAll,
+  newAlarm,
+  openFeed,
+  refusedUpgrade,
+  storeAlarms,
+  type FeedClient,
+  type FeedMessage,
+  type TestUser,
+} from './helpers.js';
+
+let te: TestEnv;
+let app: HttpApp;
+let url: string;
+let tokens: Record<TestUser, string>;
+const feeds: FeedClient[] = [];
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  tokens = await loginAll(app);
+});
+afterAll(async () => {
+  await Promise.all(feeds.map((f) => f.close()));
+  await te.close();
+});
+
+const feed = async (user: TestUser, since?: number) => {
+  const f = await openFeed(url, { token: tokens[user] }, since === undefined ? {} : { since });
+  feeds.push(f);
+  return f;
+};
+const post = (user: TestUser, path: string, payload: object = {}) =>
+  app.inject({ method: 'POST', url: path, headers: bearer(tokens[user]), payload });
+const beforeSynced = (f: FeedClient) =>
+  f.messages.slice(
+    0,
+    f.messages.findIndex((m) => m.type === 'synced'),
+  );
+const entityId = (m: FeedMessage) => (m.type === 'alarm' ? m.alarm.id : m.type === 'dispatch' ? m.dispatch.id : null);
+const seqs = (ms: FeedMessage[]) => ms.filter((m) => m.type !== 'synced').map((m) => m.seq);
+const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
+
+describe('a new feed', () => {
+  it('starts with the user’s open alarms and dispatches, each with the seq of its latest change, then synced', async () => {
+    const [open, held, done, other] = await storeAlarms(
+      te.rt,
+      newAlarm('aabenraa', 0),
+      newAlarm('aabenraa', 1),
+      newAlarm('aabenraa', 2),
+      newAlarm('toender', 0),
+    );
+    const claimed = (await post('op-aab', `/v1/alarms/${held}/claim`)).json();
+    const resolved = await post('op-aab', `/v1/alarms/${done}/resolve`, { outcome: 'dispatch' });
+    const dispatchId = resolved.json().dispatch.id as string;
+    const head = await currentSeq(te.rt.db);
+
+    const f = await feed('op-aab');
+    const synced = await f.synced();
+    expect(synced).toEqual({ type: 'synced', seq: head });
+    const snapshot = beforeSynced(f);
+    const ids = snapshot.map(entityId);
+    expect(ids).toEqual(expect.arrayContaining([open, held, dispatchId]));
+    expect(ids).not.toContain(done);
+    expect(ids).not.toContain(other);
+    expect(increasing(seqs(snapshot))).toBe(true);
+    const latest = async (id: string) =>
+      Number(
+        (
+          await te.rt.db
+            .selectFrom('changes')
+            .select('seq')
+            .where('entity_id', '=', id)
+            .orderBy('seq', 'desc')
+            .executeTakeFirstOrThrow()
+        ).seq,
+      );
+    const heldMessage = snapshot.find((m) => entityId(m) === held)!;
+    expect(heldMessage).toEqual({ type: 'alarm', seq: await latest(held!), alarm: claimed });
+    expect(snapshot.find((m) => entityId(m) === dispatchId)).toMatchObject({
+      type: 'dispatch',
+      seq: await latest(dispatchId),
+      dispatch: { status: 'requested' },
+    });
+  });
+
+  it('shows an alarm as received as soon as it is stored, then every change live, in increasing seq', async () => {
+    const f = await feed('op-aab');
+    await f.synced();
+    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 3, 'fall'));
+    const received = await f.waitFor((m) => m.type === 'alarm' && m.alarm.id === id, 2000, 'the new alarm');
+    expect(received).toMatchObject({ type: 'alarm', alarm: { id, status: 'received', type: 'fall', triage: null } });
+    await post('op-aab', `/v1/alarms/${id}/claim`);
+    await post('op-aab', `/v1/alarms/${id}/resolve`, { outcome: 'dispatch' });
+    const dispatch = await f.waitFor((m) => m.type === 'dispatch' && m.dispatch.alarmId === id, 2000, 'the dispatch');
+    const mine = f.messages.filter((m) => entityId(m) === id);
+    expect(mine.map((m) => (m.type === 'alarm' ? m.alarm.status : ''))).toEqual(['received', 'claimed', 'resolved']);
+    expect(dispatch.seq).toBe(mine[2]!.seq + 1);
+    const afterSync = f.messages.slice(f.messages.findIndex((m) => m.type === 'synced') + 1);
+    expect(increasing(seqs(afterSync))).toBe(true);
+  });
+
+  it('with since: replays exactly the changes after it that the user may see, then synced', async () => {
+    const since = await currentSeq(te.rt.db);
+    const [a, t] = await storeAlarms(te.rt, newAlarm('aabenraa', 4), newAlarm('toender', 4));
+    await post('op-both', `/v1/alarms/${a}/claim`);
+    await post('op-both', `/v1/alarms/${t}/resolve`, { outcome: 'dispatch' });
+    const head = await currentSeq(te.rt.db);
+    const f = await feed('op-aab', since);
+    expect(await f.synced()).toEqual({ type: 'synced', seq: head });
+    const visible = await te.rt.db
+      .selectFrom('changes')
+      .select('seq')
+      .where('seq', '>', String(since))
+      .where('municipality_id', '=', 'aabenraa')
+      .orderBy('seq')
+      .execute();
+    expect(seqs(beforeSynced(f))).toEqual(visible.map((r) => Number(r.seq)));
+    expect(beforeSynced(f).map(entityId)).toEqual([a, a]);
+  });
+
+  it('treats a since beyond the log’s head (another database) as no since: a snapshot', async () => {
+    const f = await feed('op-aab', 10 ** 12);
+    const synced = await f.synced();
+    expect(synced.seq).toBe(await currentSeq(te.rt.db));
+    expect(beforeSynced(f).length).toBeGreaterThan(0);
+  });
+});
+
+describe('who sees what', () => {
+  it('op-aab never receives a toender message; a planner gets only its municipality’s dispatch messages', async () => {
+    const [opAab, planner, opBoth] = await Promise.all([feed('op-aab'), feed('plan-aab'), feed('op-both')]);
+    await Promise.all([opAab.synced(), planner.synced(), opBoth.synced()]);
+    const [a, t] = await storeAlarms(te.rt, newAlarm('aabenraa', 5), newAlarm('toender', 5));
+    await post('op-both', `/v1/alarms/${a}/resolve`, { outcome: 'dispatch' });
+    await post('op-both', `/v1/alarms/${t}/resolve`, { outcome: 'dispatch' });
+    const tDispatch = await opBoth.waitFor(
+      (m) => m.type === 'dispatch' && m.dispatch.alarmId === t,
+      2000,
+      'the toender dispatch',
+    );
+    const tDispatchId = tDispatch.type === 'dispatch' ? tDispatch.dispatch.id : '';
+    expect((await post('plan-aab', `/v1/dispatches/${tDispatchId}/status`, { status: 'accepted' })).statusCode).toBe(
+      404,
+    );
+    const aDispatch = await planner.waitFor(
+      (m) => m.type === 'dispatch' && m.dispatch.alarmId === a,
+      2000,
+      'the aabenraa dispatch',
+    );
+    await opAab.waitFor((m) => m.type === 'dispatch' && m.dispatch.alarmId === a, 2000, 'the aabenraa dispatch');
+    await sleep(300);
+
+    const municipalities = (f: FeedClient) =>
+      f.messages.flatMap((m) =>
+        m.type === 'alarm' ? [m.alarm.municipality] : m.type === 'dispatch' ? [m.dispatch.municipality] : [],
+      );
+    expect(municipalities(opAab).every((m) => m === 'aabenraa')).toBe(true);
+    expect(opAab.messages.map(entityId)).toContain(a);
+    expect(opAab.messages.map(entityId)).not.toContain(t);
+    expect(planner.messages.every((m) => m.type === 'dispatch' || m.type === 'synced')).toBe(true);
+    expect(municipalities(planner).every((m) => m === 'aabenraa')).toBe(true);
+    expect(aDispatch).toMatchObject({ dispatch: { municipality: 'aabenraa', status: 'requested' } });
+    expect(opBoth.messages.map(entityId)).toEqual(expect.arrayContaining([a, t]));
+  });
+
+  it('answers 401 without a session, 403 for analysts and 400 for an invalid since, before the upgrade', async () => {
+    expect(await refusedUpgrade(url, {})).toBe(401);
+    expect(await refusedUpgrade(url, bearer('not-a-token'))).toBe(401);
+    expect(await refusedUpgrade(url, bearer(tokens['ana-toe']))).toBe(403);
+    expect(await refusedUpgrade(url, bearer(tokens['op-aab']), '?since=-1')).toBe(400);
+    expect(await refusedUpgrade(url, bearer(tokens['op-aab']), '?since=abc')).toBe(400);
+  });
+
+  it('accepts the session cookie, but not from a foreign origin', async () => {
+    const f = await openFeed(url, { cookie: tokens['op-toe'] });
+    feeds.push(f);
+    await f.synced();
+    expect(
+      await refusedUpgrade(url, { cookie: `rc_session=${tokens['op-toe']}`, origin: 'https://evil.example' }),
+    ).toBe(403);
+  });
+
+  it('counts open feeds in rc_live_connections', async () => {
+    const f = await feed('sup-all');
+    await f.synced();
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const open = Number(/^rc_live_connections\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    expect(open).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('how a feed ends', () => {
+  let other: ConsoleApp;
+  let otherUrl: string;
+  beforeAll(async () => {
+    other = await buildConsoleApp(te.runtime(), { live: { revalidateMs: 100, maxBufferedBytes: 64 * 1024 } });
+    otherUrl = await other.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => other.close());
+
+  it('ends a feed with 1008 once its session is logged out', async () => {
+    const token = (
+      await other.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { username: 'op-toe', password: 'pw-op-toe-123' },
+      })
+    ).json().token;
+    const f = await openFeed(otherUrl, { token });
+    await f.synced();
+    await other.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(token) });
+    expect((await f.closed).code).toBe(1008);
+  });
+
+  it('ends a feed with 1008 when the user’s scope changes', async () => {
+    await te.rt.db
+      .insertInto('users')
+      .values({ username: 'op-moving', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
+      .execute();
+    const token = 'a-test-session-token-for-op-moving';
+    const { sha256 } = await import('../../services/platform/secrets.js');
+    await te.rt.db
+      .insertInto('sessions')
+      .values({ token_hash: sha256(token), username: 'op-moving', expires_at: new Date(Date.now() + 3_600_000) })
+      .execute();
+    const f = await openFeed(otherUrl, { token });
+    await f.synced();
+    await te.rt.db
+      .updateTable('users')
+      .set({ municipalities: ['toender'] })
+      .where('username', '=', 'op-moving')
+      .execute();
+    expect((await f.closed).code).toBe(1008);
+  });
+
+  it('closes a client too slow to read with 1013, so it reconnects with since', async () => {
+    const f = await openFeed(otherUrl, { token: tokens['sup-all'] });
+    await f.synced();
+    f.ws.pause();
+    for (let round = 0; round < 60 && other.hub.connections > 0; round++) {
+      await storeAlarms(
+        te.rt,
+        ...Array.from({ length: 250 }, (_, i) => newAlarm(i % 2 ? 'toender' : 'aabenraa', i % 10, 'mains_failure')),
+      );
+      await sleep(20);
+    }
+    expect(other.hub.connections).toBe(0);
+    f.ws.resume();
+    expect((await f.closed).code).toBe(1013);
+  }, 30_000);
+
+  it('closes every feed with 1001 when the server shuts down, and stops accepting', async () => {
+    const f = await openFeed(otherUrl, { token: tokens['op-both'] });
+    await f.synced();
+    await other.close();
+    expect((await f.closed).code).toBe(1001);
+    await expect(openFeed(otherUrl, { token: tokens['op-both'] })).rejects.toThrow();
+    await eventually(() => other.hub.connections === 0, 1000, 'no connections left');
+  });
+});
