@@ -17,6 +17,11 @@ export type NewAlarm = {
   relatesTo?: string | null | undefined;
   batteryPercent?: number | null | undefined;
   details?: Record<string, unknown> | null | undefined;
+  /**
+   * For events about the gateway itself (a missed heartbeat): the municipality it concerns, which must
+   * be one the gateway serves. Such an alarm has no device or citizen and is not "unknown device".
+   */
+  municipality?: string | undefined;
 };
 
 export type Accepted = { alarmId: string; duplicate: boolean; lane: Lane };
@@ -64,20 +69,24 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
     const inserted = await sql<AlarmRow>`
       INSERT INTO alarms (id, gateway_id, event_id, municipality_id, device_id, citizen_id, unknown_device, type, lane,
                           occurred_at, voice, relates_to, battery_percent, details, incident_id)
-      SELECT i.id, i.gateway_id, i.event_id, m.municipality_id, i.device_id, c.id, c.id IS NULL, i.type, i.lane,
+      SELECT i.id, i.gateway_id, i.event_id, m.municipality_id, i.device_id, c.id, c.id IS NULL AND i.municipality IS NULL, i.type, i.lane,
              i.occurred_at, i.voice, i.relates_to, i.battery_percent, i.details,
              COALESCE(rel.incident_id, prev.incident_id, i.incident)
       FROM unnest(${col((u) => u.id)}::uuid[], ${col((u) => u.item.gatewayId)}::text[], ${col((u) => u.item.eventId)}::text[],
                   ${col((u) => u.item.deviceId)}::text[], ${col((u) => u.item.type)}::text[], ${col((u) => laneFor(u.item.type))}::text[],
                   ${col((u) => u.item.occurredAt)}::timestamptz[], ${col((u) => u.item.voice ?? null)}::text[],
                   ${col((u) => u.item.relatesTo ?? null)}::text[], ${col((u) => u.item.batteryPercent ?? null)}::smallint[],
-                  ${col((u) => JSON.stringify(u.item.details ?? {}))}::jsonb[], ${col((u) => u.incident)}::uuid[])
+                  ${col((u) => JSON.stringify(u.item.details ?? {}))}::jsonb[], ${col((u) => u.incident)}::uuid[],
+                  ${col((u) => u.item.municipality ?? null)}::text[])
              WITH ORDINALITY AS i(id, gateway_id, event_id, device_id, type, lane, occurred_at, voice, relates_to,
-                                  battery_percent, details, incident, ord)
+                                  battery_percent, details, incident, municipality, ord)
       JOIN gateways g ON g.id = i.gateway_id
-      LEFT JOIN devices d ON d.id = i.device_id
+      LEFT JOIN devices d ON d.id = i.device_id AND i.municipality IS NULL
       LEFT JOIN citizens c ON c.id = d.citizen_id AND c.municipality_id = ANY (g.municipalities)
-      CROSS JOIN LATERAL (SELECT COALESCE(c.municipality_id, g.municipalities[1]) AS municipality_id) m
+      CROSS JOIN LATERAL (
+        SELECT COALESCE(c.municipality_id, CASE WHEN i.municipality = ANY (g.municipalities) THEN i.municipality END,
+                        g.municipalities[1]) AS municipality_id
+      ) m
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE i.relates_to IS NOT NULL AND p.gateway_id = i.gateway_id AND p.event_id = i.relates_to

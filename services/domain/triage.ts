@@ -4,7 +4,7 @@
 // Safety floors are applied last and can only raise urgency, never lower it, so any rule added later
 // (the learning engine is its own module) cannot call a smoke alarm or a silent fall false.
 import type { EventType, TriageClass, VoiceState } from './events.js';
-import { TECHNICAL_TYPES } from './events.js';
+import { isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
 
 export type TriageInput = {
   type: EventType;
@@ -163,7 +163,7 @@ function raise(t: Triage, cls: TriageClass, priority: Priority, reason: string):
 /** Context that raises urgency on top of the type's base rule. */
 function adjust(t: Triage, input: TriageInput): Triage {
   let out = t;
-  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && input.type !== 'cancel' && !TECHNICAL_TYPES.has(input.type)) {
+  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && input.type !== 'cancel' && !isTechnicalOrTest(input.type)) {
     out = raise(
       out,
       'phone_resolvable',

@@ -1,0 +1,129 @@
+// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision, and a
+// small HTTP server for health, readiness and metrics.
+import { Worker } from 'bullmq';
+import { LANES, type Lane } from '../domain/events.js';
+import { createHttpApp, type HttpApp } from '../platform/http.js';
+import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../platform/metrics.js';
+import { bullPrefix, queueName, type TriageJob } from '../platform/queue.js';
+import { blockingRedis } from '../platform/redis.js';
+import { dependenciesReady, type Runtime } from '../platform/runtime.js';
+import type { RunningService } from '../platform/service.js';
+import { every, type Loop } from './loop.js';
+import { reconcile } from './reconciler.js';
+import { superviseGateways } from './supervision.js';
+import { triageAlarm } from './triage-alarm.js';
+
+export { reconcile } from './reconciler.js';
+export { superviseGateways } from './supervision.js';
+export { triageAlarm } from './triage-alarm.js';
+
+export type TriageWorkerOptions = {
+  reconcileEveryMs?: number;
+  superviseEveryMs?: number;
+  /** Lanes to work (all by default). */
+  lanes?: readonly Lane[];
+};
+
+export type TriageWorker = {
+  workers: Worker<TriageJob>[];
+  metrics: TriageMetrics;
+  registry: ReturnType<typeof createRegistry>;
+  close(): Promise<void>;
+};
+
+// Triage takes milliseconds: a job whose worker died is given back after ~10 s, not BullMQ's default 30 s.
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
+export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}): TriageWorker {
+  const registry = createRegistry('worker');
+  const metrics = triageMetrics(registry);
+  queueDepthGauge(registry, () => rt.queues.depth());
+  const connections = (opts.lanes ?? LANES).map(() => blockingRedis(rt.config.redisUrl));
+  const workers = (opts.lanes ?? LANES).map((lane, i) => {
+    const connection = connections[i]!;
+    connection.on('error', () => {}); // reported through the worker's own error events
+    const worker = new Worker<TriageJob>(
+      queueName(lane),
+      async (job) => {
+        const out = await triageAlarm(rt, job.data.alarmId);
+        if (out.result === 'triaged') {
+          metrics.triaged.inc({ class: out.triage.class });
+          metrics.triageSeconds.observe({ lane }, (Date.now() - new Date(out.alarm.received_at).getTime()) / 1000);
+        }
+        return out.result;
+      },
+      {
+        connection,
+        prefix: bullPrefix(rt.config.redisPrefix),
+        concurrency: rt.config.triageConcurrency,
+        lockDuration: LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
+        maxStalledCount: 2,
+      },
+    );
+    worker.on('failed', (job, err) =>
+      rt.logger.warn({ alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, err: { message: err.message } }, 'triage job failed'),
+    );
+    worker.on('error', (err) => rt.logger.debug({ lane, err: { message: err.message } }, 'triage worker: redis error'));
+    return worker;
+  });
+
+  const loops: Loop[] = [
+    every(opts.reconcileEveryMs ?? 1_000, 'reconciler', rt.logger, async () => {
+      const n = await reconcile(rt);
+      if (n > 0) {
+        metrics.reconciled.inc(n);
+        rt.logger.info({ alarms: n }, 'reconciler queued untriaged alarms again');
+      }
+    }),
+    every(opts.superviseEveryMs ?? 5_000, 'gateway supervision', rt.logger, async () => {
+      const n = await superviseGateways(rt);
+      if (n > 0) rt.logger.warn({ alarms: n }, 'silent gateways: heartbeat_missed raised');
+    }),
+  ];
+
+  return {
+    workers,
+    metrics,
+    registry,
+    async close() {
+      await Promise.all(loops.map((l) => l.stop()));
+      // Waits for running jobs to finish; waiting jobs stay in Redis for the next worker.
+      await Promise.all(workers.map((w) => w.close()));
+      for (const c of connections) c.disconnect();
+    },
+  };
+}
+
+async function listenOrFallBack(app: HttpApp, rt: Runtime): Promise<string> {
+  try {
+    return await app.listen({ port: rt.config.workerPort, host: rt.config.host });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
+    const url = await app.listen({ port: 0, host: rt.config.host });
+    rt.logger.warn({ url }, `worker port ${rt.config.workerPort} is taken; health and metrics on a free port`);
+    return url;
+  }
+}
+
+export async function startWorker(rt: Runtime, opts: TriageWorkerOptions = {}): Promise<RunningService> {
+  const worker = createTriageWorker(rt, opts);
+  const app = await createHttpApp({
+    service: 'worker',
+    title: 'Responscenter triage worker',
+    description: 'Operations endpoints of a triage worker process.',
+    logger: rt.logger,
+    registry: worker.registry,
+    ready: () => dependenciesReady(rt),
+  });
+  const url = await listenOrFallBack(app, rt);
+  return {
+    name: 'worker',
+    url,
+    async close() {
+      await worker.close();
+      await app.close();
+    },
+  };
+}

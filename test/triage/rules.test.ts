@@ -1,0 +1,96 @@
+// The triage rules' safety floors hold for every combination of inputs.
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES, TECHNICAL_TYPES, VOICE_STATES, laneFor, type EventType } from '../../services/domain/events.js';
+import { classify, type TriageInput } from '../../services/domain/triage.js';
+
+const now = new Date('2026-11-22T21:03:11Z');
+const voices = [...VOICE_STATES, null] as const;
+
+function* everyInput(): Generator<TriageInput> {
+  for (const type of EVENT_TYPES)
+    for (const voice of voices)
+      for (const unknownDevice of [false, true])
+        for (const cancelled of [false, true])
+          for (const earlierInIncident of [0, 1, 5])
+            for (const localHour of [3, 9, 23])
+              for (const lateMinutes of [0, 90])
+                yield {
+                  type,
+                  voice,
+                  unknownDevice,
+                  cancelled,
+                  earlierInIncident,
+                  localHour,
+                  batteryPercent: 50,
+                  receivedAt: now,
+                  occurredAt: new Date(now.getTime() - lateMinutes * 60_000),
+                };
+}
+
+const all = [...everyInput()].map((input) => ({ input, out: classify(input) }));
+
+describe('triage safety floors', () => {
+  it('calls a smoke alarm a dispatch at priority 1, always', () => {
+    for (const { out } of all.filter((x) => x.input.type === 'smoke')) expect(out).toMatchObject({ class: 'dispatch', priority: 1 });
+  });
+
+  it('dispatches a fall or seizure without voice contact', () => {
+    const cases = all.filter((x) => (x.input.type === 'fall' || x.input.type === 'epilepsy') && x.input.voice !== 'connected');
+    expect(cases.length).toBeGreaterThan(0);
+    for (const { out } of cases) expect(out.class).toBe('dispatch');
+  });
+
+  it('dispatches a pendant press that nobody answers, even when cancelled', () => {
+    for (const { out } of all.filter((x) => x.input.type === 'pendant' && x.input.voice === 'no_answer')) expect(out.class).toBe('dispatch');
+  });
+
+  it('never calls an alarm from an unknown device false', () => {
+    for (const { out } of all.filter((x) => x.input.unknownDevice)) expect(out.class).not.toBe('false_alarm');
+  });
+
+  it('never calls a fall, smoke or seizure alarm false', () => {
+    for (const { out } of all.filter((x) => ['fall', 'smoke', 'epilepsy'].includes(x.input.type))) expect(out.class).not.toBe('false_alarm');
+  });
+
+  it('calls technical and test events from known devices false alarms at low priority', () => {
+    const cases = all.filter((x) => (TECHNICAL_TYPES.has(x.input.type) || x.input.type === 'test') && !x.input.unknownDevice);
+    for (const { out } of cases) {
+      expect(out.class).toBe('false_alarm');
+      expect(out.priority).toBeGreaterThanOrEqual(4);
+    }
+  });
+
+  it('always gives a priority 1–5, a confidence 0–1 and at least one reason', () => {
+    for (const { out } of all) {
+      expect([1, 2, 3, 4, 5]).toContain(out.priority);
+      expect(out.confidence).toBeGreaterThanOrEqual(0);
+      expect(out.confidence).toBeLessThanOrEqual(1);
+      expect(out.reasons.length).toBeGreaterThan(0);
+      expect(out.reasons.every((r) => r.length > 0)).toBe(true);
+    }
+  });
+
+  it('raises, never lowers, urgency for repeated presses and late arrivals', () => {
+    const rank = { false_alarm: 0, phone_resolvable: 1, dispatch: 2 };
+    for (const { input, out } of all.filter((x) => x.input.earlierInIncident > 0 || x.input.occurredAt < now)) {
+      const plain = classify({ ...input, earlierInIncident: 0, occurredAt: now });
+      expect(rank[out.class]).toBeGreaterThanOrEqual(rank[plain.class]);
+      expect(out.priority).toBeLessThanOrEqual(plain.priority);
+    }
+  });
+
+  it('settles a cancelled pendant press with voice contact as a false alarm', () => {
+    const out = classify({ ...all[0]!.input, type: 'pendant', voice: 'connected', cancelled: true, unknownDevice: false, earlierInIncident: 0, occurredAt: now });
+    expect(out.class).toBe('false_alarm');
+  });
+});
+
+describe('urgency lanes', () => {
+  it('puts every person-in-danger event in the urgent lane and technical traffic in its own', () => {
+    const urgent: EventType[] = ['pendant', 'fall', 'smoke', 'epilepsy'];
+    for (const t of urgent) expect(laneFor(t)).toBe('urgent');
+    for (const t of TECHNICAL_TYPES) expect(laneFor(t)).toBe('technical');
+    expect(laneFor('test')).toBe('technical');
+    expect(laneFor('medication')).toBe('routine');
+  });
+});
