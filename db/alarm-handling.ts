@@ -46,8 +46,8 @@ export async function findAlarm(db: Db, id: string): Promise<AlarmRow | undefine
 }
 
 export type Decision<T> =
-  /** Changed by this call; lastSeq is the change log's new head, to announce after commit. */
-  | { outcome: 'changed'; value: T; lastSeq: number }
+  /** Changed by this call (announce it after commit). */
+  | { outcome: 'changed'; value: T }
   /** Already in the asked-for state by the same user: nothing changed (a retried request). */
   | { outcome: 'unchanged'; value: T }
   /** Held by someone else, or already final. */
@@ -70,8 +70,8 @@ export async function claimAlarm(db: Db, id: string, username: string): Promise<
       const mine = current.status === 'claimed' && current.claimed_by === username;
       return { outcome: mine ? 'unchanged' : 'conflict', value: current };
     }
-    const [change] = await appendChanges(trx, [alarmChange(row)]);
-    return { outcome: 'changed', value: row, lastSeq: change!.seq };
+    await appendChanges(trx, [alarmChange(row)]);
+    return { outcome: 'changed', value: row };
   });
 }
 
@@ -135,8 +135,8 @@ export async function resolveAlarm(
         payload: toDispatchView(dispatch),
       });
     }
-    const stored = await appendChanges(trx, changes);
-    return { outcome: 'changed', value: { alarm, dispatch }, lastSeq: stored.at(-1)!.seq };
+    await appendChanges(trx, changes);
+    return { outcome: 'changed', value: { alarm, dispatch } };
   });
 }
 

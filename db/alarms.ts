@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { laneFor, type EventType, type Lane, type VoiceState } from '../services/domain/events.js';
-import { appendChanges, type StoredChange } from './changes.js';
+import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
@@ -31,7 +31,6 @@ export type StoreOutcome = {
   results: Accepted[];
   /** Alarms created by this call, in the order of their changes. */
   created: AlarmRow[];
-  changes: StoredChange[];
 };
 
 /** Repeated alarms of one device within this window belong to one incident (primer: 8 presses in 30 minutes). */
@@ -48,7 +47,7 @@ const keyOf = (gatewayId: string, eventId: string) => `${gatewayId}\u0000${event
  * to the gateway's first municipality.
  */
 export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutcome> {
-  if (items.length === 0) return { results: [], created: [], changes: [] };
+  if (items.length === 0) return { results: [], created: [] };
 
   // Within one call, repeats of a key collapse onto their first occurrence.
   const firstByKey = new Map<string, number>();
@@ -126,7 +125,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
 
     const order = new Map(unique.map((u, i) => [u.id, i]));
     const created = [...inserted.rows].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    const changes = await appendChanges(
+    await appendChanges(
       trx,
       created.map((row) => ({
         kind: 'alarm' as const,
@@ -135,6 +134,6 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
         payload: toAlarmView(row),
       })),
     );
-    return { results, created, changes };
+    return { results, created };
   });
 }

@@ -1,40 +1,27 @@
 // The change log behind the live feed. Every change of an alarm or dispatch appends a row carrying
-// the view as it was, under a global seq.
-//
-// Commit order = seq order: the seq range is taken under a transaction-scoped advisory lock that is
-// held until commit, so no transaction can take a higher seq and commit before a lower one. A reader
-// that sees seq N therefore sees every seq below N that will ever exist (rolled-back ranges leave gaps,
-// never late arrivals). Callers append as the last statement before COMMIT to keep the lock short.
+// the view as it was; its global seq is assigned at COMMIT by the database (migrations/0001: a deferred
+// trigger under an advisory lock), so seq order is commit order. A reader that has seen seq N
+// therefore sees every seq below N that will ever exist: rolled-back work leaves gaps, never late
+// arrivals. Writers append inside their transaction and never hold the lock themselves.
 import { sql, type Transaction } from 'kysely';
 import type { AlarmView, DispatchView } from '../services/domain/views.js';
 import type { Db } from './connect.js';
 import type { Database } from './schema.js';
 
-/** Arbitrary constant: the advisory lock key serialising appends to the change log. */
-const CHANGE_LOCK = 72_530_002;
-
 export type Change =
   | { kind: 'alarm'; entityId: string; municipality: string; payload: AlarmView }
   | { kind: 'dispatch'; entityId: string; municipality: string; payload: DispatchView };
 
-export type StoredChange = Change & { seq: number };
-
-/** Append changes in the given order; returns them with their seqs. Must run inside a transaction. */
-export async function appendChanges(trx: Transaction<Database>, changes: Change[]): Promise<StoredChange[]> {
-  if (changes.length === 0) return [];
-  const n = changes.length;
-  const res = await sql<{ seq: number }>`
-    WITH lock AS (SELECT pg_advisory_xact_lock(${CHANGE_LOCK})),
-         range AS (SELECT setval('change_seq', nextval('change_seq') + ${n} - 1) AS last FROM lock)
-    INSERT INTO changes (seq, kind, entity_id, municipality_id, payload)
-    SELECT range.last - ${n} + u.ord, u.kind, u.entity_id, u.municipality_id, u.payload
-    FROM range,
-         unnest(${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.entityId)}::uuid[],
+/** Append changes, in order, to the transaction's writes. They get their seq when it commits. */
+export async function appendChanges(trx: Transaction<Database>, changes: Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  await sql`
+    INSERT INTO changes (kind, entity_id, municipality_id, payload)
+    SELECT u.kind, u.entity_id, u.municipality_id, u.payload
+    FROM unnest(${changes.map((c) => c.kind)}::text[], ${changes.map((c) => c.entityId)}::uuid[],
                 ${changes.map((c) => c.municipality)}::text[], ${changes.map((c) => JSON.stringify(c.payload))}::jsonb[])
            WITH ORDINALITY AS u(kind, entity_id, municipality_id, payload, ord)
-    RETURNING seq`.execute(trx);
-  const seqs = res.rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
-  return changes.map((c, i) => ({ ...c, seq: seqs[i]! }));
+    ORDER BY u.ord`.execute(trx);
 }
 
 export type FeedRow = {
@@ -49,7 +36,7 @@ export async function readChangesSince(db: Db, since: number, limit = 1000): Pro
   const rows = await db
     .selectFrom('changes')
     .select(['seq', 'kind', 'municipality_id', 'payload'])
-    .where('seq', '>', String(since))
+    .where('seq', '>', since)
     .orderBy('seq')
     .limit(limit)
     .execute();

@@ -38,23 +38,28 @@ export function createDb(pool: pg.Pool): Db {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** Create the database named in the URL when it does not exist (several processes may race to do so). */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+/**
+ * Create the database named in the URL when it does not exist (several processes may race to do so).
+ * True when this call created it.
+ */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!name) return;
+  if (!name) return false;
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount) return;
+    if (found.rowCount) return false;
     try {
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+      return true;
     } catch (err) {
       // 42P04 duplicate_database, 23505: another process created it at the same moment.
       const code = (err as { code?: string }).code;
       if (code !== '42P04' && code !== '23505') throw err;
+      return false;
     }
   } finally {
     await client.end();

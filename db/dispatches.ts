@@ -62,9 +62,9 @@ export async function updateDispatchStatus(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const [change] = await appendChanges(trx, [
+    await appendChanges(trx, [
       { kind: 'dispatch', entityId: row.id, municipality: row.municipality_id, payload: toDispatchView(row) },
     ]);
-    return { outcome: 'changed', value: row, lastSeq: change!.seq };
+    return { outcome: 'changed', value: row };
   });
 }

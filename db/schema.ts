@@ -104,7 +104,9 @@ export interface DispatchesTable {
 }
 
 export interface ChangesTable {
-  seq: ColumnType<string, string | number | bigint, never>;
+  id: Generated<number>;
+  /** Assigned at commit (null only inside the writing transaction). */
+  seq: ColumnType<number | null, never, never>;
   kind: 'alarm' | 'dispatch';
   entity_id: string;
   municipality_id: string;

@@ -122,11 +122,17 @@ CREATE TABLE dispatches (
 CREATE INDEX dispatches_municipality ON dispatches (municipality_id, requested_at DESC);
 
 -- The live feed's log: one row per change of an alarm or dispatch, with the view as it was then.
--- seq is handed out under a transaction-level advisory lock, so seq order is commit order
--- (see db/changes.ts): a reader that has seen seq N never later finds N-1 committed behind it.
+--
+-- seq is the feed's global order and must be commit order: a reader that has seen seq N must never
+-- later find N-1 committed behind it. So seq is not taken while the transaction runs; a deferred
+-- constraint trigger assigns it at COMMIT, under a transaction-scoped advisory lock that is released
+-- only when the commit is complete. Between lock and commit nothing waits on a client: the lock is
+-- held for the trigger's UPDATE and the commit itself, whatever the application is doing.
+-- Rows are invisible to readers until then, and every committed row has its seq.
 CREATE SEQUENCE change_seq AS bigint;
 CREATE TABLE changes (
-  seq              bigint PRIMARY KEY,
+  id               bigserial PRIMARY KEY,
+  seq              bigint UNIQUE,
   kind             text NOT NULL CHECK (kind IN ('alarm', 'dispatch')),
   entity_id        uuid NOT NULL,
   municipality_id  text NOT NULL,
@@ -134,6 +140,25 @@ CREATE TABLE changes (
   created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX changes_entity ON changes (entity_id, seq DESC);
+-- Only the committing transaction's own rows are ever without seq (others' are invisible to it).
+CREATE INDEX changes_unsequenced ON changes (id) WHERE seq IS NULL;
+
+CREATE FUNCTION changes_assign_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- Fires once per inserted row at COMMIT; the first firing sequences every row of the transaction.
+  IF current_setting('responscenter.sequenced_xact', true) IS DISTINCT FROM pg_current_xact_id()::text THEN
+    PERFORM pg_advisory_xact_lock(72530002);
+    UPDATE changes c SET seq = s.seq
+    FROM (SELECT u.id, nextval('change_seq') AS seq
+          FROM (SELECT id FROM changes WHERE seq IS NULL ORDER BY id) u) s
+    WHERE c.id = s.id;
+    PERFORM set_config('responscenter.sequenced_xact', pg_current_xact_id()::text, true);
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER changes_sequence_at_commit AFTER INSERT ON changes
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION changes_assign_seq();
 
 -- Every read of a citizen's personal data: who, which citizen, in which alarm's context, when.
 CREATE TABLE citizen_reads (

@@ -102,13 +102,11 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
           .insertInto('municipalities')
           .values(municipalities.map((m) => ({ id: m.id, name: m.name, code: m.code })))
           .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => ({
-                name: eb.ref('excluded.name'),
-                code: eb.ref('excluded.code'),
-                updated_at: sql`now()`,
-              })),
+            oc.column('id').doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              code: eb.ref('excluded.code'),
+              updated_at: sql`now()`,
+            })),
           )
           .returning(created)
           .execute();

@@ -115,9 +115,7 @@ export class LiveHub {
       this.rt.logger.debug({ err: { message: err.message } }, 'live feed subscriber: redis error'),
     );
     // Not awaited: while Redis is away the poll timer carries the feed, and ioredis resubscribes on reconnect.
-    subscribeFeed(subscriber, feedChannel(this.rt.config.redisPrefix), (seq) => {
-      if (seq > this.head) this.kick();
-    }).catch((err: Error) =>
+    subscribeFeed(subscriber, feedChannel(this.rt.config.redisPrefix), () => this.kick()).catch((err: Error) =>
       this.rt.logger.warn({ err: { message: err.message } }, 'live feed: subscribing failed; polling only'),
     );
     this.every(this.opts.pollMs, () => this.kick());

@@ -34,7 +34,6 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
 /** Queue new alarms for triage and publish the change log's new head. Never throws. */
 export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void> {
   if (outcome.created.length === 0) return;
-  const lastSeq = outcome.changes.at(-1)?.seq;
   const jobs = outcome.created.map((a) => ({ alarmId: a.id, lane: a.lane as Lane }));
   await Promise.all([
     within(rt.queues.enqueue(jobs), ENQUEUE_TIMEOUT_MS).catch((err: Error) => {
@@ -43,6 +42,6 @@ export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void
         'enqueue failed; the reconciler will enqueue these alarms',
       );
     }),
-    lastSeq === undefined ? undefined : rt.feed.published(lastSeq),
+    rt.feed.published(),
   ]);
 }

@@ -17,17 +17,26 @@ const reason = (err: unknown) => {
   return [e.code, e.message].filter(Boolean).join(' ') || String(err);
 };
 
+export type PreparedDatabase = {
+  /** The database did not exist and was created. */
+  created: boolean;
+  /** Names of the migrations applied now, in order (empty when it was up to date). */
+  applied: string[];
+};
+
 /** Create and migrate the database when needed. */
-export async function prepareDatabase(config: Config): Promise<void> {
+export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
+  let created: boolean;
   try {
-    await ensureDatabase(config.databaseUrl);
+    created = await ensureDatabase(config.databaseUrl);
   } catch (err) {
     throw new StartupError(`cannot reach Postgres at ${safeUrl(config.databaseUrl)} (${reason(err)}): ${PG_HINT}`);
   }
   const pool = createPool(config.databaseUrl, { max: 1, statementTimeoutMs: 120_000 });
   const db = createDb(pool);
   try {
-    await migrateToLatest(db);
+    const { results = [] } = await migrateToLatest(db);
+    return { created, applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
   } catch (err) {
     throw new StartupError(`migrating ${safeUrl(config.databaseUrl)} failed: ${reason(err)}`);
   } finally {

@@ -1,5 +1,5 @@
 // Change notifications between processes, over Redis pub/sub. A message says only "the change log
-// has reached seq N"; console instances then read the log from Postgres, the record, in seq order.
+// has grown"; console instances then read the log from Postgres, the record, in seq order.
 // A lost message delays a console by at most its poll interval, never loses a change.
 import type { Redis } from './redis.js';
 
@@ -12,20 +12,18 @@ export class FeedPublisher {
   ) {}
 
   /** Best effort: consoles also poll, so a Redis hiccup here only adds latency. */
-  async published(seq: number): Promise<void> {
+  async published(): Promise<void> {
     try {
-      await this.redis.publish(this.channel, String(seq));
+      await this.redis.publish(this.channel, 'changed');
     } catch {
       /* consoles poll the log as a safety net */
     }
   }
 }
 
-export async function subscribeFeed(subscriber: Redis, channel: string, onSeq: (seq: number) => void): Promise<void> {
-  subscriber.on('message', (ch: string, msg: string) => {
-    if (ch !== channel) return;
-    const seq = Number(msg);
-    if (Number.isFinite(seq)) onSeq(seq);
+export async function subscribeFeed(subscriber: Redis, channel: string, onChange: () => void): Promise<void> {
+  subscriber.on('message', (ch: string) => {
+    if (ch === channel) onChange();
   });
   await subscriber.subscribe(channel);
 }

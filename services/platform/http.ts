@@ -67,12 +67,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply
-          .code(413)
-          .send({
-            error: 'payload_too_large',
-            message: `request body larger than ${app.initialConfig.bodyLimit} bytes`,
-          });
+        return reply.code(413).send({
+          error: 'payload_too_large',
+          message: `request body larger than ${app.initialConfig.bodyLimit} bytes`,
+        });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply
           .code(415)

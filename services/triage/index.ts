@@ -63,7 +63,10 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
       },
     );
     worker.on('failed', (job, err) =>
-      rt.logger.warn({ alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, err: { message: err.message } }, 'triage job failed'),
+      rt.logger.warn(
+        { alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, err: { message: err.message } },
+        'triage job failed',
+      ),
     );
     worker.on('error', (err) => rt.logger.debug({ lane, err: { message: err.message } }, 'triage worker: redis error'));
     return worker;

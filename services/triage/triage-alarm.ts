@@ -8,12 +8,15 @@ import { classify, type Triage } from '../domain/triage.js';
 import type { Runtime } from '../platform/runtime.js';
 
 /** Danish response centres: time-of-day rules (night sensors) use local time. */
-const localHourFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Copenhagen', hour: 'numeric', hourCycle: 'h23' });
+const localHourFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Copenhagen',
+  hour: 'numeric',
+  hourCycle: 'h23',
+});
 const localHour = (at: Date) => Number(localHourFormat.format(at));
 
 export type TriageOutcome =
-  | { result: 'triaged'; alarm: AlarmRow; triage: Triage; seq: number }
-  | { result: 'already_triaged' | 'missing' };
+  { result: 'triaged'; alarm: AlarmRow; triage: Triage } | { result: 'already_triaged' | 'missing' };
 
 async function adviseFor(rt: Runtime, a: AlarmRow, cancelledOverride?: boolean): Promise<Triage> {
   const [earlier, cancel] = await Promise.all([
@@ -76,13 +79,15 @@ export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageO
       .returningAll()
       .executeTakeFirst();
     if (!row) return null;
-    const [change] = await appendChanges(trx, [{ kind: 'alarm', entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) }]);
-    return { row, seq: change!.seq };
+    await appendChanges(trx, [
+      { kind: 'alarm', entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) },
+    ]);
+    return row;
   });
   if (!stored) return { result: 'already_triaged' };
-  await rt.feed.published(stored.seq);
-  if (stored.row.type === 'cancel' && stored.row.relates_to) await readviseCancelledPress(rt, stored.row);
-  return { result: 'triaged', alarm: stored.row, triage, seq: stored.seq };
+  await rt.feed.published();
+  if (stored.type === 'cancel' && stored.relates_to) await readviseCancelledPress(rt, stored);
+  return { result: 'triaged', alarm: stored, triage };
 }
 
 /**
@@ -100,7 +105,7 @@ async function readviseCancelledPress(rt: Runtime, cancel: AlarmRow): Promise<vo
   if (!press || press.status !== 'triaged') return;
   const advice = await adviseFor(rt, press, true);
   if (advice.class === press.triage_class && advice.priority === press.triage_priority) return;
-  const seq = await rt.db.transaction().execute(async (trx) => {
+  const changed = await rt.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('alarms')
       .set(triageColumns(advice))
@@ -108,9 +113,11 @@ async function readviseCancelledPress(rt: Runtime, cancel: AlarmRow): Promise<vo
       .where('status', '=', 'triaged')
       .returningAll()
       .executeTakeFirst();
-    if (!row) return null;
-    const [change] = await appendChanges(trx, [{ kind: 'alarm', entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) }]);
-    return change!.seq;
+    if (!row) return false;
+    await appendChanges(trx, [
+      { kind: 'alarm', entityId: row.id, municipality: row.municipality_id, payload: toAlarmView(row) },
+    ]);
+    return true;
   });
-  if (seq !== null) await rt.feed.published(seq);
+  if (changed) await rt.feed.published();
 }

@@ -23,7 +23,7 @@ async function listening(rt: Runtime): Promise<ConsoleApp & { url: string }> {
 }
 
 const visibleSeqs = async (after: number, municipalities: string[] | null) => {
-  let q = te.rt.db.selectFrom('changes').select('seq').where('seq', '>', String(after));
+  let q = te.rt.db.selectFrom('changes').select('seq').where('seq', '>', after);
   if (municipalities) q = q.where('municipality_id', 'in', municipalities);
   return (await q.orderBy('seq').execute()).map((r) => Number(r.seq));
 };

@@ -122,7 +122,7 @@ describe('a new feed', () => {
     const visible = await te.rt.db
       .selectFrom('changes')
       .select('seq')
-      .where('seq', '>', String(since))
+      .where('seq', '>', since)
       .where('municipality_id', '=', 'aabenraa')
       .orderBy('seq')
       .execute();

@@ -24,7 +24,8 @@ afterAll(async () => {
 const alarm = (m: string, i: number, type = 'pendant', extra: Record<string, unknown> = {}): NewAlarm =>
   ({ gatewayId: `gw-${m}`, ...testEvent(m, i, type, extra) }) as NewAlarm;
 const untriaged = async (ids: string[]) =>
-  (await te.rt.db.selectFrom('alarms').select('id').where('id', 'in', ids).where('triaged_at', 'is', null).execute()).length;
+  (await te.rt.db.selectFrom('alarms').select('id').where('id', 'in', ids).where('triaged_at', 'is', null).execute())
+    .length;
 const triageChanges = async (id: string) =>
   (await te.rt.db.selectFrom('changes').select('payload').where('entity_id', '=', id).execute()).filter(
     (c) => (c.payload as { triage: unknown }).triage !== null,
@@ -52,7 +53,9 @@ describe('faults on the fast path', () => {
   it('an acknowledged alarm survives an emptied Redis', async () => {
     const out = await acceptAlarms(
       te.rt,
-      Array.from({ length: 30 }, (_, i) => alarm(i % 2 ? 'toender' : 'aabenraa', i % 20, i % 3 ? 'pendant' : 'low_battery')),
+      Array.from({ length: 30 }, (_, i) =>
+        alarm(i % 2 ? 'toender' : 'aabenraa', i % 20, i % 3 ? 'pendant' : 'low_battery'),
+      ),
     );
     const ids = out.results.map((r) => r.alarmId);
     const redis = blockingRedis(te.config.redisUrl);
@@ -60,7 +63,11 @@ describe('faults on the fast path', () => {
     redis.disconnect();
     const worker = createTriageWorker(te.rt, { reconcileEveryMs: 200, superviseEveryMs: 60_000 });
     try {
-      await eventually(async () => (await untriaged(ids)) === 0, 15_000, 'all 30 alarms triaged after Redis was emptied');
+      await eventually(
+        async () => (await untriaged(ids)) === 0,
+        15_000,
+        'all 30 alarms triaged after Redis was emptied',
+      );
     } finally {
       await worker.close();
     }
@@ -102,13 +109,18 @@ describe('faults on the fast path', () => {
     await holder.query('SELECT id FROM alarms WHERE id = $1 FOR UPDATE', [id]);
     const first = startWorkerProcess();
     await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
-    await eventually(async () => (await (await te.rt.queues.queues.urgent.getJob(id))?.getState()) === 'active', 20_000, 'job active');
+    await eventually(
+      async () => (await (await te.rt.queues.queues.urgent.getJob(id))?.getState()) === 'active',
+      20_000,
+      'job active',
+    );
     await eventually(
       async () => {
-        const r = await holder.query(
-          "SELECT wait_event_type, left(query, 40) AS q FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'",
+        // Not on the holder: inside a transaction Postgres serves pg_stat_activity from a snapshot.
+        const r = await te.rt.pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'update \"alarms\"%'",
         );
-        return r.rows.some((x: { wait_event_type: string }) => x.wait_event_type === 'Lock');
+        return r.rowCount;
       },
       10_000,
       'worker blocked in its UPDATE',

@@ -31,17 +31,21 @@ const all = [...everyInput()].map((input) => ({ input, out: classify(input) }));
 
 describe('triage safety floors', () => {
   it('calls a smoke alarm a dispatch at priority 1, always', () => {
-    for (const { out } of all.filter((x) => x.input.type === 'smoke')) expect(out).toMatchObject({ class: 'dispatch', priority: 1 });
+    for (const { out } of all.filter((x) => x.input.type === 'smoke'))
+      expect(out).toMatchObject({ class: 'dispatch', priority: 1 });
   });
 
   it('dispatches a fall or seizure without voice contact', () => {
-    const cases = all.filter((x) => (x.input.type === 'fall' || x.input.type === 'epilepsy') && x.input.voice !== 'connected');
+    const cases = all.filter(
+      (x) => (x.input.type === 'fall' || x.input.type === 'epilepsy') && x.input.voice !== 'connected',
+    );
     expect(cases.length).toBeGreaterThan(0);
     for (const { out } of cases) expect(out.class).toBe('dispatch');
   });
 
   it('dispatches a pendant press that nobody answers, even when cancelled', () => {
-    for (const { out } of all.filter((x) => x.input.type === 'pendant' && x.input.voice === 'no_answer')) expect(out.class).toBe('dispatch');
+    for (const { out } of all.filter((x) => x.input.type === 'pendant' && x.input.voice === 'no_answer'))
+      expect(out.class).toBe('dispatch');
   });
 
   it('never calls an alarm from an unknown device false', () => {
@@ -49,11 +53,14 @@ describe('triage safety floors', () => {
   });
 
   it('never calls a fall, smoke or seizure alarm false', () => {
-    for (const { out } of all.filter((x) => ['fall', 'smoke', 'epilepsy'].includes(x.input.type))) expect(out.class).not.toBe('false_alarm');
+    for (const { out } of all.filter((x) => ['fall', 'smoke', 'epilepsy'].includes(x.input.type)))
+      expect(out.class).not.toBe('false_alarm');
   });
 
   it('calls technical and test events from known devices false alarms at low priority', () => {
-    const cases = all.filter((x) => (TECHNICAL_TYPES.has(x.input.type) || x.input.type === 'test') && !x.input.unknownDevice);
+    const cases = all.filter(
+      (x) => (TECHNICAL_TYPES.has(x.input.type) || x.input.type === 'test') && !x.input.unknownDevice,
+    );
     for (const { out } of cases) {
       expect(out.class).toBe('false_alarm');
       expect(out.priority).toBeGreaterThanOrEqual(4);
@@ -80,7 +87,15 @@ describe('triage safety floors', () => {
   });
 
   it('settles a cancelled pendant press with voice contact as a false alarm', () => {
-    const out = classify({ ...all[0]!.input, type: 'pendant', voice: 'connected', cancelled: true, unknownDevice: false, earlierInIncident: 0, occurredAt: now });
+    const out = classify({
+      ...all[0]!.input,
+      type: 'pendant',
+      voice: 'connected',
+      cancelled: true,
+      unknownDevice: false,
+      earlierInIncident: 0,
+      occurredAt: now,
+    });
     expect(out.class).toBe('false_alarm');
   });
 });

@@ -16,7 +16,9 @@ afterAll(() => te.close());
 const missed = () =>
   te.rt.db.selectFrom('alarms').selectAll().where('type', '=', 'heartbeat_missed').orderBy('municipality_id').execute();
 const silence = (seconds: number) =>
-  sql`UPDATE gateways SET created_at = now() - make_interval(secs => ${seconds}), last_heartbeat_at = NULL WHERE id = 'gw-both'`.execute(te.rt.db);
+  sql`UPDATE gateways SET created_at = now() - make_interval(secs => ${seconds}), last_heartbeat_at = NULL WHERE id = 'gw-both'`.execute(
+    te.rt.db,
+  );
 
 describe('gateway supervision', () => {
   it('raises nothing for a gateway within its interval', async () => {
@@ -30,14 +32,17 @@ describe('gateway supervision', () => {
     await Promise.all([superviseGateways(te.rt), superviseGateways(other), superviseGateways(te.rt)]);
     const rows = await missed();
     expect(rows.map((r) => r.municipality_id)).toEqual(['aabenraa', 'toender']);
-    for (const r of rows) expect(r).toMatchObject({ gateway_id: 'gw-both', unknown_device: false, citizen_id: null, lane: 'technical' });
+    for (const r of rows)
+      expect(r).toMatchObject({ gateway_id: 'gw-both', unknown_device: false, citizen_id: null, lane: 'technical' });
     expect(await superviseGateways(te.rt)).toBe(0);
   });
 
   it('stays quiet after a heartbeat and raises again after the next silence', async () => {
     await sql`UPDATE gateways SET last_heartbeat_at = now() WHERE id = 'gw-both'`.execute(te.rt.db);
     expect(await superviseGateways(te.rt)).toBe(0);
-    await sql`UPDATE gateways SET last_heartbeat_at = now() - interval '1 minute' WHERE id = 'gw-both'`.execute(te.rt.db);
+    await sql`UPDATE gateways SET last_heartbeat_at = now() - interval '1 minute' WHERE id = 'gw-both'`.execute(
+      te.rt.db,
+    );
     expect(await superviseGateways(te.rt)).toBe(2);
     expect(await missed()).toHaveLength(4);
   });

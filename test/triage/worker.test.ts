@@ -15,7 +15,8 @@ afterAll(() => te.close());
 const alarm = (m: string, i: number, type = 'pendant', extra: Record<string, unknown> = {}): NewAlarm =>
   ({ gatewayId: `gw-${m}`, ...testEvent(m, i, type, extra) }) as NewAlarm;
 const row = (id: string) => te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const changesOf = (id: string) => te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
+const changesOf = (id: string) =>
+  te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
 
 describe('triage worker', () => {
   it('triages an accepted alarm and appends exactly one change, even when the job is delivered again', async () => {
@@ -45,7 +46,11 @@ describe('triage worker', () => {
   it('never overwrites an operator’s claim made before triage', async () => {
     const { results } = await storeAlarms(te.rt.db, [alarm('toender', 3, 'pendant', { voice: 'connected' })]);
     const id = results[0]!.alarmId;
-    await te.rt.db.updateTable('alarms').set({ status: 'claimed', claimed_by: 'op-toe', claimed_at: new Date() }).where('id', '=', id).execute();
+    await te.rt.db
+      .updateTable('alarms')
+      .set({ status: 'claimed', claimed_by: 'op-toe', claimed_at: new Date() })
+      .where('id', '=', id)
+      .execute();
     await triageAlarm(te.rt, id);
     expect(await row(id)).toMatchObject({ status: 'claimed', claimed_by: 'op-toe', triage_class: 'phone_resolvable' });
   });
@@ -75,7 +80,10 @@ describe('triage worker', () => {
 
   it('raises the urgency of repeated presses in one incident', async () => {
     const ids: string[] = [];
-    for (let k = 0; k < 3; k++) ids.push((await storeAlarms(te.rt.db, [alarm('toender', 5, 'pendant', { voice: 'connected' })])).results[0]!.alarmId);
+    for (let k = 0; k < 3; k++)
+      ids.push(
+        (await storeAlarms(te.rt.db, [alarm('toender', 5, 'pendant', { voice: 'connected' })])).results[0]!.alarmId,
+      );
     for (const id of ids) await triageAlarm(te.rt, id);
     const [first, , third] = await Promise.all(ids.map(row));
     expect(third!.incident_id).toBe(first!.incident_id);

@@ -95,7 +95,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
           r.value.status === 'resolved' ? 'the alarm is already resolved' : 'another operator has claimed the alarm',
         );
       }
-      if (r.outcome === 'changed') await rt.feed.published(r.lastSeq);
+      if (r.outcome === 'changed') await rt.feed.published();
       return toAlarmView(r.value);
     },
   );
@@ -127,7 +127,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
             : 'another operator has claimed the alarm',
         );
       }
-      if (r.outcome === 'changed') await rt.feed.published(r.lastSeq);
+      if (r.outcome === 'changed') await rt.feed.published();
       const view = toAlarmView(r.value.alarm);
       return r.value.dispatch ? { ...view, dispatch: toDispatchView(r.value.dispatch) } : view;
     },

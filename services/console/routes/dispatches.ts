@@ -78,7 +78,7 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
       if (r.outcome === 'missing') throw notFound('no such dispatch');
       if (r.outcome === 'conflict')
         throw conflict(`a dispatch that is ${r.value.status} cannot become ${req.body.status}`);
-      if (r.outcome === 'changed') await rt.feed.published(r.lastSeq);
+      if (r.outcome === 'changed') await rt.feed.published();
       return toDispatchView(r.value);
     },
   );
