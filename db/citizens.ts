@@ -9,14 +9,21 @@ export async function findCitizen(db: Db, id: string): Promise<CitizenRow | unde
   return db.selectFrom('citizens').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Whether a dispatch for this citizen exists in one of these municipalities (null: any). */
+/**
+ * Whether an open dispatch (not completed or cancelled) for this citizen exists in one of these
+ * municipalities (null: any): a planner needs the address and key safe for a visit, not afterwards.
+ */
 export async function citizenHasDispatchIn(
   db: Db,
   citizenId: string,
   municipalities: readonly string[] | null,
 ): Promise<boolean> {
   if (municipalities !== null && municipalities.length === 0) return false;
-  let q = db.selectFrom('dispatches').select('id').where('citizen_id', '=', citizenId);
+  let q = db
+    .selectFrom('dispatches')
+    .select('id')
+    .where('citizen_id', '=', citizenId)
+    .where('status', 'not in', ['completed', 'cancelled']);
   if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }

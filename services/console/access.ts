@@ -22,7 +22,7 @@ export type Permission =
   | 'alarms:handle'
   /** Read the card of any citizen in scope. */
   | 'citizens:read'
-  /** Read the card of a citizen only while a dispatch for them is in scope (home-care planners). */
+  /** Read the card of a citizen only while an open dispatch for them is in scope (home-care planners). */
   | 'citizens:read-dispatched'
   | 'dispatches:read'
   | 'dispatches:update'

@@ -186,9 +186,9 @@ describe('GET /v1/citizens/:id', () => {
     expect(await audits('c-toender-19')).toHaveLength(0);
   });
 
-  it('a planner reads a card only while a dispatch for the citizen is in its municipalities', async () => {
+  it('a planner reads a card only while an open dispatch for the citizen is in its municipalities', async () => {
     expect((await get('plan-aab', '/v1/citizens/c-aabenraa-12')).statusCode).toBe(404);
-    await dispatched('aabenraa', 6);
+    const dispatch = await dispatched('aabenraa', 6);
     const r = await get('plan-aab', '/v1/citizens/c-aabenraa-12');
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ id: 'c-aabenraa-12', keySafe: 'KS-1012' });
@@ -198,6 +198,11 @@ describe('GET /v1/citizens/:id', () => {
     // A dispatch in Tønder gives an Aabenraa planner nothing.
     await dispatched('toender', 9);
     expect((await get('plan-aab', '/v1/citizens/c-toender-19')).statusCode).toBe(404);
+    // Once the visit is completed, the card is no longer the planner's to read.
+    expect((await post('plan-aab', `/v1/dispatches/${dispatch.id}/status`, { status: 'completed' })).statusCode).toBe(
+      200,
+    );
+    expect((await get('plan-aab', '/v1/citizens/c-aabenraa-12')).statusCode).toBe(404);
   });
 
   it('is refused to analysts (403)', async () => {
