@@ -21,18 +21,22 @@ const changesOf = (id: string) =>
 describe('triage worker', () => {
   it('triages an accepted alarm and appends exactly one change, even when the job is delivered again', async () => {
     const worker = createTriageWorker(te.rt, { superviseEveryMs: 60_000 });
-    te.onClose(() => worker.close());
-    const out = await acceptAlarms(te.rt, [alarm('aabenraa', 0, 'fall', { voice: 'no_answer' })]);
-    const id = out.results[0]!.alarmId;
-    const triaged = await eventually(async () => ((await row(id)).triaged_at ? row(id) : null), 10_000, 'triage');
-    expect(triaged).toMatchObject({ status: 'triaged', triage_class: 'dispatch', triage_priority: 1 });
-    expect(triaged.triage_reasons).toContain('fall detector, no voice contact');
+    try {
+      const out = await acceptAlarms(te.rt, [alarm('aabenraa', 0, 'fall', { voice: 'no_answer' })]);
+      const id = out.results[0]!.alarmId;
+      const triaged = await eventually(async () => ((await row(id)).triaged_at ? row(id) : null), 10_000, 'triage');
+      expect(triaged).toMatchObject({ status: 'triaged', triage_class: 'dispatch', triage_priority: 1 });
+      expect(triaged.triage_reasons).toContain('fall detector, no voice contact');
 
-    await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
-    expect(await triageAlarm(te.rt, id)).toEqual({ result: 'already_triaged' });
-    await sleep(300);
-    const changes = await changesOf(id);
-    expect(changes.map((c) => (c.payload as { status: string }).status)).toEqual(['received', 'triaged']);
+      // Delivered again (a re-enqueue after a Redis hiccup): the worker runs it and nothing changes.
+      await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
+      await eventually(async () => !(await te.rt.queues.queues.urgent.getJob(id)), 10_000, 'second job done');
+      expect(await triageAlarm(te.rt, id)).toEqual({ result: 'already_triaged' });
+      const changes = await changesOf(id);
+      expect(changes.map((c) => (c.payload as { status: string }).status)).toEqual(['received', 'triaged']);
+    } finally {
+      await worker.close();
+    }
   });
 
   it('stores one triage when several workers take the same alarm at once', async () => {
@@ -89,6 +93,32 @@ describe('triage worker', () => {
     expect(third!.incident_id).toBe(first!.incident_id);
     expect(third!.triage_priority!).toBeLessThan(first!.triage_priority!);
     expect(third!.triage_reasons!.some((r) => r.startsWith('repeated alarm'))).toBe(true);
+  });
+
+  it('finishes a running job before it shuts down', async () => {
+    const { results } = await storeAlarms(te.rt.db, [alarm('aabenraa', 8, 'pendant', { voice: 'no_answer' })]);
+    const id = results[0]!.alarmId;
+    const holder = await te.rt.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM alarms WHERE id = $1 FOR UPDATE', [id]);
+      const worker = createTriageWorker(te.runtime(), { superviseEveryMs: 60_000, reconcileEveryMs: 60_000 });
+      await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
+      await eventually(
+        async () => (await (await te.rt.queues.queues.urgent.getJob(id))?.getState()) === 'active',
+        10_000,
+        'job active',
+      );
+      let closed = false;
+      const closing = worker.close().then(() => (closed = true));
+      await sleep(300);
+      expect(closed).toBe(false);
+      await holder.query('COMMIT');
+      await closing;
+      expect(await row(id)).toMatchObject({ status: 'triaged', triage_class: 'dispatch' });
+    } finally {
+      holder.release();
+    }
   });
 
   it('keeps personal data out of its log', async () => {
