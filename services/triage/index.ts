@@ -120,11 +120,18 @@ export async function startWorker(rt: Runtime, opts: TriageWorkerOptions = {}): 
     registry: worker.registry,
     ready: () => dependenciesReady(rt),
   });
-  const url = await listenOrFallBack(app, rt);
+  let url: string;
+  try {
+    url = await listenOrFallBack(app, rt);
+  } catch (err) {
+    await Promise.allSettled([worker.close(), app.close()]);
+    throw err;
+  }
   return {
     name: 'worker',
     url,
     async close() {
+      // Health and metrics stay up while running jobs finish.
       await worker.close();
       await app.close();
     },

@@ -1,46 +1,57 @@
 // The reconciler: Postgres is the record, Redis only the fast path. Every alarm stored but not triaged
 // after a few seconds gets a live job again, whatever happened to the first one (Redis emptied or
 // restarted without persistence, a job parked in `failed`, an enqueue that failed after the 202).
+//
+// Several worker processes reconcile at once. Every step is idempotent: jobId = alarmId, so two
+// reconcilers adding the same alarm make one job; retrying a job that is no longer failed is refused
+// by BullMQ; and triage itself stores once (triage-alarm.ts).
 import { sql } from 'kysely';
 import type { Lane } from '../domain/events.js';
 import type { Runtime } from '../platform/runtime.js';
 
-/** At most this many alarms per tick, oldest first; the next tick takes the rest. */
-const BATCH = 500;
+/** At most this many alarms per tick, oldest first (index alarms_untriaged); the next tick takes the rest. */
+const BATCH = 1000;
+/** Redis look-ups in flight at once. */
+const LOOKUP_CONCURRENCY = 50;
 
-/** States in which a job will still run by itself. */
+/** States in which a job will still run by itself (an `active` job of a dead worker comes back as stalled). */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+type Stale = { id: string; lane: Lane };
 
 /** One pass; returns how many alarms were queued again. */
 export async function reconcile(rt: Runtime): Promise<number> {
-  const stale = await rt.db
+  const stale = (await rt.db
     .selectFrom('alarms')
     .select(['id', 'lane'])
     .where('triaged_at', 'is', null)
     .where('received_at', '<', sql<Date>`now() - make_interval(secs => ${rt.config.reconcileAfterSeconds})`)
     .orderBy('received_at')
     .limit(BATCH)
-    .execute();
+    .execute()) as Stale[];
+
   const again: { alarmId: string; lane: Lane }[] = [];
   let retried = 0;
-  for (const a of stale) {
-    const lane = a.lane as Lane;
-    const queue = rt.queues.queues[lane];
-    const job = await queue.getJob(a.id);
+  const ensureLiveJob = async (a: Stale) => {
+    const job = await rt.queues.queues[a.lane].getJob(a.id);
     const state = job ? await job.getState() : 'missing';
-    if (LIVE_STATES.has(state)) continue;
-    if (state === 'failed') {
-      // Retry in place; if another reconciler got there first the job is no longer failed.
-      await job!.retry().then(
-        () => retried++,
-        () => undefined,
+    if (LIVE_STATES.has(state)) return;
+    if (job && state === 'failed') {
+      // Retried in place, with its attempts reset; when another reconciler got there first the job is
+      // no longer failed and BullMQ refuses, which is fine.
+      const ok = await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }).then(
+        () => true,
+        () => false,
       );
-    } else {
-      // Missing (Redis lost it), completed without a stored triage, or unknown: queue it afresh.
-      if (job) await job.remove().catch(() => undefined);
-      again.push({ alarmId: a.id, lane });
+      if (ok) retried++;
+      return;
     }
-  }
+    // Missing (Redis lost it), completed without a stored triage, or unknown: queue it afresh.
+    if (job) await job.remove().catch(() => undefined);
+    again.push({ alarmId: a.id, lane: a.lane });
+  };
+  for (let i = 0; i < stale.length; i += LOOKUP_CONCURRENCY)
+    await Promise.all(stale.slice(i, i + LOOKUP_CONCURRENCY).map(ensureLiveJob));
   if (again.length) await rt.queues.enqueue(again);
   return again.length + retried;
 }

@@ -3,18 +3,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/alarms.js';
 import { acceptAlarms } from '../../services/platform/accept.js';
 import { createTriageWorker, triageAlarm } from '../../services/triage/index.js';
-import { createTestEnv, eventually, seedRegistry, sleep, testEvent, type TestEnv } from '../support/env.js';
+import {
+  createTestEnv,
+  eventually,
+  seedRegistry,
+  sleep,
+  testEvent,
+  testRegistry,
+  type TestEnv,
+} from '../support/env.js';
 
 let te: TestEnv;
 beforeAll(async () => {
   te = await createTestEnv();
-  await seedRegistry(te);
+  await seedRegistry(te, testRegistry(60));
 });
 afterAll(() => te.close());
 
 const alarm = (m: string, i: number, type = 'pendant', extra: Record<string, unknown> = {}): NewAlarm =>
   ({ gatewayId: `gw-${m}`, ...testEvent(m, i, type, extra) }) as NewAlarm;
 const row = (id: string) => te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+/** Sessions of this database waiting for a row lock. */
+const lockWaiters = async () =>
+  (
+    await te.rt.pool.query(
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+  ).rowCount;
 const changesOf = (id: string) =>
   te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
 
@@ -80,6 +95,56 @@ describe('triage worker', () => {
     expect((await row(silentId)).triage_class).toBe('dispatch');
     // The cancel joins the press's incident.
     expect((await row(cancels.results[0]!.alarmId)).incident_id).toBe(after.incident_id);
+  });
+
+  it('settles a press as cancelled when its cancel is triaged first', async () => {
+    const press = alarm('toender', 11, 'pendant', { voice: 'connected' });
+    const [pressId, cancelId] = (
+      await storeAlarms(te.rt.db, [press, alarm('toender', 11, 'cancel', { relatesTo: press.eventId })])
+    ).results.map((r) => r.alarmId) as [string, string];
+    expect(await triageAlarm(te.rt, cancelId)).toMatchObject({ result: 'triaged', readvised: null });
+    expect((await row(pressId)).status).toBe('received');
+    await triageAlarm(te.rt, pressId);
+    expect(await row(pressId)).toMatchObject({ status: 'triaged', triage_class: 'false_alarm' });
+    expect(await changesOf(pressId)).toHaveLength(2);
+  });
+
+  it('settles a press as cancelled when its cancel arrives while the press is being triaged', async () => {
+    const press = alarm('aabenraa', 20, 'pendant', { voice: 'connected' });
+    const pressId = (await storeAlarms(te.rt.db, [press])).results[0]!.alarmId;
+    // Hold the press's row so its triage is caught mid-way, then let the cancel arrive and be triaged.
+    const holder = await te.rt.pool.connect();
+    let pressTriage: Promise<unknown> | undefined;
+    let cancelTriage: Promise<unknown> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM alarms WHERE id = $1 FOR UPDATE', [pressId]);
+      pressTriage = triageAlarm(te.rt, pressId);
+      await eventually(lockWaiters, 5_000, 'press triage waiting on its row');
+      const cancel = await storeAlarms(te.rt.db, [alarm('aabenraa', 20, 'cancel', { relatesTo: press.eventId })]);
+      cancelTriage = triageAlarm(te.rt, cancel.results[0]!.alarmId);
+      await Promise.race([cancelTriage, sleep(300)]);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    await Promise.all([pressTriage, cancelTriage]);
+    expect(await row(pressId)).toMatchObject({ status: 'triaged', triage_class: 'false_alarm' });
+  });
+
+  it('leaves a claimed press to its operator when the cancel comes', async () => {
+    const press = alarm('toender', 13, 'pendant', { voice: 'connected' });
+    const pressId = (await storeAlarms(te.rt.db, [press])).results[0]!.alarmId;
+    await triageAlarm(te.rt, pressId);
+    await te.rt.db
+      .updateTable('alarms')
+      .set({ status: 'claimed', claimed_by: 'op-toe', claimed_at: new Date() })
+      .where('id', '=', pressId)
+      .execute();
+    const cancel = await storeAlarms(te.rt.db, [alarm('toender', 13, 'cancel', { relatesTo: press.eventId })]);
+    await triageAlarm(te.rt, cancel.results[0]!.alarmId);
+    expect(await row(pressId)).toMatchObject({ status: 'claimed', triage_class: 'phone_resolvable' });
+    expect(await changesOf(pressId)).toHaveLength(2);
   });
 
   it('raises the urgency of repeated presses in one incident', async () => {
