@@ -1,32 +1,14 @@
 // Alarms on the console: lists, the audited alarm view, and the operator's decisions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsoleApp } from '../../services/console/index.js';
-import type { HttpApp } from '../../services/platform/http.js';
-import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
-import { bearer, loginAll, newAlarm, storeAlarms, type TestUser } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearer, consoleFixture, newAlarm, storeAlarms, type TestUser } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let tokens: Record<TestUser, string>;
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-  tokens = await loginAll(app);
-});
-afterAll(() => te.close());
-
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: bearer(tokens[user]) });
-const post = (user: TestUser, url: string, payload: object = {}) =>
-  app.inject({ method: 'POST', url, headers: bearer(tokens[user]), payload });
+const fx = consoleFixture();
+const { get, post } = fx;
 const claim = (user: TestUser, id: string) => post(user, `/v1/alarms/${id}/claim`);
 const resolve = (user: TestUser, id: string, outcome: string, note?: string) =>
   post(user, `/v1/alarms/${id}/resolve`, note === undefined ? { outcome } : { outcome, note });
 const changesOf = (id: string) =>
-  te.rt.db.selectFrom('changes').selectAll().where('entity_id', '=', id).orderBy('seq').execute();
+  fx.te.rt.db.selectFrom('changes').selectAll().where('entity_id', '=', id).orderBy('seq').execute();
 
 describe('GET /v1/alarms', () => {
   const aab: string[] = [];
@@ -35,8 +17,8 @@ describe('GET /v1/alarms', () => {
   beforeAll(async () => {
     // Stored one at a time, so receipt order is creation order.
     for (let i = 0; i < 6; i++) {
-      aab.push(...(await storeAlarms(te.rt, newAlarm('aabenraa', i))));
-      toe.push(...(await storeAlarms(te.rt, newAlarm('toender', i))));
+      aab.push(...(await storeAlarms(fx.te.rt, newAlarm('aabenraa', i))));
+      toe.push(...(await storeAlarms(fx.te.rt, newAlarm('toender', i))));
       created.push(aab.at(-1)!, toe.at(-1)!);
     }
     // Resolve one of each, so the status filter has something to tell apart.
@@ -121,7 +103,7 @@ describe('GET /v1/alarms', () => {
 
   it('keeps rows received in the same millisecond apart when paging', async () => {
     // One transaction: every alarm gets the same received_at (now() is the transaction's start).
-    const ids = await storeAlarms(te.rt, ...Array.from({ length: 7 }, (_, i) => newAlarm('aabenraa', 9 - (i % 3))));
+    const ids = await storeAlarms(fx.te.rt, ...Array.from({ length: 7 }, (_, i) => newAlarm('aabenraa', 9 - (i % 3))));
     const seen: string[] = [];
     let url = '/v1/alarms?municipality=aabenraa&limit=2';
     for (;;) {
@@ -149,7 +131,7 @@ describe('GET /v1/alarms', () => {
 
 describe('GET /v1/alarms/:id', () => {
   it('shows the citizen’s card and audits the read before answering', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 3));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 3));
     const r = await get('op-aab', `/v1/alarms/${id}`);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({
@@ -165,7 +147,7 @@ describe('GET /v1/alarms/:id', () => {
         notes: '',
       },
     });
-    const audit = await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute();
+    const audit = await fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute();
     expect(audit).toEqual([
       expect.objectContaining({
         username: 'op-aab',
@@ -177,16 +159,16 @@ describe('GET /v1/alarms/:id', () => {
   });
 
   it('shows no card (and audits nothing) for an alarm from an unknown device', async () => {
-    const [id] = await storeAlarms(te.rt, { ...newAlarm('aabenraa', 0), deviceId: 'dev-unregistered' });
+    const [id] = await storeAlarms(fx.te.rt, { ...newAlarm('aabenraa', 0), deviceId: 'dev-unregistered' });
     const r = await get('op-aab', `/v1/alarms/${id}`);
     expect(r.json()).toMatchObject({ id, unknownDevice: true, citizenId: null, citizen: null });
-    expect(await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(
-      0,
-    );
+    expect(
+      await fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute(),
+    ).toHaveLength(0);
   });
 
   it('an operator never sees another municipality’s alarm: 404 as for one that does not exist', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('toender', 2));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('toender', 2));
     const outside = await get('op-aab', `/v1/alarms/${id}`);
     const missing = await get('op-aab', '/v1/alarms/00000000-0000-4000-8000-000000000000');
     const malformed = await get('op-aab', '/v1/alarms/not-a-uuid');
@@ -194,13 +176,13 @@ describe('GET /v1/alarms/:id', () => {
       expect(r.statusCode).toBe(404);
       expect(r.json()).toEqual({ error: 'not_found', message: 'no such alarm' });
     }
-    expect(await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(
-      0,
-    );
+    expect(
+      await fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id!).execute(),
+    ).toHaveLength(0);
   });
 
   it('refuses planners and analysts (403), whether or not the alarm exists', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 4));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 4));
     for (const user of ['plan-aab', 'ana-toe'] as const) {
       for (const url of ['/v1/alarms', `/v1/alarms/${id}`, '/v1/alarms/00000000-0000-4000-8000-000000000000']) {
         const r = await get(user, url);
@@ -215,7 +197,7 @@ describe('GET /v1/alarms/:id', () => {
 
 describe('claiming and resolving', () => {
   it('claims an alarm, records it on the change log, and answers a repeated claim by the same operator with 200', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 1));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 1));
     const r = await claim('op-aab', id!);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ id, status: 'claimed', claimedBy: 'op-aab', claimedAt: expect.any(String) });
@@ -227,7 +209,7 @@ describe('claiming and resolving', () => {
   });
 
   it('answers 409 when another operator holds the alarm, and 409 once it is resolved', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 2));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 2));
     expect((await claim('op-aab', id!)).statusCode).toBe(200);
     const other = await claim('op-both', id!);
     expect(other.statusCode).toBe(409);
@@ -240,7 +222,7 @@ describe('claiming and resolving', () => {
 
   it('two operators claiming at once: exactly one wins, the other gets 409', async () => {
     for (let round = 0; round < 10; round++) {
-      const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', round % 10));
+      const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', round % 10));
       const users: TestUser[] = ['op-aab', 'op-both', 'sup-all', 'admin'];
       const rs = await Promise.all(users.map((u) => claim(u, id!)));
       expect(rs.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409]);
@@ -253,7 +235,7 @@ describe('claiming and resolving', () => {
   });
 
   it('resolving an unclaimed alarm claims it in the same update', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('toender', 3));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('toender', 3));
     const r = await resolve('op-toe', id!, 'false_alarm', 'utilsigtet tryk');
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({
@@ -263,24 +245,26 @@ describe('claiming and resolving', () => {
       claimedAt: expect.any(String),
       resolvedAt: expect.any(String),
     });
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
+    const row = await fx.te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id!).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ note: 'utilsigtet tryk', resolved_by: 'op-toe' });
     expect((await changesOf(id!)).map((c) => (c.payload as { status: string }).status)).toEqual([
       'received',
       'resolved',
     ]);
-    expect(await te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(0);
+    expect(await fx.te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute()).toHaveLength(
+      0,
+    );
   });
 
   it('records each outcome; only dispatch requests a dispatch, in the same transaction', async () => {
     for (const outcome of ['false_alarm', 'phone_resolvable', 'dispatch'] as const) {
-      const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 5));
+      const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 5));
       await claim('op-aab', id!);
       const r = await resolve('op-aab', id!, outcome);
       expect(r.statusCode).toBe(200);
       expect(r.json()).toMatchObject({ id, status: 'resolved', outcome });
-      const dispatches = await te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute();
-      const changes = await te.rt.db.selectFrom('changes').selectAll().orderBy('seq', 'desc').limit(2).execute();
+      const dispatches = await fx.te.rt.db.selectFrom('dispatches').selectAll().where('alarm_id', '=', id!).execute();
+      const changes = await fx.te.rt.db.selectFrom('changes').selectAll().orderBy('seq', 'desc').limit(2).execute();
       if (outcome === 'dispatch') {
         expect(dispatches).toEqual([
           expect.objectContaining({
@@ -304,11 +288,11 @@ describe('claiming and resolving', () => {
   });
 
   it('answers 400 for an unknown outcome and 404 for an alarm out of scope', async () => {
-    const [aab] = await storeAlarms(te.rt, newAlarm('aabenraa', 6));
+    const [aab] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 6));
     const bad = await resolve('op-aab', aab!, 'ignored');
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'outcome' }] });
-    const [toe] = await storeAlarms(te.rt, newAlarm('toender', 6));
+    const [toe] = await storeAlarms(fx.te.rt, newAlarm('toender', 6));
     for (const r of [
       await claim('op-aab', toe!),
       await resolve('op-aab', toe!, 'false_alarm'),
@@ -316,15 +300,19 @@ describe('claiming and resolving', () => {
     ]) {
       expect(r.statusCode).toBe(404);
     }
-    const row = await te.rt.db.selectFrom('alarms').select('status').where('id', '=', toe!).executeTakeFirstOrThrow();
+    const row = await fx.te.rt.db
+      .selectFrom('alarms')
+      .select('status')
+      .where('id', '=', toe!)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('received');
   });
 
   it('never logs the note or any personal data of the citizen', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 7));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 7));
     await get('op-aab', `/v1/alarms/${id}`);
     await resolve('op-aab', id!, 'phone_resolvable', 'hemmelig-note-42');
-    const logs = te.logs.join('');
+    const logs = fx.te.logs.join('');
     expect(logs).not.toContain('hemmelig-note-42');
     expect(logs).not.toContain('Borger 14');
     expect(logs).not.toContain('KS-1014');
@@ -334,13 +322,13 @@ describe('claiming and resolving', () => {
 
 describe('request bodies', () => {
   it('accepts a claim sent with Content-Type: application/json and no body, and still answers 400 for a resolve without one', async () => {
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 8));
-    const headers = { ...bearer(tokens['op-aab']), 'content-type': 'application/json' };
-    expect((await app.inject({ method: 'POST', url: `/v1/alarms/${id}/claim`, headers })).statusCode).toBe(200);
-    const resolve = await app.inject({ method: 'POST', url: `/v1/alarms/${id}/resolve`, headers });
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 8));
+    const headers = { ...bearer(fx.tokens['op-aab']), 'content-type': 'application/json' };
+    expect((await fx.app.inject({ method: 'POST', url: `/v1/alarms/${id}/claim`, headers })).statusCode).toBe(200);
+    const resolve = await fx.app.inject({ method: 'POST', url: `/v1/alarms/${id}/resolve`, headers });
     expect(resolve.statusCode).toBe(400);
     expect(resolve.json()).toMatchObject({ error: 'invalid_request' });
-    const broken = await app.inject({
+    const broken = await fx.app.inject({
       method: 'POST',
       url: `/v1/alarms/${id}/resolve`,
       headers,

@@ -1,38 +1,20 @@
 // Dispatches for home-care planners, and the audited citizen card.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsoleApp } from '../../services/console/index.js';
-import type { HttpApp } from '../../services/platform/http.js';
-import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
-import { bearer, loginAll, newAlarm, storeAlarms, type TestUser } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { consoleFixture, newAlarm, storeAlarms, type TestUser } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let tokens: Record<TestUser, string>;
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-  tokens = await loginAll(app);
-});
-afterAll(() => te.close());
-
-const get = (user: TestUser, url: string) => app.inject({ method: 'GET', url, headers: bearer(tokens[user]) });
-const post = (user: TestUser, url: string, payload: object = {}) =>
-  app.inject({ method: 'POST', url, headers: bearer(tokens[user]), payload });
+const fx = consoleFixture();
+const { get, post } = fx;
 const setStatus = (user: TestUser, id: string, status: string, team?: string | null) =>
   post(user, `/v1/dispatches/${id}/status`, team === undefined ? { status } : { status, team });
 const audits = (citizenId: string) =>
-  te.rt.db.selectFrom('citizen_reads').selectAll().where('citizen_id', '=', citizenId).orderBy('id').execute();
+  fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('citizen_id', '=', citizenId).orderBy('id').execute();
 
 /** An alarm of device i resolved with outcome dispatch; returns the dispatch view. */
 async function dispatched(
   m: 'aabenraa' | 'toender',
   i: number,
 ): Promise<{ id: string; alarmId: string; citizenId: string; status: string }> {
-  const [alarmId] = await storeAlarms(te.rt, newAlarm(m, i));
+  const [alarmId] = await storeAlarms(fx.te.rt, newAlarm(m, i));
   const r = await post(m === 'aabenraa' ? 'op-aab' : 'op-toe', `/v1/alarms/${alarmId}/resolve`, {
     outcome: 'dispatch',
   });
@@ -104,7 +86,7 @@ describe('POST /v1/dispatches/:id/status', () => {
     expect(accepted.json()).toMatchObject({ id: d.id, status: 'accepted', team: 'Hjemmepleje Syd' });
     const arrived = await setStatus('op-aab', d.id, 'arrived');
     expect(arrived.json()).toMatchObject({ status: 'arrived', team: 'Hjemmepleje Syd' });
-    const changes = await te.rt.db
+    const changes = await fx.te.rt.db
       .selectFrom('changes')
       .selectAll()
       .where('entity_id', '=', d.id)
@@ -118,7 +100,7 @@ describe('POST /v1/dispatches/:id/status', () => {
     const d = await dispatched('aabenraa', 4);
     await setStatus('plan-aab', d.id, 'en_route');
     const count = async () =>
-      (await te.rt.db.selectFrom('changes').select('seq').where('entity_id', '=', d.id).execute()).length;
+      (await fx.te.rt.db.selectFrom('changes').select('seq').where('entity_id', '=', d.id).execute()).length;
     const before = await count();
     expect((await setStatus('plan-aab', d.id, 'en_route')).statusCode).toBe(200);
     expect(await count()).toBe(before);
@@ -148,7 +130,7 @@ describe('POST /v1/dispatches/:id/status', () => {
 
 describe('GET /v1/citizens/:id', () => {
   it('shows the card to an operator of the citizen’s municipality and audits the read with its alarm', async () => {
-    const [alarmId] = await storeAlarms(te.rt, newAlarm('toender', 7));
+    const [alarmId] = await storeAlarms(fx.te.rt, newAlarm('toender', 7));
     const r = await get('op-toe', `/v1/citizens/c-toender-15?alarm=${alarmId}`);
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({
@@ -180,7 +162,7 @@ describe('GET /v1/citizens/:id', () => {
   });
 
   it('refuses an alarm context that is not an alarm of this citizen in scope (404), and a malformed one (400)', async () => {
-    const [other] = await storeAlarms(te.rt, newAlarm('toender', 8));
+    const [other] = await storeAlarms(fx.te.rt, newAlarm('toender', 8));
     expect((await get('op-toe', `/v1/citizens/c-toender-19?alarm=${other}`)).statusCode).toBe(404);
     expect((await get('op-toe', '/v1/citizens/c-toender-19?alarm=nope')).statusCode).toBe(400);
     expect(await audits('c-toender-19')).toHaveLength(0);

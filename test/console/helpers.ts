@@ -1,10 +1,12 @@
 // Shared by the console tests: logging in as the test registry's users, making alarms, live-feed clients.
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import type { NewAlarm } from '../../db/alarms.js';
 import { acceptAlarms } from '../../services/platform/accept.js';
 import type { HttpApp } from '../../services/platform/http.js';
 import type { Runtime } from '../../services/platform/runtime.js';
-import { eventually, testEvent, testRegistry } from '../support/env.js';
+import { buildConsoleApp } from '../../services/console/index.js';
+import { createTestEnv, eventually, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
 
 export type TestUser = 'op-both' | 'op-aab' | 'op-toe' | 'sup-all' | 'plan-aab' | 'ana-toe' | 'admin';
 
@@ -114,4 +116,38 @@ export async function refusedUpgrade(baseUrl: string, headers: Record<string, st
     });
     ws.once('error', () => {});
   });
+}
+
+/**
+ * A console app on a private database with the test registry and every test user logged in, built
+ * before the file's tests and closed after them. Read its parts inside tests (they exist only then).
+ */
+export function consoleFixture() {
+  let te: TestEnv | undefined;
+  let app: HttpApp | undefined;
+  let tokens: Record<TestUser, string> | undefined;
+  beforeAll(async () => {
+    te = await createTestEnv();
+    await seedRegistry(te);
+    const built = await buildConsoleApp(te.rt);
+    app = built.app;
+    te.onClose(built.close);
+    tokens = await loginAll(app);
+  });
+  afterAll(() => te?.close());
+  const fx = {
+    get te() {
+      return te!;
+    },
+    get app() {
+      return app!;
+    },
+    get tokens() {
+      return tokens!;
+    },
+    get: (user: TestUser, url: string) => fx.app.inject({ method: 'GET', url, headers: bearer(fx.tokens[user]) }),
+    post: (user: TestUser, url: string, payload: object = {}) =>
+      fx.app.inject({ method: 'POST', url, headers: bearer(fx.tokens[user]), payload }),
+  };
+  return fx;
 }
