@@ -1,0 +1,93 @@
+// `npm run demo` end to end, as a newcomer runs it: on its own database and Redis prefix and free ports, it
+// prints the logins, then triaged alarms timed from their 202, and stops cleanly on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnv, eventually, type TestEnv } from '../support/env.js';
+
+/** A port that was free a moment ago: listen on 0, note the port, let it go. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+
+/** A triage line with the ms from the 202, e.g. `21:03:11  aabenraa  pendant  → phone_resolvable  p3  14 ms`. */
+const TRIAGED = /^\d\d:\d\d:\d\d {2}[a-z-]+ +[a-z_]+ +→ (false_alarm|phone_resolvable|dispatch) +p[1-5] +(<1|\d+) ms/;
+
+let te: TestEnv;
+let child: ChildProcess | undefined;
+let stdout = '';
+let stderr = '';
+
+beforeAll(async () => {
+  te = await createTestEnv();
+});
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+  await te.close();
+});
+
+describe('npm run demo', () => {
+  it(
+    'prints the logins and triaged alarms with their latency, and exits 0 on SIGINT',
+    { timeout: 90_000 },
+    async () => {
+      const [ingest, consolePort, worker] = [await freePort(), await freePort(), await freePort()];
+      child = spawn('node_modules/.bin/tsx', ['services/demo/main.ts'], {
+        env: {
+          ...process.env,
+          DATABASE_URL: te.config.databaseUrl,
+          REDIS_URL: te.config.redisUrl,
+          REDIS_PREFIX: te.config.redisPrefix,
+          INGEST_PORT: String(ingest),
+          CONSOLE_PORT: String(consolePort),
+          WORKER_PORT: String(worker),
+          LOG_LEVEL: 'warn',
+          DEMO_SPEED: '3000',
+          DEMO_SEED: '7',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const triaged = () => stdout.split('\n').filter((l) => TRIAGED.test(l));
+
+      await eventually(() => triaged().length >= 3 || child!.exitCode !== null, 45_000, 'three triaged lines').catch(
+        (err: Error) => {
+          throw new Error(`${err.message}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+        },
+      );
+      expect(child.exitCode, stderr).toBeNull();
+      expect(triaged().length).toBeGreaterThanOrEqual(3);
+
+      expect(stdout).toContain(`http://127.0.0.1:${consolePort}/`);
+      expect(stdout).toContain(`http://127.0.0.1:${ingest}/docs`);
+      expect(stdout).toMatch(/username +password +role +scope/);
+      expect(stdout).toMatch(/operator +demo-operator-1 +operator +all seven/);
+      expect(stdout).toMatch(/admin +demo-admin-1 +admin/);
+
+      const start = Date.now();
+      child.kill('SIGINT');
+      const code = await Promise.race([exited(child), new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
+      expect(code, `stdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr}`).toBe(0);
+      expect(Date.now() - start).toBeLessThan(15_000);
+      expect(stdout).toMatch(/sent \d+, accepted \d+, duplicates \d+, triaged \d+/);
+    },
+  );
+});
