@@ -1,0 +1,101 @@
+// Onboarding from a file: `npm run registry:import -- file.json` upserts in one transaction and stores
+// only hashes of secrets.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnv, gatewayKey, testRegistry, type TestEnv } from '../support/env.js';
+import { ownLines, run } from './run-cli.js';
+
+let te: TestEnv;
+let dir: string;
+let env: Record<string, string>;
+
+const importFile = (file: string) => run('node_modules/.bin/tsx', ['services/admin/cli.ts', file], env);
+
+async function writeJson(name: string, value: unknown): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+async function rowCounts() {
+  const tables = ['municipalities', 'gateways', 'citizens', 'devices', 'users'] as const;
+  const counts: Record<string, number> = {};
+  for (const t of tables) {
+    const r = await te.rt.pool.query(`SELECT count(*)::int AS n FROM ${t}`);
+    counts[t] = r.rows[0].n;
+  }
+  return counts;
+}
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  dir = await mkdtemp(path.join(tmpdir(), 'rc-registry-'));
+  env = { DATABASE_URL: te.config.databaseUrl, REDIS_URL: te.config.redisUrl, REDIS_PREFIX: te.config.redisPrefix };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await te.close();
+});
+
+describe('registry import from the command line', () => {
+  it('rejects a registry referring to an unknown municipality with exit code 1 and changes nothing', async () => {
+    const reg = testRegistry(4);
+    reg.users.push({ username: 'op-x', password: 'pw-op-x-12345', role: 'operator', municipalities: ['atlantis'] });
+    const r = await importFile(await writeJson('unknown-municipality.json', reg));
+    expect(r.code).toBe(1);
+    expect(ownLines(r.stderr).join('\n')).toMatch(/not imported, nothing changed: .*atlantis/);
+    expect(await rowCounts()).toEqual({ municipalities: 0, gateways: 0, citizens: 0, devices: 0, users: 0 });
+  });
+
+  it('rejects a file that is not JSON, or not in the registry shape, with a message naming the problem', async () => {
+    const notJson = await importFile(await writeJson('broken.json', '{"municipalities": ['));
+    expect(notJson.code).toBe(1);
+    expect(ownLines(notJson.stderr)).toEqual([expect.stringMatching(/broken\.json is not valid JSON/)]);
+
+    const wrongShape = await importFile(await writeJson('wrong.json', { municipalities: [{ id: 'aabenraa' }] }));
+    expect(wrongShape.code).toBe(1);
+    expect(ownLines(wrongShape.stderr).join('\n')).toMatch(/municipalities\.0\.name/);
+
+    const missing = await importFile(path.join(dir, 'no-such-file.json'));
+    expect(missing.code).toBe(1);
+    expect(ownLines(missing.stderr).join('\n')).toMatch(/cannot read .*no-such-file\.json/);
+    expect((await rowCounts()).municipalities).toBe(0);
+  });
+
+  it('imports a registry file, prints what it created, and updates on a second import', async () => {
+    const reg = testRegistry(6);
+    const file = await writeJson('registry.json', reg);
+    const first = await importFile(file);
+    expect(ownLines(first.stderr)).toEqual([]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/municipalities\s+created\s+2\s+updated\s+0/);
+    expect(first.stdout).toMatch(/gateways\s+created\s+3\s+updated\s+0/);
+    expect(first.stdout).toMatch(/citizens\s+created\s+6\s+updated\s+0/);
+    expect(first.stdout).toMatch(/devices\s+created\s+6\s+updated\s+0/);
+    expect(first.stdout).toMatch(new RegExp(`users\\s+created\\s+${reg.users.length}\\s+updated\\s+0`));
+
+    const second = await importFile(file);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/citizens\s+created\s+0\s+updated\s+6/);
+  });
+
+  it('stores passwords as argon2id hashes and API keys only as hashes, never in plain text', async () => {
+    const users = await te.rt.pool.query('SELECT username, password_hash FROM users');
+    expect(users.rows.length).toBeGreaterThan(0);
+    const passwords = new Map(testRegistry().users.map((u) => [u.username, u.password]));
+    for (const u of users.rows) {
+      expect(u.password_hash).toMatch(/^\$argon2id\$/);
+      expect(u.password_hash).not.toContain(passwords.get(u.username));
+    }
+    const gateways = await te.rt.pool.query('SELECT id, api_key_hash FROM gateways ORDER BY id');
+    expect(gateways.rows.map((g) => g.id)).toEqual(['gw-aabenraa', 'gw-both', 'gw-toender']);
+    for (const g of gateways.rows) {
+      const key = gatewayKey(g.id.replace(/^gw-/, ''));
+      expect(g.api_key_hash).not.toBe(key);
+      expect(g.api_key_hash).not.toContain(key);
+    }
+  });
+});
