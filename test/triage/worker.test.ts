@@ -49,6 +49,11 @@ describe('triage worker', () => {
       expect(await triageAlarm(te.rt, id)).toEqual({ result: 'already_triaged' });
       const changes = await changesOf(id);
       expect(changes.map((c) => (c.payload as { status: string }).status)).toEqual(['received', 'triaged']);
+
+      const metrics = await worker.registry.metrics();
+      expect(metrics).toMatch(/^rc_triage_latency_seconds_count\{[^}]*lane="urgent"[^}]*\} [1-9]/m);
+      expect(metrics).toMatch(/^rc_alarms_triaged_total\{[^}]*class="dispatch"[^}]*\} [1-9]/m);
+      expect(metrics).toMatch(/^rc_queue_depth\{[^}]*lane="technical"[^}]*state="waiting"/m);
     } finally {
       await worker.close();
     }
