@@ -1,0 +1,48 @@
+// The floor the benchmarks measure the services against, in the same run: a bare Fastify route that
+// parses the same JSON and answers 202, and a bare `ws` server that tells its clients about each
+// accepted request right after the answer, in the live feed's message shape. No validation, no storage.
+// Run as its own process: `tsx load-tests/support/bare-server.ts <port>`.
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+const port = Number(process.argv[2] ?? 18290);
+const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
+const clients = new Set<WebSocket>();
+let seq = 0;
+
+app.get('/readyz', async () => ({ status: 'ready' }));
+app.post('/v1/alarms', async (req, reply) => {
+  const event = req.body as { type?: string };
+  const alarmId = randomUUID();
+  reply.code(202).send({ alarmId, duplicate: false });
+  // After the answer, as the services do: the change reaches the feed once the alarm is accepted.
+  setImmediate(() => {
+    const message = JSON.stringify({
+      type: 'alarm',
+      seq: ++seq,
+      alarm: { id: alarmId, type: event.type, triage: { class: 'phone_resolvable', priority: 3 } },
+    });
+    for (const c of clients) c.send(message);
+  });
+  return reply;
+});
+
+const wss = new WebSocketServer({ noServer: true });
+app.server.on('upgrade', (req, socket, head) => {
+  if (!req.url?.startsWith('/v1/live')) return socket.destroy();
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.send(JSON.stringify({ type: 'synced', seq }));
+  });
+});
+
+await app.listen({ port, host: '127.0.0.1' });
+const stop = async () => {
+  for (const c of clients) c.terminate();
+  await app.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
