@@ -88,7 +88,7 @@ describe('a worker killed mid-job', () => {
           // Not on the holder: inside a transaction Postgres serves pg_stat_activity from a snapshot.
           const r = await te.rt.pool.query(
             `SELECT 1 FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%"alarms"%'`,
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%alarms%'`,
           );
           return r.rowCount;
         },
