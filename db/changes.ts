@@ -1,5 +1,5 @@
 // The change log behind the live feed. Every change of an alarm or dispatch appends a row carrying
-// the view as it was; its global seq is assigned at COMMIT by the database (migrations/0001: a deferred
+// the view as it was; its global seq is assigned at COMMIT by the database (migrations/0001 and 0002: a deferred
 // trigger under an advisory lock), so seq order is commit order. A reader that has seen seq N
 // therefore sees every seq below N that will ever exist: rolled-back work leaves gaps, never late
 // arrivals. Writers append inside their transaction and never hold the lock themselves.
