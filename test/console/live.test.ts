@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
 import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
-import type { HttpApp } from '../../services/platform/http.js';
-import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
+import { eventually, sleep } from '../support/env.js';
 import {
   bearer,
-  loginAll,
+  consoleFixture,
   newAlarm,
   openFeed,
   refusedUpgrade,
@@ -16,33 +15,22 @@ import {
   type TestUser,
 } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
+const fx = consoleFixture();
 let url: string;
-let tokens: Record<TestUser, string>;
 const feeds: FeedClient[] = [];
 
+// Runs after the fixture's own beforeAll has built the app.
 beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
-  tokens = await loginAll(app);
+  url = await fx.app.listen({ port: 0, host: '127.0.0.1' });
 });
-afterAll(async () => {
-  await Promise.all(feeds.map((f) => f.close()));
-  await te.close();
-});
+afterAll(() => Promise.all(feeds.map((f) => f.close())));
 
 const feed = async (user: TestUser, since?: number) => {
-  const f = await openFeed(url, { token: tokens[user] }, since === undefined ? {} : { since });
+  const f = await openFeed(url, { token: fx.tokens[user] }, since === undefined ? {} : { since });
   feeds.push(f);
   return f;
 };
-const post = (user: TestUser, path: string, payload: object = {}) =>
-  app.inject({ method: 'POST', url: path, headers: bearer(tokens[user]), payload });
+const post = fx.post;
 const beforeSynced = (f: FeedClient) =>
   f.messages.slice(
     0,
@@ -55,7 +43,7 @@ const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]
 describe('a new feed', () => {
   it('starts with the user’s open alarms and dispatches, each with the seq of its latest change, then synced', async () => {
     const [open, held, done, other] = await storeAlarms(
-      te.rt,
+      fx.te.rt,
       newAlarm('aabenraa', 0),
       newAlarm('aabenraa', 1),
       newAlarm('aabenraa', 2),
@@ -64,7 +52,7 @@ describe('a new feed', () => {
     const claimed = (await post('op-aab', `/v1/alarms/${held}/claim`)).json();
     const resolved = await post('op-aab', `/v1/alarms/${done}/resolve`, { outcome: 'dispatch' });
     const dispatchId = resolved.json().dispatch.id as string;
-    const head = await currentSeq(te.rt.db);
+    const head = await currentSeq(fx.te.rt.db);
 
     const f = await feed('op-aab');
     const synced = await f.synced();
@@ -78,7 +66,7 @@ describe('a new feed', () => {
     const latest = async (id: string) =>
       Number(
         (
-          await te.rt.db
+          await fx.te.rt.db
             .selectFrom('changes')
             .select('seq')
             .where('entity_id', '=', id)
@@ -98,7 +86,7 @@ describe('a new feed', () => {
   it('shows an alarm as received as soon as it is stored, then every change live, in increasing seq', async () => {
     const f = await feed('op-aab');
     await f.synced();
-    const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 3, 'fall'));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 3, 'fall'));
     const received = await f.waitFor((m) => m.type === 'alarm' && m.alarm.id === id, 2000, 'the new alarm');
     expect(received).toMatchObject({ type: 'alarm', alarm: { id, status: 'received', type: 'fall', triage: null } });
     await post('op-aab', `/v1/alarms/${id}/claim`);
@@ -112,14 +100,14 @@ describe('a new feed', () => {
   });
 
   it('with since: replays exactly the changes after it that the user may see, then synced', async () => {
-    const since = await currentSeq(te.rt.db);
-    const [a, t] = await storeAlarms(te.rt, newAlarm('aabenraa', 4), newAlarm('toender', 4));
+    const since = await currentSeq(fx.te.rt.db);
+    const [a, t] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 4), newAlarm('toender', 4));
     await post('op-both', `/v1/alarms/${a}/claim`);
     await post('op-both', `/v1/alarms/${t}/resolve`, { outcome: 'dispatch' });
-    const head = await currentSeq(te.rt.db);
+    const head = await currentSeq(fx.te.rt.db);
     const f = await feed('op-aab', since);
     expect(await f.synced()).toEqual({ type: 'synced', seq: head });
-    const visible = await te.rt.db
+    const visible = await fx.te.rt.db
       .selectFrom('changes')
       .select('seq')
       .where('seq', '>', since)
@@ -133,7 +121,7 @@ describe('a new feed', () => {
   it('treats a since beyond the log’s head (another database) as no since: a snapshot', async () => {
     const f = await feed('op-aab', 10 ** 12);
     const synced = await f.synced();
-    expect(synced.seq).toBe(await currentSeq(te.rt.db));
+    expect(synced.seq).toBe(await currentSeq(fx.te.rt.db));
     expect(beforeSynced(f).length).toBeGreaterThan(0);
   });
 });
@@ -142,7 +130,7 @@ describe('who sees what', () => {
   it('op-aab never receives a toender message; a planner gets only its municipality’s dispatch messages', async () => {
     const [opAab, planner, opBoth] = await Promise.all([feed('op-aab'), feed('plan-aab'), feed('op-both')]);
     await Promise.all([opAab.synced(), planner.synced(), opBoth.synced()]);
-    const [a, t] = await storeAlarms(te.rt, newAlarm('aabenraa', 5), newAlarm('toender', 5));
+    const [a, t] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 5), newAlarm('toender', 5));
     await post('op-both', `/v1/alarms/${a}/resolve`, { outcome: 'dispatch' });
     await post('op-both', `/v1/alarms/${t}/resolve`, { outcome: 'dispatch' });
     const tDispatch = await opBoth.waitFor(
@@ -178,24 +166,24 @@ describe('who sees what', () => {
   it('answers 401 without a session, 403 for analysts and 400 for an invalid since, before the upgrade', async () => {
     expect(await refusedUpgrade(url, {})).toBe(401);
     expect(await refusedUpgrade(url, bearer('not-a-token'))).toBe(401);
-    expect(await refusedUpgrade(url, bearer(tokens['ana-toe']))).toBe(403);
-    expect(await refusedUpgrade(url, bearer(tokens['op-aab']), '?since=-1')).toBe(400);
-    expect(await refusedUpgrade(url, bearer(tokens['op-aab']), '?since=abc')).toBe(400);
+    expect(await refusedUpgrade(url, bearer(fx.tokens['ana-toe']))).toBe(403);
+    expect(await refusedUpgrade(url, bearer(fx.tokens['op-aab']), '?since=-1')).toBe(400);
+    expect(await refusedUpgrade(url, bearer(fx.tokens['op-aab']), '?since=abc')).toBe(400);
   });
 
   it('accepts the session cookie, but not from a foreign origin', async () => {
-    const f = await openFeed(url, { cookie: tokens['op-toe'] });
+    const f = await openFeed(url, { cookie: fx.tokens['op-toe'] });
     feeds.push(f);
     await f.synced();
     expect(
-      await refusedUpgrade(url, { cookie: `rc_session=${tokens['op-toe']}`, origin: 'https://evil.example' }),
+      await refusedUpgrade(url, { cookie: `rc_session=${fx.tokens['op-toe']}`, origin: 'https://evil.example' }),
     ).toBe(403);
   });
 
   it('counts open feeds in rc_live_connections', async () => {
     const f = await feed('sup-all');
     await f.synced();
-    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const metrics = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
     const open = Number(/^rc_live_connections\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
     expect(open).toBeGreaterThanOrEqual(1);
   });
@@ -205,7 +193,7 @@ describe('how a feed ends', () => {
   let other: ConsoleApp;
   let otherUrl: string;
   beforeAll(async () => {
-    other = await buildConsoleApp(te.runtime(), { live: { revalidateMs: 100, maxBufferedBytes: 64 * 1024 } });
+    other = await buildConsoleApp(fx.te.runtime(), { live: { revalidateMs: 100, maxBufferedBytes: 64 * 1024 } });
     otherUrl = await other.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => other.close());
@@ -225,19 +213,19 @@ describe('how a feed ends', () => {
   });
 
   it('ends a feed with 1008 when the user’s scope changes', async () => {
-    await te.rt.db
+    await fx.te.rt.db
       .insertInto('users')
       .values({ username: 'op-moving', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
       .execute();
     const token = 'a-test-session-token-for-op-moving';
     const { sha256 } = await import('../../services/platform/secrets.js');
-    await te.rt.db
+    await fx.te.rt.db
       .insertInto('sessions')
       .values({ token_hash: sha256(token), username: 'op-moving', expires_at: new Date(Date.now() + 3_600_000) })
       .execute();
     const f = await openFeed(otherUrl, { token });
     await f.synced();
-    await te.rt.db
+    await fx.te.rt.db
       .updateTable('users')
       .set({ municipalities: ['toender'] })
       .where('username', '=', 'op-moving')
@@ -246,12 +234,12 @@ describe('how a feed ends', () => {
   });
 
   it('closes a client too slow to read with 1013, so it reconnects with since', async () => {
-    const f = await openFeed(otherUrl, { token: tokens['sup-all'] });
+    const f = await openFeed(otherUrl, { token: fx.tokens['sup-all'] });
     await f.synced();
     f.ws.pause();
     for (let round = 0; round < 60 && other.hub.connections > 0; round++) {
       await storeAlarms(
-        te.rt,
+        fx.te.rt,
         ...Array.from({ length: 250 }, (_, i) => newAlarm(i % 2 ? 'toender' : 'aabenraa', i % 10, 'mains_failure')),
       );
       await sleep(20);
@@ -262,11 +250,11 @@ describe('how a feed ends', () => {
   }, 30_000);
 
   it('closes every feed with 1001 when the server shuts down, and stops accepting', async () => {
-    const f = await openFeed(otherUrl, { token: tokens['op-both'] });
+    const f = await openFeed(otherUrl, { token: fx.tokens['op-both'] });
     await f.synced();
     await other.close();
     expect((await f.closed).code).toBe(1001);
-    await expect(openFeed(otherUrl, { token: tokens['op-both'] })).rejects.toThrow();
+    await expect(openFeed(otherUrl, { token: fx.tokens['op-both'] })).rejects.toThrow();
     await eventually(() => other.hub.connections === 0, 1000, 'no connections left');
   });
 });

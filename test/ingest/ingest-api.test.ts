@@ -25,6 +25,8 @@ const stored = async (gatewayId: string, eventId: string) =>
     .where('gateway_id', '=', gatewayId)
     .where('event_id', '=', eventId)
     .execute();
+const storedById = (id: string) =>
+  te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('POST /v1/alarms', () => {
   it('answers 202 only with the alarm committed in Postgres and visible as received', async () => {
@@ -93,32 +95,20 @@ describe('POST /v1/alarms', () => {
   it('accepts an unknown device, flags it and keeps it in the gateway’s first municipality', async () => {
     const r = await post('both', testEvent('nowhere', 99, 'pendant'));
     expect(r.statusCode).toBe(202);
-    const row = await te.rt.db
-      .selectFrom('alarms')
-      .selectAll()
-      .where('id', '=', r.json().alarmId)
-      .executeTakeFirstOrThrow();
+    const row = await storedById(r.json().alarmId);
     expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
   });
 
   it('never links a citizen of a municipality the gateway does not serve', async () => {
     const r = await post('aabenraa', testEvent('toender', 3));
     expect(r.statusCode).toBe(202);
-    const row = await te.rt.db
-      .selectFrom('alarms')
-      .selectAll()
-      .where('id', '=', r.json().alarmId)
-      .executeTakeFirstOrThrow();
+    const row = await storedById(r.json().alarmId);
     expect(row).toMatchObject({ unknown_device: true, citizen_id: null, municipality_id: 'aabenraa' });
   });
 
   it('links a device through a gateway serving several municipalities to the citizen’s own municipality', async () => {
     const r = await post('both', testEvent('toender', 5));
-    const row = await te.rt.db
-      .selectFrom('alarms')
-      .selectAll()
-      .where('id', '=', r.json().alarmId)
-      .executeTakeFirstOrThrow();
+    const row = await storedById(r.json().alarmId);
     expect(row).toMatchObject({ unknown_device: false, citizen_id: 'c-toender-5', municipality_id: 'toender' });
   });
 
