@@ -14,5 +14,5 @@ USER node
 ENV HOST=0.0.0.0
 EXPOSE 8080 8081 8082
 
-ENTRYPOINT ["node_modules/.bin/tsx", "services/main.ts"]
+ENTRYPOINT ["node_modules/.bin/tsx", "bin/server.ts"]
 CMD ["all"]

@@ -4,7 +4,7 @@
 // therefore sees every seq below N that will ever exist: rolled-back work leaves gaps, never late
 // arrivals. Writers append inside their transaction and never hold the lock themselves.
 import { sql, type Transaction } from 'kysely';
-import type { AlarmView, DispatchView } from '../services/domain/views.js';
+import type { AlarmView, DispatchView } from '../domain/views.js';
 import type { Db } from './connect.js';
 import type { Database } from './schema.js';
 

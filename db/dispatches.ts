@@ -1,8 +1,8 @@
 // Dispatches as home-care planners and operators see and move them.
 import { sql } from 'kysely';
-import { dispatchTransition, isFinalDispatchStatus } from '../services/domain/dispatch.js';
-import type { DispatchStatus } from '../services/domain/views.js';
-import { positionAt, type Decision, type ListPosition } from './alarm-handling.js';
+import { dispatchTransition, isFinalDispatchStatus } from '../domain/dispatch.js';
+import type { DispatchStatus } from '../domain/views.js';
+import { positionAt, type Decision, type ListPosition } from './decisions.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
 import type { DispatchRow } from './schema.js';

@@ -1,8 +1,8 @@
 // The live feed's catch-up reads: what a console that just connected must be sent before it goes live.
 // Both take the user's feed filter (services/console/access.ts) and apply it in SQL.
 import { sql } from 'kysely';
-import type { AlarmView, DispatchView } from '../services/domain/views.js';
-import { OPEN_DISPATCH_STATUSES } from '../services/domain/dispatch.js';
+import type { AlarmView, DispatchView } from '../domain/views.js';
+import { OPEN_DISPATCH_STATUSES } from '../domain/dispatch.js';
 import { currentSeq, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
 

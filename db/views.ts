@@ -1,5 +1,5 @@
 // Rows → the contract's views. The one place that decides how stored columns appear on the wire.
-import type { AlarmView, DispatchView } from '../services/domain/views.js';
+import type { AlarmView, DispatchView } from '../domain/views.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());

@@ -5,9 +5,9 @@
 // BENCH_SECONDS (default 10), BENCH_WARMUP_SECONDS (default 3), BENCH_CONNECTIONS (default 32);
 // BENCH_WORKER=0 runs without the triage worker, to see what ingest alone does on the same cores.
 import autocannon, { type Result } from 'autocannon';
-import { demoRegistry, registryBody, ALL_MUNICIPALITIES_LOGIN } from './simulator/registry.js';
-import { login } from './simulator/console-client.js';
-import { JsonClient } from './simulator/http.js';
+import { demoRegistry, registryBody, ALL_MUNICIPALITIES_LOGIN } from '../services/simulator/registry.js';
+import { login } from '../services/simulator/console-client.js';
+import { JsonClient } from '../services/simulator/http.js';
 import { benchEvents } from './support/bench-traffic.js';
 import { spawnScript, startStack, stopProcess, waitReady } from './support/stack.js';
 import { machine, ratio } from './support/stats.js';

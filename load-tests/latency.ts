@@ -4,10 +4,10 @@
 //
 // BENCH_RATE (alarms/s, default 50), BENCH_SECONDS (default 60), BENCH_WARMUP_SECONDS (default 5).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { login, LiveFeed } from './simulator/console-client.js';
-import { GatewayClient } from './simulator/gateway.js';
-import { JsonClient } from './simulator/http.js';
-import { ALL_MUNICIPALITIES_LOGIN, demoRegistry, registryBody } from './simulator/registry.js';
+import { login, LiveFeed } from '../services/simulator/console-client.js';
+import { GatewayClient } from '../services/simulator/gateway.js';
+import { JsonClient } from '../services/simulator/http.js';
+import { ALL_MUNICIPALITIES_LOGIN, demoRegistry, registryBody } from '../services/simulator/registry.js';
 import { benchEvents, type BenchEvent } from './support/bench-traffic.js';
 import { spawnScript, startStack, stopProcess, waitReady } from './support/stack.js';
 import { machine, ms, ratio, row, summarise, type Summary } from './support/stats.js';

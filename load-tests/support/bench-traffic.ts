@@ -1,9 +1,9 @@
 // What the benchmarks send: the simulator's realistic mix of event types (pendant presses, their cancels,
 // falls, sensors, planned calls, technical events, tests) from the demo registry's devices, without its
 // timing, re-sends, storms or backlogs, so each sample is one new alarm.
-import type { GatewayEvent } from '../simulator/profile.js';
-import { traffic } from '../simulator/profile.js';
-import type { DemoRegistry } from '../simulator/registry.js';
+import type { GatewayEvent } from '../../services/simulator/profile.js';
+import { traffic } from '../../services/simulator/profile.js';
+import type { DemoRegistry } from '../../services/simulator/registry.js';
 
 export type BenchEvent = { gatewayId: string; event: GatewayEvent };
 

@@ -1,4 +1,4 @@
-// The real services as separate processes, the way production runs them (`tsx services/main.ts <role>`),
+// The real services as separate processes, the way production runs them (`tsx bin/server.ts <role>`),
 // on a database and Redis prefix of their own that are reset before each run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { deleteByPrefix, fastFailRedis, redisReady } from '../../services/platform/redis.js';
+import { deleteByPrefix, fastFailRedis, redisReady } from '../../platform/redis.js';
 
 export type StackOptions = {
   database: string;
@@ -118,7 +118,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.env,
   };
   const roles = opts.roles ?? (['console', 'ingest', 'worker'] as const);
-  const children = roles.map((role) => spawnScript(role, ['services/main.ts', role], env));
+  const children = roles.map((role) => spawnScript(role, ['bin/server.ts', role], env));
   const stack: Stack = {
     ingestUrl: `http://${host}:${opts.ports.ingest}`,
     consoleUrl: `http://${host}:${opts.ports.console}`,

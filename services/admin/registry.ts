@@ -1,10 +1,10 @@
 // The registry: municipalities, gateways, citizens, devices and users, upserted in one transaction.
-// Served by PUT /v1/admin/registry and by the command line (services/admin/cli.ts).
+// Served by PUT /v1/admin/registry and by the command line (bin/registry-import.ts).
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.js';
-import { HttpError } from '../platform/errors.js';
-import { hashPassword, sha256 } from '../platform/secrets.js';
+import { HttpError } from '../../platform/errors.js';
+import { hashPassword, sha256 } from '../../platform/secrets.js';
 
 export const ROLES = ['operator', 'supervisor', 'planner', 'analyst', 'admin'] as const;
 export type Role = (typeof ROLES)[number];

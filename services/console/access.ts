@@ -6,7 +6,7 @@
 //  2. the scope: is the target in one of the user's municipalities? If not, it is answered exactly
 //     as if it did not exist (404), left out of lists and never sent on a live feed.
 import type { Role } from '../admin/registry.js';
-import { forbidden, notFound } from '../platform/errors.js';
+import { forbidden, notFound } from '../../platform/errors.js';
 
 export type ConsoleUser = {
   username: string;

@@ -2,12 +2,12 @@
 // on every request (with the user's current role and scope), or 401.
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from '../../platform/config.js';
 import type { Role } from '../admin/registry.js';
 import { findSession, type SessionUser } from '../../db/sessions.js';
 import type { Db } from '../../db/connect.js';
-import { unauthorized } from '../platform/errors.js';
-import { sha256 } from '../platform/secrets.js';
+import { unauthorized } from '../../platform/errors.js';
+import { sha256 } from '../../platform/secrets.js';
 import { scopeFromStore, type ConsoleUser } from './access.js';
 
 export const SESSION_COOKIE = 'rc_session';

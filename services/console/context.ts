@@ -1,6 +1,6 @@
 // What the console's routes share.
-import type { ConsoleMetrics } from '../platform/metrics.js';
-import type { Runtime } from '../platform/runtime.js';
+import type { ConsoleMetrics } from '../../platform/metrics.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { requirePermission, type Permission } from './access.js';
 import { authenticator, userOf, type AuthRequest } from './auth.js';
 import type { LiveHub } from './live-hub.js';

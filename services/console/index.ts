@@ -2,11 +2,11 @@
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
-import { HttpError } from '../platform/errors.js';
-import { createHttpApp, type HttpApp } from '../platform/http.js';
-import { consoleMetrics, createRegistry } from '../platform/metrics.js';
-import { dependenciesReady, type Runtime } from '../platform/runtime.js';
-import type { RunningService } from '../platform/service.js';
+import { HttpError } from '../../platform/errors.js';
+import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
+import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
+import type { RunningService } from '../../platform/service.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { adminRoutes } from './routes/admin.js';

@@ -14,10 +14,10 @@ import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
 import { findSessions } from '../../db/sessions.js';
-import { feedChannel, subscribeFeed } from '../platform/feed-bus.js';
-import type { ConsoleMetrics } from '../platform/metrics.js';
-import { blockingRedis, type Redis } from '../platform/redis.js';
-import type { Runtime } from '../platform/runtime.js';
+import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
+import type { ConsoleMetrics } from '../../platform/metrics.js';
+import { blockingRedis, type Redis } from '../../platform/redis.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { accessKey, feedAccess, feedAllows, type ConsoleUser, type FeedAccess } from './access.js';
 import { toConsoleUser } from './auth.js';
 

@@ -2,8 +2,8 @@
 // each: validation, TypeScript types and the OpenAPI at /docs all come from here.
 import { z } from 'zod';
 import { ROLES } from '../admin/registry.js';
-import { TRIAGE_CLASSES } from '../domain/events.js';
-import { alarmView, DISPATCH_STATUSES, dispatchView } from '../domain/views.js';
+import { TRIAGE_CLASSES } from '../../domain/events.js';
+import { alarmView, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */

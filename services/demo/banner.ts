@@ -1,5 +1,5 @@
 // What a newcomer reads first: where to look and how to log in.
-import type { DemoLogin } from '../../load-tests/simulator/registry.js';
+import type { DemoLogin } from '../simulator/registry.js';
 
 export type BannerFacts = {
   consoleUrl: string;

@@ -1,8 +1,8 @@
 // One line per triaged alarm as it reaches the operator's live feed, timed from the gateway's 202, and a
 // summary line every so often. The 202 and the feed message travel on different connections, so either
 // may come first: each waits for the other, as long as a send for that unit is still in flight.
-import type { AlarmView } from '../domain/views.js';
-import type { Accepted, Delivery } from '../../load-tests/simulator/gateway.js';
+import type { AlarmView } from '../../domain/views.js';
+import type { Accepted, Delivery } from '../simulator/gateway.js';
 
 /** An event reaching ingest this late came from a backlog: say so on its line. */
 const LATE_AFTER_MS = 5 * 60_000;

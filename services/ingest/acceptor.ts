@@ -1,10 +1,10 @@
 // The ingest side of durable accept: single events share group commits, a batch is one transaction.
 // The gateway is answered as soon as its alarm is committed; queueing for triage follows.
-import type { Accepted, NewAlarm, StoreOutcome } from '../../db/alarms.js';
-import { storeAlarms } from '../../db/alarms.js';
-import { announce } from '../platform/accept.js';
-import type { IngestMetrics } from '../platform/metrics.js';
-import type { Runtime } from '../platform/runtime.js';
+import type { Accepted, NewAlarm, StoreOutcome } from '../../db/accept.js';
+import { storeAlarms } from '../../db/accept.js';
+import { announce } from '../intake/accept-alarms.js';
+import type { IngestMetrics } from '../../platform/metrics.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { CommitBatcher } from './commit-batcher.js';
 
 export class AlarmAcceptor {

@@ -1,11 +1,11 @@
 // The ingest API (contract: "Gateways → ingest"): authenticate, validate, commit, answer.
 import rateLimit from '@fastify/rate-limit';
-import type { NewAlarm } from '../../db/alarms.js';
-import { errorBody } from '../domain/views.js';
-import { HttpError, unavailable } from '../platform/errors.js';
-import { createHttpApp, type HttpApp } from '../platform/http.js';
-import { createRegistry, ingestMetrics, queueDepthGauge } from '../platform/metrics.js';
-import { dependenciesReady, type Runtime } from '../platform/runtime.js';
+import type { NewAlarm } from '../../db/accept.js';
+import { errorBody } from '../../domain/views.js';
+import { HttpError, unavailable } from '../../platform/errors.js';
+import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { createRegistry, ingestMetrics, queueDepthGauge } from '../../platform/metrics.js';
+import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import { AlarmAcceptor } from './acceptor.js';
 import { GatewayDirectory, type Gateway } from './gateways.js';
 import {

@@ -1,7 +1,7 @@
 // Gateway authentication (Bearer API key → gateway) and signs of life.
 import type { Db } from '../../db/connect.js';
-import { HttpError, unavailable } from '../platform/errors.js';
-import { sha256 } from '../platform/secrets.js';
+import { HttpError, unavailable } from '../../platform/errors.js';
+import { sha256 } from '../../platform/secrets.js';
 
 export type Gateway = { id: string; municipalities: string[]; heartbeatSeconds: number };
 

@@ -1,6 +1,6 @@
 // The ingest service: the gateway API on INGEST_PORT.
-import type { Runtime } from '../platform/runtime.js';
-import type { RunningService } from '../platform/service.js';
+import type { Runtime } from '../../platform/runtime.js';
+import type { RunningService } from '../../platform/service.js';
 import { buildIngestApp } from './app.js';
 
 export { buildIngestApp } from './app.js';

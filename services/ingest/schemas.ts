@@ -1,7 +1,7 @@
 // Wire shapes of the gateway API (contract: "Gateways → ingest"). Lenient on the wire (unknown fields
 // are ignored), strict in the store (every stored field is checked).
 import { z } from 'zod';
-import { EVENT_TYPES, VOICE_STATES } from '../domain/events.js';
+import { EVENT_TYPES, VOICE_STATES } from '../../domain/events.js';
 
 /** details: free JSON, at most 4 KiB (contract). */
 export const MAX_DETAILS_BYTES = 4096;

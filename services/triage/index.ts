@@ -1,14 +1,14 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision, and a
 // small HTTP server for health, readiness and metrics.
 import { Worker } from 'bullmq';
-import { LANES, type Lane } from '../domain/events.js';
-import { createHttpApp, type HttpApp } from '../platform/http.js';
-import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../platform/metrics.js';
-import { bullPrefix, queueName, type TriageJob } from '../platform/queue.js';
-import { blockingRedis } from '../platform/redis.js';
-import { dependenciesReady, type Runtime } from '../platform/runtime.js';
-import type { RunningService } from '../platform/service.js';
-import { every, type Loop } from './loop.js';
+import { LANES, type Lane } from '../../domain/events.js';
+import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
+import { bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
+import { blockingRedis } from '../../platform/redis.js';
+import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
+import type { RunningService } from '../../platform/service.js';
+import { every, type Loop } from '../../platform/loop.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageAlarm } from './triage-alarm.js';

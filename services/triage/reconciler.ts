@@ -6,8 +6,8 @@
 // reconcilers adding the same alarm make one job; retrying a job that is no longer failed is refused
 // by BullMQ; and triage itself stores once (triage-alarm.ts).
 import { sql } from 'kysely';
-import type { Lane } from '../domain/events.js';
-import type { Runtime } from '../platform/runtime.js';
+import type { Lane } from '../../domain/events.js';
+import type { Runtime } from '../../platform/runtime.js';
 
 /** At most this many alarms per tick, oldest first (index alarms_untriaged); the next tick takes the rest. */
 const BATCH = 1000;

@@ -1,9 +1,9 @@
 // Gateway supervision: a gateway silent for longer than its heartbeat interval leaves citizens
 // unprotected. It raises one heartbeat_missed alarm per municipality it serves, once per silence.
 import { sql } from 'kysely';
-import type { NewAlarm } from '../../db/alarms.js';
-import { acceptAlarms } from '../platform/accept.js';
-import type { Runtime } from '../platform/runtime.js';
+import type { NewAlarm } from '../../db/accept.js';
+import { acceptAlarms } from '../intake/accept-alarms.js';
+import type { Runtime } from '../../platform/runtime.js';
 
 export async function superviseGateways(rt: Runtime): Promise<number> {
   const silent = await rt.db

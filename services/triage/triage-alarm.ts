@@ -11,9 +11,9 @@
 import { sql, type Transaction } from 'kysely';
 import type { AlarmRow, Database } from '../../db/schema.js';
 import { toAlarmView } from '../../db/views.js';
-import type { EventType, VoiceState } from '../domain/events.js';
-import { classify, type Triage } from '../domain/triage.js';
-import type { Runtime } from '../platform/runtime.js';
+import type { EventType, VoiceState } from '../../domain/events.js';
+import { classify, type Triage } from '../../domain/triage.js';
+import type { Runtime } from '../../platform/runtime.js';
 
 /** Danish response centres: time-of-day rules (night sensors) use local time. */
 const localHourFormat = new Intl.DateTimeFormat('en-GB', {

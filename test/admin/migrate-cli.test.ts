@@ -34,7 +34,7 @@ describe('npm run migrate', () => {
   });
 
   it('exits 1 with one line naming the Postgres tried, password hidden, when Postgres is unreachable', async () => {
-    const r = await run('node_modules/.bin/tsx', ['db/migrate-cli.ts'], {
+    const r = await run('node_modules/.bin/tsx', ['bin/migrate.ts'], {
       DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:1/responscenter',
     });
     expect(r.code).toBe(1);

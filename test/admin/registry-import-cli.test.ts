@@ -11,7 +11,7 @@ let te: TestEnv;
 let dir: string;
 let env: Record<string, string>;
 
-const importFile = (file: string) => run('node_modules/.bin/tsx', ['services/admin/cli.ts', file], env);
+const importFile = (file: string) => run('node_modules/.bin/tsx', ['bin/registry-import.ts', file], env);
 
 async function writeJson(name: string, value: unknown): Promise<string> {
   const file = path.join(dir, name);

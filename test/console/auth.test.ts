@@ -1,8 +1,8 @@
 // Logging in, sessions, and that every request is judged by the user's current role and scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../services/platform/secrets.js';
+import { sha256 } from '../../platform/secrets.js';
 import { buildConsoleApp } from '../../services/console/index.js';
-import type { HttpApp } from '../../services/platform/http.js';
+import type { HttpApp } from '../../platform/http.js';
 import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
 import { bearer, login } from './helpers.js';
 

@@ -1,10 +1,10 @@
 // Shared by the console tests: logging in as the test registry's users, making alarms, live-feed clients.
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
-import type { NewAlarm } from '../../db/alarms.js';
-import { acceptAlarms } from '../../services/platform/accept.js';
-import type { HttpApp } from '../../services/platform/http.js';
-import type { Runtime } from '../../services/platform/runtime.js';
+import type { NewAlarm } from '../../db/accept.js';
+import { acceptAlarms } from '../../services/intake/accept-alarms.js';
+import type { HttpApp } from '../../platform/http.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { buildConsoleApp } from '../../services/console/index.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
 import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
-import type { Runtime } from '../../services/platform/runtime.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
 import { bearer, login, newAlarm, openFeed, storeAlarms, type FeedMessage } from './helpers.js';
 

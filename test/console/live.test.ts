@@ -218,7 +218,7 @@ describe('how a feed ends', () => {
       .values({ username: 'op-moving', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
       .execute();
     const token = 'a-test-session-token-for-op-moving';
-    const { sha256 } = await import('../../services/platform/secrets.js');
+    const { sha256 } = await import('../../platform/secrets.js');
     await fx.te.rt.db
       .insertInto('sessions')
       .values({ token_hash: sha256(token), username: 'op-moving', expires_at: new Date(Date.now() + 3_600_000) })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeAlarms, type NewAlarm } from '../../db/alarms.js';
+import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { createTestEnv, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;

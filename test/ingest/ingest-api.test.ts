@@ -1,7 +1,7 @@
 // The gateway API as the contract promises it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngestApp } from '../../services/ingest/index.js';
-import type { HttpApp } from '../../services/platform/http.js';
+import type { HttpApp } from '../../platform/http.js';
 import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;

@@ -9,7 +9,7 @@ type Exit = { code: number | null; stderr: string; stdout: string };
 
 function runMain(role: string, env: Record<string, string>, untilReady = false): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/tsx', ['services/main.ts', role], {
+    const child = spawn('node_modules/.bin/tsx', ['bin/server.ts', role], {
       env: { ...process.env, LOG_LEVEL: 'info', REDIS_PREFIX: `rct-startup-${process.pid}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

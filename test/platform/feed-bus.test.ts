@@ -2,8 +2,8 @@
 // is covered by a message published after it called.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FeedPublisher, feedChannel, subscribeFeed } from '../../services/platform/feed-bus.js';
-import { fastFailRedis, redisReady, type Redis } from '../../services/platform/redis.js';
+import { FeedPublisher, feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
+import { fastFailRedis, redisReady, type Redis } from '../../platform/redis.js';
 import { REDIS_URL } from '../support/databases.js';
 import { eventually } from '../support/env.js';
 

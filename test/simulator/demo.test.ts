@@ -49,7 +49,7 @@ describe('npm run demo', () => {
     { timeout: 90_000 },
     async () => {
       const [ingest, consolePort, worker] = [await freePort(), await freePort(), await freePort()];
-      child = spawn('node_modules/.bin/tsx', ['services/demo/main.ts'], {
+      child = spawn('node_modules/.bin/tsx', ['bin/demo.ts'], {
         env: {
           ...process.env,
           DATABASE_URL: te.config.databaseUrl,

@@ -4,8 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GatewayClient, type Accepted } from '../../load-tests/simulator/gateway.js';
-import type { GatewayEvent } from '../../load-tests/simulator/profile.js';
+import { GatewayClient, type Accepted } from '../../services/simulator/gateway.js';
+import type { GatewayEvent } from '../../services/simulator/profile.js';
 
 type Seen = { path: string; auth: string | undefined; body: { eventId?: string; events?: GatewayEvent[] } };
 type Answer = { status: number; body?: unknown; headers?: Record<string, string>; drop?: boolean };

@@ -14,8 +14,8 @@ import {
   type GatewayEvent,
   type TrafficItem,
   type TrafficOptions,
-} from '../../load-tests/simulator/profile.js';
-import { demoFleet } from '../../load-tests/simulator/registry.js';
+} from '../../services/simulator/profile.js';
+import { demoFleet } from '../../services/simulator/registry.js';
 
 const DAY = 86_400_000;
 const EMERGENCY = new Set(['pendant', 'fall', 'smoke', 'epilepsy', 'bed_exit', 'door_open', 'wandering']);

@@ -8,7 +8,7 @@ import {
   demoRegistry,
   REGIONAL_GATEWAY,
   registryBody,
-} from '../../load-tests/simulator/registry.js';
+} from '../../services/simulator/registry.js';
 
 const reg = demoRegistry();
 

@@ -1,8 +1,8 @@
 // The demo's lines: one per triaged alarm, timed from its 202 whichever of the two arrives first; alarms
 // the simulator did not send are printed without a time; duplicates are counted, not printed.
 import { describe, expect, it } from 'vitest';
-import type { AlarmView } from '../../services/domain/views.js';
-import type { Accepted, Delivery } from '../../load-tests/simulator/gateway.js';
+import type { AlarmView } from '../../domain/views.js';
+import type { Accepted, Delivery } from '../../services/simulator/gateway.js';
 import { TriageLog } from '../../services/demo/triage-log.js';
 
 const now = new Date().toISOString();

@@ -2,11 +2,11 @@
 // Everything it starts is closed and dropped by `close()`.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { loadConfig, type Config } from '../../services/config.js';
+import { loadConfig, type Config } from '../../platform/config.js';
 import { importRegistry, type Registry } from '../../services/admin/registry.js';
-import { createLogger, type Logger } from '../../services/platform/logger.js';
-import { deleteByPrefix, fastFailRedis } from '../../services/platform/redis.js';
-import { createRuntime, type Runtime } from '../../services/platform/runtime.js';
+import { createLogger, type Logger } from '../../platform/logger.js';
+import { deleteByPrefix, fastFailRedis } from '../../platform/redis.js';
+import { createRuntime, type Runtime } from '../../platform/runtime.js';
 import { createTestDatabase, dropTestDatabase, REDIS_URL, urlFor } from './databases.js';
 
 export type TestEnv = {

@@ -2,10 +2,10 @@
 // alarms. (A worker process killed mid-job: worker-killed.test.ts.)
 import { Queue, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeAlarms, type NewAlarm } from '../../db/alarms.js';
-import { acceptAlarms } from '../../services/platform/accept.js';
-import { bullPrefix, queueName } from '../../services/platform/queue.js';
-import { blockingRedis, deleteByPrefix } from '../../services/platform/redis.js';
+import { storeAlarms, type NewAlarm } from '../../db/accept.js';
+import { acceptAlarms } from '../../services/intake/accept-alarms.js';
+import { bullPrefix, queueName } from '../../platform/queue.js';
+import { blockingRedis, deleteByPrefix } from '../../platform/redis.js';
 import { createTriageWorker } from '../../services/triage/index.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 

@@ -1,7 +1,7 @@
 // The triage rules' safety floors hold for every combination of inputs.
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, TECHNICAL_TYPES, VOICE_STATES, laneFor, type EventType } from '../../services/domain/events.js';
-import { classify, type TriageInput } from '../../services/domain/triage.js';
+import { EVENT_TYPES, TECHNICAL_TYPES, VOICE_STATES, laneFor, type EventType } from '../../domain/events.js';
+import { classify, type TriageInput } from '../../domain/triage.js';
 
 const now = new Date('2026-11-22T21:03:11Z');
 const voices = [...VOICE_STATES, null] as const;

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeAlarms, type NewAlarm } from '../../db/alarms.js';
+import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;
@@ -24,7 +24,7 @@ afterAll(async () => {
  * worker running as an orphan. Each worker gets its own process group, and the whole group is killed.
  */
 function startWorkerProcess(): ChildProcess {
-  const child = spawn('node_modules/.bin/tsx', ['services/main.ts', 'worker'], {
+  const child = spawn('node_modules/.bin/tsx', ['bin/server.ts', 'worker'], {
     env: {
       ...process.env,
       DATABASE_URL: te.config.databaseUrl,

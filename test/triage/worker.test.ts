@@ -1,7 +1,7 @@
 // The worker triages every accepted alarm exactly once and never overrides an operator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeAlarms, type NewAlarm } from '../../db/alarms.js';
-import { acceptAlarms } from '../../services/platform/accept.js';
+import { storeAlarms, type NewAlarm } from '../../db/accept.js';
+import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import { createTriageWorker, triageAlarm } from '../../services/triage/index.js';
 import {
   createTestEnv,

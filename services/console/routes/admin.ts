@@ -1,7 +1,7 @@
 // Administration (contract: PUT /v1/admin/registry).
 import { importRegistry, registrySchema } from '../../admin/registry.js';
-import { errorBody } from '../../domain/views.js';
-import type { HttpApp } from '../../platform/http.js';
+import { errorBody } from '../../../domain/views.js';
+import type { HttpApp } from '../../../platform/http.js';
 import { security, type ConsoleContext } from '../context.js';
 import { importResult } from '../schemas.js';
 

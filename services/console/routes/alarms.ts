@@ -1,9 +1,9 @@
 // Alarms as operators see and decide them (contract: "Alarm view" and the /v1/alarms routes).
-import { claimAlarm, findAlarm, listAlarms, resolveAlarm } from '../../../db/alarm-handling.js';
+import { claimAlarm, findAlarm, listAlarms, resolveAlarm } from '../../../db/decisions.js';
 import { toAlarmView, toDispatchView } from '../../../db/views.js';
-import { alarmView, errorBody } from '../../domain/views.js';
-import { conflict, notFound } from '../../platform/errors.js';
-import type { HttpApp } from '../../platform/http.js';
+import { alarmView, errorBody } from '../../../domain/views.js';
+import { conflict, notFound } from '../../../platform/errors.js';
+import type { HttpApp } from '../../../platform/http.js';
 import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';

@@ -1,10 +1,10 @@
 // Logging in and out (contract: POST /v1/auth/login).
 import { z } from 'zod';
 import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
-import { errorBody } from '../../domain/views.js';
-import { HttpError } from '../../platform/errors.js';
-import type { HttpApp } from '../../platform/http.js';
-import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../platform/secrets.js';
+import { errorBody } from '../../../domain/views.js';
+import { HttpError } from '../../../platform/errors.js';
+import type { HttpApp } from '../../../platform/http.js';
+import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
 import { scopeOnWire } from '../access.js';
 import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';

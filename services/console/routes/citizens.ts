@@ -1,8 +1,8 @@
 // The citizen card (contract: GET /v1/citizens/:id), audited.
-import { findAlarm } from '../../../db/alarm-handling.js';
-import { errorBody } from '../../domain/views.js';
-import { notFound } from '../../platform/errors.js';
-import type { HttpApp } from '../../platform/http.js';
+import { findAlarm } from '../../../db/decisions.js';
+import { errorBody } from '../../../domain/views.js';
+import { notFound } from '../../../platform/errors.js';
+import type { HttpApp } from '../../../platform/http.js';
 import { can, inScope } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';

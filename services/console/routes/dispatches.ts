@@ -1,10 +1,10 @@
 // Dispatches for home-care planners (contract: "Dispatches").
 import { findDispatch, listDispatches, updateDispatchStatus } from '../../../db/dispatches.js';
 import { toDispatchView } from '../../../db/views.js';
-import { OPEN_DISPATCH_STATUSES } from '../../domain/dispatch.js';
-import { dispatchView, errorBody } from '../../domain/views.js';
-import { conflict, notFound } from '../../platform/errors.js';
-import type { HttpApp } from '../../platform/http.js';
+import { OPEN_DISPATCH_STATUSES } from '../../../domain/dispatch.js';
+import { dispatchView, errorBody } from '../../../domain/views.js';
+import { conflict, notFound } from '../../../platform/errors.js';
+import type { HttpApp } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';

@@ -1,5 +1,5 @@
 // A placeholder page at / until the browser console exists: says what this server is and where the API is documented.
-import type { HttpApp } from '../../platform/http.js';
+import type { HttpApp } from '../../../platform/http.js';
 
 const PAGE = `<!doctype html>
 <html lang="da">

@@ -1,8 +1,8 @@
 // The live feed (contract: GET /v1/live, WebSocket).
 import type { z } from 'zod';
-import { errorBody } from '../../domain/views.js';
-import { forbidden, HttpError } from '../../platform/errors.js';
-import type { HttpApp } from '../../platform/http.js';
+import { errorBody } from '../../../domain/views.js';
+import { forbidden, HttpError } from '../../../platform/errors.js';
+import type { HttpApp } from '../../../platform/http.js';
 import { sessionOf, type AuthRequest } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { liveMessage, liveQuery } from '../schemas.js';

@@ -1,9 +1,9 @@
 // Accepting alarms: commit them (the record), then queue them for triage and tell consoles.
 // Queueing and notifying happen after COMMIT and may fail without losing anything: the reconciler
 // re-enqueues any alarm stored but not triaged, and consoles poll the change log.
-import type { Lane } from '../domain/events.js';
-import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/alarms.js';
-import type { Runtime } from './runtime.js';
+import type { Lane } from '../../domain/events.js';
+import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/accept.js';
+import type { Runtime } from '../../platform/runtime.js';
 
 export type AcceptOptions = {
   /** Called once the alarms are committed, before queueing (e.g. to answer the gateway at once). */

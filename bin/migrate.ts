@@ -1,8 +1,8 @@
 // `npm run migrate`: create the database when missing and apply every pending migration, as every service
 // does on start, for operators who want to do it ahead of a deployment. Postgres only; Redis is not needed.
-import { safeUrl } from '../services/config.js';
-import { prepareDatabase, StartupError } from '../services/platform/boot.js';
-import { loadConfigOrExit } from '../services/start.js';
+import { safeUrl } from '../platform/config.js';
+import { prepareDatabase, StartupError } from '../platform/boot.js';
+import { loadConfigOrExit } from './start.js';
 
 const config = loadConfigOrExit();
 const target = safeUrl(config.databaseUrl);

@@ -1,6 +1,6 @@
 // A periodic task that never overlaps itself and never crashes the process: a failed tick is logged
 // (once per outage) and the next tick tries again.
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from './logger.js';
 
 export type Loop = { stop(): Promise<void>; tick(): Promise<void> };
 

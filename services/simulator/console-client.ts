@@ -1,7 +1,7 @@
 // An operator's client of the console: log in, then follow the live feed (contract: GET /v1/live) over a
 // WebSocket with the Bearer token, resuming with ?since= after a dropped connection.
 import WebSocket from 'ws';
-import type { AlarmView } from '../../services/domain/views.js';
+import type { AlarmView } from '../../domain/views.js';
 import { JsonClient } from './http.js';
 
 export async function login(consoleUrl: string, username: string, password: string): Promise<string> {

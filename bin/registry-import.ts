@@ -2,12 +2,12 @@
 // single transaction, as PUT /v1/admin/registry; the database is created and migrated first when missing.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { safeUrl } from '../config.js';
-import { createDb, createPool } from '../../db/connect.js';
+import { safeUrl } from '../platform/config.js';
+import { createDb, createPool } from '../db/connect.js';
 import { prepareDatabase, StartupError } from '../platform/boot.js';
 import { HttpError } from '../platform/errors.js';
-import { loadConfigOrExit } from '../start.js';
-import { importRegistry, type ImportResult, type Registry } from './registry.js';
+import { loadConfigOrExit } from './start.js';
+import { importRegistry, type ImportResult, type Registry } from '../services/admin/registry.js';
 
 const USAGE = `usage: npm run registry:import -- <registry.json>
        npm run registry:import -- --example     print an example file

@@ -1,7 +1,7 @@
 // Durable accept: the statements that make an alarm part of the record.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { laneFor, type EventType, type Lane, type VoiceState } from '../services/domain/events.js';
+import { laneFor, type EventType, type Lane, type VoiceState } from '../domain/events.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
 import type { AlarmRow } from './schema.js';

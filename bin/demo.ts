@@ -1,24 +1,19 @@
 // `npm run demo`: everything `npm start` runs (ingest, worker, console in this process), plus the demo
 // registry (seven municipalities, fictional citizens, demo users) and simulated gateways sending realistic
 // traffic, time-compressed. Prints where to look and how to log in, then one line per triaged alarm as an
-// operator's live feed shows it. Only process concerns live here; the parts are in load-tests/simulator.
+// operator's live feed shows it. Only process concerns live here; the parts are in services/simulator.
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
-import { importRegistry } from '../admin/registry.js';
+import { importRegistry } from '../services/admin/registry.js';
 import { createLogger } from '../platform/logger.js';
-import { loadConfigOrExit, prepareDependenciesOrExit, ROLES, startServices, type StartedServices } from '../start.js';
-import { login, LiveFeed } from '../../load-tests/simulator/console-client.js';
-import { GatewayClient, play } from '../../load-tests/simulator/gateway.js';
-import { createTraffic } from '../../load-tests/simulator/profile.js';
-import {
-  ALL_MUNICIPALITIES_LOGIN,
-  DEMO_LOGINS,
-  demoRegistry,
-  registryBody,
-} from '../../load-tests/simulator/registry.js';
-import { banner } from './banner.js';
-import { demoSettings, DemoSettingsError, type DemoSettings } from './settings.js';
-import { TriageLog } from './triage-log.js';
+import { loadConfigOrExit, prepareDependenciesOrExit, ROLES, startServices, type StartedServices } from './start.js';
+import { login, LiveFeed } from '../services/simulator/console-client.js';
+import { GatewayClient, play } from '../services/simulator/gateway.js';
+import { createTraffic } from '../services/simulator/profile.js';
+import { ALL_MUNICIPALITIES_LOGIN, DEMO_LOGINS, demoRegistry, registryBody } from '../services/simulator/registry.js';
+import { banner } from '../services/demo/banner.js';
+import { demoSettings, DemoSettingsError, type DemoSettings } from '../services/demo/settings.js';
+import { TriageLog } from '../services/demo/triage-log.js';
 
 /** Gateways say they are alive this often; their supervision interval is 300 s (demo registry). */
 const HEARTBEAT_EVERY_MS = 60_000;

@@ -1,14 +1,14 @@
-// Starting services inside one process: shared by the process entry point (services/main.ts) and the
-// demo (services/demo/main.ts). Start-up failures print one line and exit, as the contract asks.
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { ensureBootstrapAdmin } from './admin/registry.js';
-import { startConsole } from './console/index.js';
-import { startIngest } from './ingest/index.js';
-import { checkRedis, prepareDatabase, StartupError } from './platform/boot.js';
-import type { Logger } from './platform/logger.js';
-import { createRuntime, type Runtime } from './platform/runtime.js';
-import type { RunningService } from './platform/service.js';
-import { startWorker } from './triage/index.js';
+// Starting services inside one process: shared by the process entry point (bin/server.ts) and the
+// demo (bin/demo.ts). Start-up failures print one line and exit, as the contract asks.
+import { ConfigError, loadConfig, type Config } from '../platform/config.js';
+import { ensureBootstrapAdmin } from '../services/admin/registry.js';
+import { startConsole } from '../services/console/index.js';
+import { startIngest } from '../services/ingest/index.js';
+import { checkRedis, prepareDatabase, StartupError } from '../platform/boot.js';
+import type { Logger } from '../platform/logger.js';
+import { createRuntime, type Runtime } from '../platform/runtime.js';
+import type { RunningService } from '../platform/service.js';
+import { startWorker } from '../services/triage/index.js';
 
 export const ROLES = ['ingest', 'worker', 'console'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,7 +1,7 @@
 // The per-process connections every service shares: Postgres (the record), Redis (the fast path).
 import type pg from 'pg';
-import type { Config } from '../config.js';
-import { createDb, createPool, type Db } from '../../db/connect.js';
+import type { Config } from './config.js';
+import { createDb, createPool, type Db } from '../db/connect.js';
 import { FeedPublisher, feedChannel } from './feed-bus.js';
 import type { Logger } from './logger.js';
 import { TriageQueues } from './queue.js';

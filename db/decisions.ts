@@ -5,7 +5,7 @@
 // so. The change is appended as the last statement before COMMIT (see changes.ts).
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { TriageClass } from '../services/domain/events.js';
+import type { TriageClass } from '../domain/events.js';
 import { appendChanges, type Change } from './changes.js';
 import type { Db } from './connect.js';
 import type { AlarmRow, DispatchRow } from './schema.js';

@@ -1,8 +1,8 @@
 // Start-up checks: the database exists and is migrated, Redis answers. On failure, one line that says
 // what was tried and how to start it, and the caller exits non-zero.
-import { safeUrl, type Config } from '../config.js';
-import { createDb, createPool, ensureDatabase } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import { safeUrl, type Config } from './config.js';
+import { createDb, createPool, ensureDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
 import { fastFailRedis, redisReady } from './redis.js';
 
 export class StartupError extends Error {}

@@ -1,7 +1,7 @@
-// Process entry point: `tsx services/main.ts ingest|worker|console|all`. Only process concerns live here:
+// Process entry point: `tsx bin/server.ts ingest|worker|console|all`. Only process concerns live here:
 // configuration, start-up checks, signals and graceful shutdown.
 import closeWithGrace from 'close-with-grace';
-import { createLogger } from './platform/logger.js';
+import { createLogger } from '../platform/logger.js';
 import {
   loadConfigOrExit,
   prepareDependenciesOrExit,
@@ -15,7 +15,7 @@ export async function main(argv: string[]): Promise<void> {
   const arg = argv[0] ?? 'all';
   const roles: Role[] = arg === 'all' ? [...ROLES] : ROLES.filter((r) => r === arg);
   if (roles.length === 0) {
-    console.error(`usage: services/main.ts ingest|worker|console|all (got ${arg})`);
+    console.error(`usage: bin/server.ts ingest|worker|console|all (got ${arg})`);
     process.exit(2);
   }
 

@@ -1,7 +1,7 @@
 // The simulator's traffic model: what the gateways of the seven municipalities send, hour by hour.
 // Pure: no I/O and no clock; simulated time comes in, a seeded generator (mulberry32) makes it reproducible.
 // Figures cite shared/docs/domain.md and its sources; ASSUMPTION marks what no source gave us.
-import type { EventType, VoiceState } from '../../services/domain/events.js';
+import type { EventType, VoiceState } from '../../domain/events.js';
 import { MUNICIPALITIES, municipality } from './municipalities.js';
 import { seededRandom, type Random } from './random.js';
 import { demoFleet } from './registry.js';
@@ -470,7 +470,7 @@ export type TrafficItem = {
 
 /**
  * The simulator's traffic as a schedule: `{atMs, municipality, gatewayId, event | batch}` in time order,
- * without end. Defaults: the demo fleet (load-tests/simulator/registry.ts), DEFAULT_START, speed 1.
+ * without end. Defaults: the demo fleet (services/simulator/registry.ts), DEFAULT_START, speed 1.
  */
 export function* createTraffic(options: TrafficOptions): Generator<TrafficItem> {
   const start = options.start ?? DEFAULT_START;
