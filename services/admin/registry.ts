@@ -3,11 +3,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Db } from '../../db/connect.js';
+import { ROLES } from '../../domain/roles.js';
 import { HttpError } from '../../platform/errors.js';
 import { hashPassword, sha256 } from '../../platform/secrets.js';
-
-export const ROLES = ['operator', 'supervisor', 'planner', 'analyst', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
 
 const id = z
   .string()

@@ -5,7 +5,7 @@
 //  1. the role: may this kind of user do this at all? If not, 403, whatever the target.
 //  2. the scope: is the target in one of the user's municipalities? If not, it is answered exactly
 //     as if it did not exist (404), left out of lists and never sent on a live feed.
-import type { Role } from '../admin/registry.js';
+import type { Role } from '../../domain/roles.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 
 export type ConsoleUser = {

@@ -3,7 +3,7 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../../platform/config.js';
-import type { Role } from '../admin/registry.js';
+import type { Role } from '../../domain/roles.js';
 import { findSession, type SessionUser } from '../../db/sessions.js';
 import type { Db } from '../../db/connect.js';
 import { unauthorized } from '../../platform/errors.js';

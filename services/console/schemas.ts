@@ -1,7 +1,7 @@
 // The console's wire shapes (contract: "Operators, planners, analysts → console"). One zod schema
 // each: validation, TypeScript types and the OpenAPI at /docs all come from here.
 import { z } from 'zod';
-import { ROLES } from '../admin/registry.js';
+import { ROLES } from '../../domain/roles.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { alarmView, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
 import { decodeCursor } from './cursor.js';

@@ -2,7 +2,8 @@
 // municipalities, 20–40 fictional citizens each with one alarm unit, one gateway per municipality plus a
 // regional one serving two, and demo users of every role with known passwords.
 // Deterministic: the same seed gives the same registry, so importing it again only updates.
-import type { Registry, Role } from '../admin/registry.js';
+import type { Role } from '../../domain/roles.js';
+import type { Registry } from '../admin/registry.js';
 import { MUNICIPALITIES, type Municipality } from './municipalities.js';
 import type { FleetDevice } from './profile.js';
 import { seededRandom } from './random.js';
