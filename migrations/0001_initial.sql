@@ -143,6 +143,9 @@ CREATE INDEX changes_entity ON changes (entity_id, seq DESC);
 -- Only the committing transaction's own rows are ever without seq (others' are invisible to it).
 CREATE INDEX changes_unsequenced ON changes (id) WHERE seq IS NULL;
 
+-- Superseded: 0002_sequence_each_row.sql replaces this function's body (each row is sequenced by its
+-- key, no search through changes_unsequenced) and drops that index. The guarantee is the same; read
+-- 0002 for the function in force.
 CREATE FUNCTION changes_assign_seq() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   -- Fires once per inserted row at COMMIT; the first firing sequences every row of the transaction.
