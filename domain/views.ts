@@ -1,5 +1,5 @@
-// Wire shapes the console serves (contract: "Alarm view", "Dispatch view"). One zod schema each:
-// the source of validation, TypeScript types and OpenAPI.
+// Wire shapes the console serves (contract: "Alarm view", "Dispatch view", "Live feed"). One zod schema
+// each: the source of validation, TypeScript types and OpenAPI.
 import { z } from 'zod';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
 
@@ -45,6 +45,14 @@ export const dispatchView = z.object({
   updatedAt: z.string(),
 });
 export type DispatchView = z.infer<typeof dispatchView>;
+
+/** One message on the live feed (GET /v1/live): a change of an alarm or dispatch, or the end of the catch-up. */
+export const liveMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('alarm'), seq: z.number().int(), alarm: alarmView }),
+  z.object({ type: z.literal('dispatch'), seq: z.number().int(), dispatch: dispatchView }),
+  z.object({ type: z.literal('synced'), seq: z.number().int() }),
+]);
+export type LiveMessage = z.infer<typeof liveMessage>;
 
 /** The contract's error body, for every 4xx and 5xx. */
 export const errorBody = z.object({

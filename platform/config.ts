@@ -6,66 +6,42 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const envSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/responscenter'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
-  /** Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis. */
-  REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
-    .default('rc'),
-  INGEST_PORT: port.default(8080),
-  CONSOLE_PORT: port.default(8081),
-  /** The worker's own HTTP port (health, readiness, metrics); when taken, the worker falls back to a free one. */
-  WORKER_PORT: port.default(8082),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
-  /** Lifetime of a console session (token and cookie). */
-  SESSION_HOURS: z.coerce
-    .number()
-    .positive()
-    .max(24 * 30)
-    .default(12),
-  /** Mark the session cookie Secure (set when the console is served over HTTPS). */
-  COOKIE_SECURE: bool.default(false),
-  /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
-  GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
-  /** An alarm stored but not triaged for this long is enqueued again by the reconciler. */
-  RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
-  /** Jobs one worker process triages at once, per urgency lane. */
-  TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
-});
-
-export type Config = {
-  databaseUrl: string;
-  redisUrl: string;
-  redisPrefix: string;
-  ingestPort: number;
-  consolePort: number;
-  workerPort: number;
-  host: string;
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  bootstrapAdminPassword: string | undefined;
-  sessionHours: number;
-  cookieSecure: boolean;
-  gatewayRateLimitPerMinute: number;
-  reconcileAfterSeconds: number;
-  triageConcurrency: number;
-};
-
-export class ConfigError extends Error {}
-
-/** Empty strings count as unset, so `FOO= npm start` behaves like leaving FOO out. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
-  }
-  const e = parsed.data;
-  return {
+/**
+ * The environment variables, each validated and defaulted, turned into the config the services read.
+ * The `Config` type is what this schema outputs, so the two cannot disagree.
+ */
+const configSchema = z
+  .object({
+    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/responscenter'),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379/0'),
+    /** Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+      .default('rc'),
+    INGEST_PORT: port.default(8080),
+    CONSOLE_PORT: port.default(8081),
+    /** The worker's own HTTP port (health, readiness, metrics); when taken, the worker falls back to a free one. */
+    WORKER_PORT: port.default(8082),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
+    /** Lifetime of a console session (token and cookie). */
+    SESSION_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(12),
+    /** Mark the session cookie Secure (set when the console is served over HTTPS). */
+    COOKIE_SECURE: bool.default(false),
+    /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
+    GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
+    /** An alarm stored but not triaged for this long is enqueued again by the reconciler. */
+    RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
+    /** Jobs one worker process triages at once, per urgency lane. */
+    TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
+  })
+  .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
@@ -80,7 +56,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
-  };
+  }));
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Empty strings count as unset, so `FOO= npm start` behaves like leaving FOO out. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 /** A connection URL with any password replaced, safe to print. */

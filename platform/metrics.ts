@@ -24,12 +24,6 @@ export function ingestMetrics(registry: Registry) {
       help: 'Re-sent events answered as duplicates',
       registers: [registry],
     }),
-    rejected: new Counter({
-      name: 'rc_alarms_rejected_total',
-      help: 'Events not accepted, by reason',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
     acceptSeconds: new Histogram({
       name: 'rc_accept_duration_seconds',
       help: 'From request received to durable commit of its alarms',

@@ -124,8 +124,6 @@ export function feedAccess(user: ConsoleUser): FeedAccess {
   return { kinds, municipalities: user.municipalities === null ? null : new Set(user.municipalities) };
 }
 
-export const mayUseLiveFeed = (user: ConsoleUser): boolean => feedAccess(user).kinds.length > 0;
-
 export const feedAllows = (access: FeedAccess, kind: FeedKind, municipality: string): boolean =>
   access.kinds.includes(kind) && (access.municipalities === null || access.municipalities.has(municipality));
 

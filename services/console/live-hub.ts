@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
 import { findSessions } from '../../db/sessions.js';
+import type { AlarmView, DispatchView, LiveMessage } from '../../domain/views.js';
 import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
 import type { ConsoleMetrics } from '../../platform/metrics.js';
 import { blockingRedis, type Redis } from '../../platform/redis.js';
@@ -75,10 +76,16 @@ class LiveClient {
 
 const OPEN = 1; // WebSocket.OPEN
 
+/** Every message on the feed goes through here, so each is a LiveMessage (domain/views.ts). */
+const encode = (message: LiveMessage): string => JSON.stringify(message);
+
+/** A change as a feed message. A row's payload is the view of its kind (db/changes.ts appends them so). */
 export const feedMessage = (row: FeedRow): string =>
-  row.kind === 'alarm'
-    ? JSON.stringify({ type: 'alarm', seq: row.seq, alarm: row.payload })
-    : JSON.stringify({ type: 'dispatch', seq: row.seq, dispatch: row.payload });
+  encode(
+    row.kind === 'alarm'
+      ? { type: 'alarm', seq: row.seq, alarm: row.payload as AlarmView }
+      : { type: 'dispatch', seq: row.seq, dispatch: row.payload as DispatchView },
+  );
 
 export class LiveHub {
   private readonly opts: LiveHubOptions;
@@ -244,7 +251,7 @@ export class LiveHub {
     }
     if (c.state !== 'catching_up' || c.socket.readyState !== OPEN) return;
     // From here to the end nothing awaits, so no fan-out can interleave.
-    c.socket.send(JSON.stringify({ type: 'synced', seq: synced }));
+    c.socket.send(encode({ type: 'synced', seq: synced }));
     this.metrics.liveMessages.inc();
     c.lastSent = Math.max(c.lastSent, synced);
     const pending = c.pending;

@@ -148,9 +148,5 @@ export const liveQuery = z.object({
   ),
 });
 
-export const liveMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('alarm'), seq: z.number().int(), alarm: alarmView }),
-  z.object({ type: z.literal('dispatch'), seq: z.number().int(), dispatch: dispatchView }),
-  z.object({ type: z.literal('synced'), seq: z.number().int() }),
-]);
-export type LiveMessage = z.infer<typeof liveMessage>;
+/** The live feed's messages are a domain view (domain/views.ts); re-exported for the route's OpenAPI. */
+export { liveMessage, type LiveMessage } from '../../domain/views.js';

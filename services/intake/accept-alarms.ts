@@ -5,14 +5,8 @@ import type { Lane } from '../../domain/events.js';
 import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/accept.js';
 import type { Runtime } from '../../platform/runtime.js';
 
-export type AcceptOptions = {
-  /** Called once the alarms are committed, before queueing (e.g. to answer the gateway at once). */
-  onCommitted?: (outcome: StoreOutcome) => void;
-};
-
-export async function acceptAlarms(rt: Runtime, items: NewAlarm[], opts: AcceptOptions = {}): Promise<StoreOutcome> {
+export async function acceptAlarms(rt: Runtime, items: NewAlarm[]): Promise<StoreOutcome> {
   const outcome = await storeAlarms(rt.db, items);
-  opts.onCommitted?.(outcome);
   await announce(rt, outcome);
   return outcome;
 }

@@ -1,7 +1,7 @@
 // An operator's client of the console: log in, then follow the live feed (contract: GET /v1/live) over a
 // WebSocket with the Bearer token, resuming with ?since= after a dropped connection.
 import WebSocket from 'ws';
-import type { AlarmView } from '../../domain/views.js';
+import type { AlarmView, LiveMessage } from '../../domain/views.js';
 import { JsonClient } from './http.js';
 
 export async function login(consoleUrl: string, username: string, password: string): Promise<string> {
@@ -54,11 +54,11 @@ export class LiveFeed {
     return new Promise((resolve, reject) => {
       socket.on('message', (data) => {
         const at = performance.now();
-        const msg = JSON.parse(String(data)) as { type: string; seq: number; alarm?: AlarmView };
+        const msg = JSON.parse(String(data)) as LiveMessage;
         if (msg.type === 'synced') {
           this.synced = true;
           resolve();
-        } else if (msg.type === 'alarm' && msg.alarm && this.synced) this.handlers.onAlarm(msg.alarm, at);
+        } else if (msg.type === 'alarm' && this.synced) this.handlers.onAlarm(msg.alarm, at);
         this.lastSeq = Math.max(this.lastSeq ?? 0, msg.seq);
         if (this.synced) resolve();
       });

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import type { NewAlarm } from '../../db/accept.js';
+import type { LiveMessage } from '../../domain/views.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import type { HttpApp } from '../../platform/http.js';
 import type { Runtime } from '../../platform/runtime.js';
@@ -41,26 +42,13 @@ export async function storeAlarms(rt: Runtime, ...alarms: NewAlarm[]): Promise<s
   return out.results.map((r) => r.alarmId);
 }
 
-export type FeedMessage =
-  | {
-      type: 'alarm';
-      seq: number;
-      alarm: { id: string; municipality: string; status: string } & Record<string, unknown>;
-    }
-  | {
-      type: 'dispatch';
-      seq: number;
-      dispatch: { id: string; municipality: string; status: string } & Record<string, unknown>;
-    }
-  | { type: 'synced'; seq: number };
-
 export type FeedClient = {
   ws: WebSocket;
-  messages: FeedMessage[];
+  messages: LiveMessage[];
   /** The close code and reason, once closed. */
   closed: Promise<{ code: number; reason: string }>;
-  waitFor(pred: (m: FeedMessage, all: FeedMessage[]) => boolean, ms?: number, what?: string): Promise<FeedMessage>;
-  synced(): Promise<FeedMessage>;
+  waitFor(pred: (m: LiveMessage, all: LiveMessage[]) => boolean, ms?: number, what?: string): Promise<LiveMessage>;
+  synced(): Promise<LiveMessage>;
   close(): Promise<void>;
 };
 
@@ -76,8 +64,8 @@ export async function openFeed(
   if ('token' in auth) headers.authorization = `Bearer ${auth.token}`;
   if ('cookie' in auth) headers.cookie = `rc_session=${auth.cookie}`;
   const ws = new WebSocket(url, { headers });
-  const messages: FeedMessage[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as FeedMessage));
+  const messages: LiveMessage[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as LiveMessage));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
   );

@@ -2,10 +2,11 @@
 // nothing twice, and every console instance delivers every change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
+import type { LiveMessage } from '../../domain/views.js';
 import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
-import { bearer, login, newAlarm, openFeed, storeAlarms, type FeedMessage } from './helpers.js';
+import { bearer, login, newAlarm, openFeed, storeAlarms } from './helpers.js';
 
 let te: TestEnv;
 
@@ -81,7 +82,7 @@ describe('resuming the live feed', () => {
     const watcherToken = await login(server.app, 'op-aab');
     const start = await currentSeq(te.rt.db);
 
-    const connections: FeedMessage[][] = [];
+    const connections: LiveMessage[][] = [];
     let highest = start;
     let writersDone = false;
     const watcher = (async () => {

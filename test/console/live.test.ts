@@ -1,6 +1,7 @@
 // The live feed over real WebSockets: snapshot, synced, live changes, scope, and how feeds end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
+import type { LiveMessage } from '../../domain/views.js';
 import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
 import { eventually, sleep } from '../support/env.js';
 import {
@@ -11,7 +12,6 @@ import {
   refusedUpgrade,
   storeAlarms,
   type FeedClient,
-  type FeedMessage,
   type TestUser,
 } from './helpers.js';
 
@@ -36,8 +36,8 @@ const beforeSynced = (f: FeedClient) =>
     0,
     f.messages.findIndex((m) => m.type === 'synced'),
   );
-const entityId = (m: FeedMessage) => (m.type === 'alarm' ? m.alarm.id : m.type === 'dispatch' ? m.dispatch.id : null);
-const seqs = (ms: FeedMessage[]) => ms.filter((m) => m.type !== 'synced').map((m) => m.seq);
+const entityId = (m: LiveMessage) => (m.type === 'alarm' ? m.alarm.id : m.type === 'dispatch' ? m.dispatch.id : null);
+const seqs = (ms: LiveMessage[]) => ms.filter((m) => m.type !== 'synced').map((m) => m.seq);
 const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
 
 describe('a new feed', () => {
