@@ -18,6 +18,10 @@ import { HttpError, isDatabaseUnavailable } from './errors.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
+/** An OpenAPI security scheme a service's routes name in their `security` annotation. */
+export type SecurityScheme =
+  { type: 'http'; scheme: 'bearer' } | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string };
+
 export type Readiness = () => Promise<Record<string, boolean>>;
 
 export type HttpAppOptions = {
@@ -31,6 +35,8 @@ export type HttpAppOptions = {
   bodyLimit?: number;
   /** The error code for a request that fails validation (ingest says invalid_event). */
   validationErrorCode?: string;
+  /** OpenAPI: how the service's routes authenticate, by the names their `security` annotations use. */
+  securitySchemes?: Record<string, SecurityScheme>;
 };
 
 const issuePath = (instancePath: string | undefined, context: string | undefined) =>
@@ -114,12 +120,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: opts.title, description: opts.description, version: '1.0.0' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'rc_session' },
-        },
-      },
+      components: { securitySchemes: opts.securitySchemes ?? {} },
     },
     transform: jsonSchemaTransform,
   });

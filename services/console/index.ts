@@ -7,6 +7,7 @@ import { createHttpApp, type HttpApp } from '../../platform/http.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import type { RunningService } from '../../platform/service.js';
+import { SESSION_COOKIE } from './auth.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { adminRoutes } from './routes/admin.js';
@@ -42,6 +43,10 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     logger: rt.logger,
     registry,
     ready: () => dependenciesReady(rt),
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer' },
+      cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+    },
   });
 
   // Claim and logout take no body; a browser client may still send Content-Type: application/json

@@ -63,6 +63,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     ready: () => dependenciesReady(rt),
     bodyLimit: BATCH_BODY_LIMIT,
     validationErrorCode: 'invalid_event',
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
   });
 
   await app.register(rateLimit, {
