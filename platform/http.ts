@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -17,6 +17,14 @@ import type { Logger } from './logger.js';
 import { HttpError, isDatabaseUnavailable } from './errors.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
+
+/** Routes come as plugins: `app.register(alarmRoutes, ctx)`. */
+export type HttpPlugin<Options extends Record<string, unknown> = Record<never, never>> = FastifyPluginAsync<
+  Options,
+  Server,
+  ZodTypeProvider,
+  Logger
+>;
 
 /** An OpenAPI security scheme a service's routes name in their `security` annotation. */
 export type SecurityScheme =

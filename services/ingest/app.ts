@@ -3,9 +3,10 @@ import rateLimit from '@fastify/rate-limit';
 import type { NewAlarm } from '../../db/accept.js';
 import { errorBody } from '../../domain/views.js';
 import { HttpError, unavailable } from '../../platform/errors.js';
-import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { createHttpApp } from '../../platform/http.js';
 import { createRegistry, ingestMetrics, queueDepthGauge } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
+import type { ServiceApp } from '../../platform/service.js';
 import { AlarmAcceptor } from './acceptor.js';
 import { GatewayDirectory, type Gateway } from './gateways.js';
 import {
@@ -33,7 +34,7 @@ const RETRY_AFTER_SECONDS = 2;
 const notDurable = () =>
   unavailable('the alarm could not be stored durably; retry with the same eventId', RETRY_AFTER_SECONDS);
 
-export type IngestApp = { app: HttpApp; acceptor: AlarmAcceptor };
+export type IngestApp = ServiceApp & { acceptor: AlarmAcceptor };
 
 const toNewAlarm = (gatewayId: string, e: AlarmEvent): NewAlarm => ({
   gatewayId,
@@ -47,6 +48,7 @@ const toNewAlarm = (gatewayId: string, e: AlarmEvent): NewAlarm => ({
   details: e.details ?? null,
 });
 
+/** Ingest, ready for inject() or listen(). */
 export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
   const registry = createRegistry('ingest');
   const metrics = ingestMetrics(registry);
@@ -187,5 +189,13 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     },
   );
 
-  return { app, acceptor };
+  return {
+    app,
+    acceptor,
+    async close() {
+      // New requests get 503 while in-flight ones finish; then wait for their queueing.
+      await app.close();
+      await acceptor.drain();
+    },
+  };
 }

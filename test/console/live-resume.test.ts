@@ -2,7 +2,7 @@
 // nothing twice, and every console instance delivers every change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
-import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/app.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
 import { bearer, login, newAlarm, openFeed, storeAlarms, type FeedMessage } from './helpers.js';

@@ -1,7 +1,7 @@
 // The live feed over real WebSockets: snapshot, synced, live changes, scope, and how feeds end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
-import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/app.js';
 import { eventually, sleep } from '../support/env.js';
 import {
   bearer,

@@ -3,7 +3,7 @@ import { claimAlarm, findAlarm, listAlarms, resolveAlarm } from '../../../db/dec
 import { toAlarmView, toDispatchView } from '../../../db/views.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
@@ -11,7 +11,7 @@ import { security, type ConsoleContext } from '../context.js';
 import { decodeCursor, isUuid, page } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
-export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
+export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt, guard } = ctx;
   const tags = ['alarms'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
@@ -132,4 +132,4 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return r.value.dispatch ? { ...view, dispatch: toDispatchView(r.value.dispatch) } : view;
     },
   );
-}
+};

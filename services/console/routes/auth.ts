@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
 import { errorBody } from '../../../domain/views.js';
 import { HttpError } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
 import { scopeOnWire } from '../access.js';
 import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
@@ -15,7 +15,7 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'wrong username or password');
 
-export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): void {
+export const authRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, authenticate }) => {
   const tags = ['authentication'];
 
   app.post(
@@ -95,4 +95,4 @@ export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): 
       };
     },
   );
-}
+};

@@ -2,14 +2,14 @@
 import { findAlarm } from '../../../db/decisions.js';
 import { errorBody } from '../../../domain/views.js';
 import { notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { can, inScope } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
 import { citizenCard, citizenQuery, idParams } from '../schemas.js';
 
-export function citizenRoutes(app: HttpApp, ctx: ConsoleContext): void {
+export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt, guard } = ctx;
 
   app.get(
@@ -43,4 +43,4 @@ export function citizenRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return card;
     },
   );
-}
+};

@@ -4,14 +4,14 @@ import { toDispatchView } from '../../../db/views.js';
 import { OPEN_DISPATCH_STATUSES } from '../../../domain/dispatch.js';
 import { dispatchView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { decodeCursor, isUuid, page } from '../cursor.js';
 import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
 
-export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
+export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt, guard } = ctx;
   const tags = ['dispatches'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
@@ -82,4 +82,4 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return toDispatchView(r.value);
     },
   );
-}
+};

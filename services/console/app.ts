@@ -3,10 +3,10 @@ import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import { HttpError } from '../../platform/errors.js';
-import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { createHttpApp } from '../../platform/http.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
-import type { RunningService } from '../../platform/service.js';
+import type { ServiceApp } from '../../platform/service.js';
 import { SESSION_COOKIE } from './auth.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
@@ -18,8 +18,7 @@ import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 
-export type ConsoleApp = {
-  app: HttpApp;
+export type ConsoleApp = ServiceApp & {
   hub: LiveHub;
   /** Close live feeds with 1001, stop accepting, finish in-flight requests, unsubscribe. Same as app.close(). */
   close(): Promise<void>;
@@ -82,19 +81,9 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   });
   app.addHook('onReady', async () => hub.start());
 
-  homeRoutes(app);
-  authRoutes(app, ctx);
-  alarmRoutes(app, ctx);
-  citizenRoutes(app, ctx);
-  dispatchRoutes(app, ctx);
-  adminRoutes(app, ctx);
-  liveRoutes(app, ctx);
+  await app.register(homeRoutes);
+  for (const routes of [authRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, liveRoutes])
+    await app.register(routes, ctx);
 
   return { app, hub, close: () => app.close() };
-}
-
-export async function startConsole(rt: Runtime): Promise<RunningService> {
-  const { app, close } = await buildConsoleApp(rt);
-  const url = await app.listen({ port: rt.config.consolePort, host: rt.config.host });
-  return { name: 'console', url, close };
 }
