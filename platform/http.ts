@@ -30,6 +30,22 @@ export type HttpPlugin<Options extends Record<string, unknown> = Record<never, n
 export type SecurityScheme =
   { type: 'http'; scheme: 'bearer' } | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string };
 
+/**
+ * The operations routes every service answers without credentials (`METHOD /url`; a GET's HEAD and a
+ * trailing slash count as the same route). /docs is the OpenAPI UI and its assets.
+ */
+export const OPERATIONS_ROUTES = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /docs',
+  'GET /docs/json',
+  'GET /docs/yaml',
+  'GET /docs/static/index.html',
+  'GET /docs/static/swagger-initializer.js',
+  'GET /docs/static/*',
+] as const;
+
 export type Readiness = () => Promise<Record<string, boolean>>;
 
 export type HttpAppOptions = {

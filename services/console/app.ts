@@ -3,20 +3,24 @@ import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import { HttpError } from '../../platform/errors.js';
-import { createHttpApp } from '../../platform/http.js';
+import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import type { ServiceApp } from '../../platform/service.js';
 import { SESSION_COOKIE } from './auth.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
+import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
 import { alarmRoutes } from './routes/alarms.js';
-import { authRoutes } from './routes/auth.js';
+import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { citizenRoutes } from './routes/citizens.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
+
+/** What the console answers without a session. Every other route is inside protectedRoutes. */
+export const CONSOLE_PUBLIC_ROUTES: readonly string[] = ['GET /', 'POST /v1/auth/login', ...OPERATIONS_ROUTES];
 
 export type ConsoleApp = ServiceApp & {
   hub: LiveHub;
@@ -82,8 +86,11 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   app.addHook('onReady', async () => hub.start());
 
   await app.register(homeRoutes);
-  for (const routes of [authRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, liveRoutes])
-    await app.register(routes, ctx);
+  await app.register(loginRoutes, ctx);
+  await app.register(protectedRoutes, {
+    ctx,
+    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, liveRoutes],
+  });
 
   return { app, hub, close: () => app.close() };
 }

@@ -1,9 +1,12 @@
 // The triage worker service: the lanes, the reconciler and supervision (worker.ts), and a small HTTP
 // app for health, readiness and metrics, which has no other routes.
-import { createHttpApp } from '../../platform/http.js';
+import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import type { ServiceApp } from '../../platform/service.js';
 import { createTriageWorker, type TriageWorker, type TriageWorkerOptions } from './worker.js';
+
+/** What the worker answers without credentials: all of its routes, which are operations routes. */
+export const WORKER_PUBLIC_ROUTES: readonly string[] = [...OPERATIONS_ROUTES];
 
 export type WorkerApp = ServiceApp & { worker: TriageWorker };
 

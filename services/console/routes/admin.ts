@@ -8,11 +8,11 @@ import { importResult } from '../schemas.js';
 /** A whole municipality's registry (tens of thousands of citizens and devices) fits. */
 const REGISTRY_BODY_LIMIT = 32 * 1024 * 1024;
 
-export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, guard }) => {
+export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/registry',
     {
-      onRequest: guard('registry:write'),
+      config: { allow: ['registry:write'] },
       bodyLimit: REGISTRY_BODY_LIMIT,
       schema: {
         tags: ['administration'],

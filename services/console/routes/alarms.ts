@@ -12,7 +12,7 @@ import { decodeCursor, isUuid, page } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
 export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
-  const { rt, guard } = ctx;
+  const { rt } = ctx;
   const tags = ['alarms'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
@@ -23,7 +23,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/alarms',
     {
-      onRequest: guard('alarms:read'),
+      config: { allow: ['alarms:read'] },
       schema: {
         tags,
         summary: 'Alarms in your municipalities, newest first',
@@ -49,7 +49,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/alarms/:id',
     {
-      onRequest: guard('alarms:read'),
+      config: { allow: ['alarms:read'] },
       schema: {
         tags,
         summary: "One alarm, with the citizen's card",
@@ -74,7 +74,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/claim',
     {
-      onRequest: guard('alarms:handle'),
+      config: { allow: ['alarms:handle'] },
       schema: {
         tags,
         summary: 'Claim an alarm: you answer it',
@@ -103,7 +103,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/resolve',
     {
-      onRequest: guard('alarms:handle'),
+      config: { allow: ['alarms:handle'] },
       schema: {
         tags,
         summary: "Record the operator's decision",

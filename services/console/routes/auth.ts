@@ -1,4 +1,4 @@
-// Logging in and out (contract: POST /v1/auth/login).
+// Logging in (public) and the session's own routes (contract: POST /v1/auth/login).
 import { z } from 'zod';
 import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
 import { errorBody } from '../../../domain/views.js';
@@ -15,9 +15,10 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'wrong username or password');
 
-export const authRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, authenticate }) => {
-  const tags = ['authentication'];
+const tags = ['authentication'];
 
+/** Public: the one console route that takes a password instead of a session. */
+export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.post(
     '/v1/auth/login',
     {
@@ -55,11 +56,14 @@ export const authRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, authenti
       };
     },
   );
+};
 
+/** Logged in as anyone: end the session, or see who it belongs to. */
+export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.post(
     '/v1/auth/logout',
     {
-      onRequest: authenticate,
+      config: { allow: 'authenticated' },
       schema: {
         tags,
         summary: 'Log out: end this session and clear the cookie',
@@ -79,7 +83,7 @@ export const authRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, authenti
   app.get(
     '/v1/auth/me',
     {
-      onRequest: authenticate,
+      config: { allow: 'authenticated' },
       schema: {
         tags,
         summary: 'The logged-in user and when the session expires',

@@ -10,12 +10,12 @@ import { security, type ConsoleContext } from '../context.js';
 import { citizenCard, citizenQuery, idParams } from '../schemas.js';
 
 export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
-  const { rt, guard } = ctx;
+  const { rt } = ctx;
 
   app.get(
     '/v1/citizens/:id',
     {
-      onRequest: guard('citizens:read', 'citizens:read-dispatched'),
+      config: { allow: ['citizens:read', 'citizens:read-dispatched'] },
       schema: {
         tags: ['citizens'],
         summary: "A citizen's card: name, address, phone, key safe, care notes",

@@ -12,7 +12,7 @@ import { decodeCursor, isUuid, page } from '../cursor.js';
 import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
 
 export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
-  const { rt, guard } = ctx;
+  const { rt } = ctx;
   const tags = ['dispatches'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
@@ -22,7 +22,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/dispatches',
     {
-      onRequest: guard('dispatches:read'),
+      config: { allow: ['dispatches:read'] },
       schema: {
         tags,
         summary: 'Dispatches in your municipalities, newest first',
@@ -48,7 +48,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/dispatches/:id',
     {
-      onRequest: guard('dispatches:read'),
+      config: { allow: ['dispatches:read'] },
       schema: { tags, summary: 'One dispatch', security, params: idParams, response: { 200: dispatchView, ...errors } },
     },
     async (req) => {
@@ -59,7 +59,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/dispatches/:id/status',
     {
-      onRequest: guard('dispatches:update'),
+      config: { allow: ['dispatches:update'] },
       schema: {
         tags,
         summary: 'Move a dispatch on (and set its team)',

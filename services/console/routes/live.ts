@@ -24,11 +24,12 @@ async function sameOriginForCookies(req: AuthRequest): Promise<void> {
     throw forbidden('a live feed authenticated by cookie must be opened from the console itself');
 }
 
-export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub, guard }) => {
+export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub }) => {
   app.route({
     method: 'GET',
     url: '/v1/live',
-    onRequest: [...guard('live:alarms', 'live:dispatches'), sameOriginForCookies],
+    config: { allow: ['live:alarms', 'live:dispatches'] },
+    onRequest: sameOriginForCookies,
     schema: {
       tags: ['live feed'],
       summary: 'The live feed (WebSocket)',
