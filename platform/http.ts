@@ -1,5 +1,5 @@
 // What every HTTP service shares: zod as the one schema source, the contract's error body,
-// /healthz /readyz /metrics, and OpenAPI at /docs.
+// /healthz /readyz /metrics, OpenAPI at /docs, and the table of every route the app registers.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -25,6 +25,16 @@ export type HttpPlugin<Options extends Record<string, unknown> = Record<never, n
   ZodTypeProvider,
   Logger
 >;
+
+/** One method and URL pattern as registered, e.g. `GET /v1/alarms/:id`. */
+export type RouteEntry = { method: string; url: string };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app, in any plugin, in registration order (HEAD routes included). */
+    readonly routeTable: readonly RouteEntry[];
+  }
+}
 
 /** An OpenAPI security scheme a service's routes name in their `security` annotation. */
 export type SecurityScheme =
@@ -74,6 +84,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
+
+  // First of all hooks, so it sees every route, also those of plugins registered later.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
 
   // JSON APIs only: any other body is answered 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
