@@ -2,11 +2,17 @@
 // registry (seven municipalities, fictional citizens, demo users) and simulated gateways sending realistic
 // traffic, time-compressed. Prints where to look and how to log in, then one line per triaged alarm as an
 // operator's live feed shows it. Only process concerns live here; the parts are in services/simulator.
-import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { importRegistry } from '../services/admin/registry.js';
 import { createLogger } from '../platform/logger.js';
-import { loadConfigOrExit, prepareDependenciesOrExit, ROLES, startServices, type StartedServices } from './start.js';
+import {
+  loadConfigOrExit,
+  prepareDependenciesOrExit,
+  ROLES,
+  shutDownOnSignals,
+  startServices,
+  type StartedServices,
+} from './start.js';
 import { login, LiveFeed } from '../services/simulator/console-client.js';
 import { GatewayClient, play } from '../services/simulator/gateway.js';
 import { createTraffic } from '../services/simulator/profile.js';
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'demo', pino.destination(2));
   await prepareDependenciesOrExit(config);
 
-  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+  shutDownOnSignals(async ({ signal, err }) => {
     if (err) console.error(`demo stopped by an error: ${err.message}`);
     else console.log(`\n${signal ?? 'exit'}: stopping the simulated gateways, the live feed, ingest, worker, console`);
     await stop();

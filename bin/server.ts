@@ -1,11 +1,11 @@
 // Process entry point: `tsx bin/server.ts ingest|worker|console|all`. Only process concerns live here:
-// configuration, start-up checks, signals and graceful shutdown.
-import closeWithGrace from 'close-with-grace';
+// which roles to run, logging, start-up and shutdown (the shared part of both is bin/start.ts).
 import { createLogger } from '../platform/logger.js';
 import {
   loadConfigOrExit,
   prepareDependenciesOrExit,
   ROLES,
+  shutDownOnSignals,
   startServices,
   type Role,
   type StartedServices,
@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<void> {
   await prepareDependenciesOrExit(config);
 
   let started: StartedServices | undefined;
-  closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
+  shutDownOnSignals(async ({ signal, err }) => {
     if (err) logger.error({ err }, 'fatal error, shutting down');
     else logger.info({ signal }, 'shutting down');
     await started?.stop();

@@ -1,9 +1,9 @@
 // What every HTTP service shares: zod as the one schema source, the contract's error body,
-// /healthz /readyz /metrics, and OpenAPI at /docs.
+// /healthz /readyz /metrics, OpenAPI at /docs, and the table of every route the app registers.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -18,6 +18,44 @@ import { HttpError, isDatabaseUnavailable } from './errors.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
+/** Routes come as plugins: `app.register(alarmRoutes, ctx)`. */
+export type HttpPlugin<Options extends Record<string, unknown> = Record<never, never>> = FastifyPluginAsync<
+  Options,
+  Server,
+  ZodTypeProvider,
+  Logger
+>;
+
+/** One method and URL pattern as registered, e.g. `GET /v1/alarms/:id`. */
+export type RouteEntry = { method: string; url: string };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered on the app, in any plugin, in registration order (HEAD routes included). */
+    readonly routeTable: readonly RouteEntry[];
+  }
+}
+
+/** An OpenAPI security scheme a service's routes name in their `security` annotation. */
+export type SecurityScheme =
+  { type: 'http'; scheme: 'bearer' } | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string };
+
+/**
+ * The operations routes every service answers without credentials (`METHOD /url`; a GET's HEAD and a
+ * trailing slash count as the same route). /docs is the OpenAPI UI and its assets.
+ */
+export const OPERATIONS_ROUTES = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /metrics',
+  'GET /docs',
+  'GET /docs/json',
+  'GET /docs/yaml',
+  'GET /docs/static/index.html',
+  'GET /docs/static/swagger-initializer.js',
+  'GET /docs/static/*',
+] as const;
+
 export type Readiness = () => Promise<Record<string, boolean>>;
 
 export type HttpAppOptions = {
@@ -31,6 +69,8 @@ export type HttpAppOptions = {
   bodyLimit?: number;
   /** The error code for a request that fails validation (ingest says invalid_event). */
   validationErrorCode?: string;
+  /** OpenAPI: how the service's routes authenticate, by the names their `security` annotations use. */
+  securitySchemes?: Record<string, SecurityScheme>;
 };
 
 const issuePath = (instancePath: string | undefined, context: string | undefined) =>
@@ -44,6 +84,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
+
+  // First of all hooks, so it sees every route, also those of plugins registered later.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
 
   // JSON APIs only: any other body is answered 415, not parsed as text.
   app.removeContentTypeParser('text/plain');
@@ -114,12 +161,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: opts.title, description: opts.description, version: '1.0.0' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'rc_session' },
-        },
-      },
+      components: { securitySchemes: opts.securitySchemes ?? {} },
     },
     transform: jsonSchemaTransform,
   });

@@ -1,7 +1,7 @@
 // Logging in, sessions, and that every request is judged by the user's current role and scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../platform/secrets.js';
-import { buildConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp } from '../../services/console/app.js';
 import type { HttpApp } from '../../platform/http.js';
 import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
 import { bearer, login } from './helpers.js';

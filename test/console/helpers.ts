@@ -6,7 +6,7 @@ import type { LiveMessage } from '../../domain/views.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import type { HttpApp } from '../../platform/http.js';
 import type { Runtime } from '../../platform/runtime.js';
-import { buildConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp } from '../../services/console/app.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
 
 export type TestUser = 'op-both' | 'op-aab' | 'op-toe' | 'sup-all' | 'plan-aab' | 'ana-toe' | 'admin';

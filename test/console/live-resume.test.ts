@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
 import type { LiveMessage } from '../../domain/views.js';
-import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/app.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { createTestEnv, eventually, seedRegistry, sleep, type TestEnv } from '../support/env.js';
 import { bearer, login, newAlarm, openFeed, storeAlarms } from './helpers.js';

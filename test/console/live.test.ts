@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentSeq } from '../../db/changes.js';
 import type { LiveMessage } from '../../domain/views.js';
-import { buildConsoleApp, type ConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp, type ConsoleApp } from '../../services/console/app.js';
 import { eventually, sleep } from '../support/env.js';
 import {
   bearer,

@@ -1,7 +1,8 @@
 // A 2xx means committed in Postgres; Redis is the fast path, not the record.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngestApp, startIngest } from '../../services/ingest/index.js';
+import { listen } from '../../bin/start.js';
+import { buildIngestApp } from '../../services/ingest/app.js';
 import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -101,7 +102,7 @@ describe('durable accept', () => {
 
   it('finishes in-flight requests on shutdown and answers new ones 503', async () => {
     const rt = te.runtime({ INGEST_PORT: '0' });
-    const service = await startIngest(rt);
+    const service = await listen('ingest', await buildIngestApp(rt), rt.config, rt.logger);
     // Hold the change-log lock so an accepted alarm is mid-commit when shutdown begins.
     const holder = await te.rt.db.connection().execute(async (conn) => {
       await sql`SELECT pg_advisory_lock(72530002)`.execute(conn);

@@ -1,6 +1,6 @@
 // The gateway API as the contract promises it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngestApp } from '../../services/ingest/index.js';
+import { buildIngestApp } from '../../services/ingest/app.js';
 import type { HttpApp } from '../../platform/http.js';
 import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 

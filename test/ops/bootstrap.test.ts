@@ -1,7 +1,7 @@
 // BOOTSTRAP_ADMIN_PASSWORD: the first admin of a fresh installation, stored only as an argon2id hash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBootstrapAdmin, importRegistry } from '../../services/admin/registry.js';
-import { buildConsoleApp } from '../../services/console/index.js';
+import { buildConsoleApp } from '../../services/console/app.js';
 import { createTestEnv, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;

@@ -6,7 +6,7 @@ import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import { bullPrefix, queueName } from '../../platform/queue.js';
 import { blockingRedis, deleteByPrefix } from '../../platform/redis.js';
-import { createTriageWorker } from '../../services/triage/index.js';
+import { createTriageWorker } from '../../services/triage/worker.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;

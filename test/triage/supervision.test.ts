@@ -1,7 +1,7 @@
 // A silent gateway leaves citizens unprotected: exactly one heartbeat_missed per municipality per silence.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { superviseGateways } from '../../services/triage/index.js';
+import { superviseGateways } from '../../services/triage/supervision.js';
 import { createTestEnv, seedRegistry, testRegistry, type TestEnv } from '../support/env.js';
 
 let te: TestEnv;

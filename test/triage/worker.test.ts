@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
-import { createTriageWorker, triageAlarm } from '../../services/triage/index.js';
+import { triageAlarm } from '../../services/triage/triage-alarm.js';
+import { createTriageWorker } from '../../services/triage/worker.js';
 import {
   createTestEnv,
   eventually,

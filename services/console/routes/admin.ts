@@ -1,18 +1,18 @@
 // Administration (contract: PUT /v1/admin/registry).
 import { importRegistry, registrySchema } from '../../admin/registry.js';
 import { errorBody } from '../../../domain/views.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { security, type ConsoleContext } from '../context.js';
 import { importResult } from '../schemas.js';
 
 /** A whole municipality's registry (tens of thousands of citizens and devices) fits. */
 const REGISTRY_BODY_LIMIT = 32 * 1024 * 1024;
 
-export function adminRoutes(app: HttpApp, { rt, guard }: ConsoleContext): void {
+export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/registry',
     {
-      onRequest: guard('registry:write'),
+      config: { allow: ['registry:write'] },
       bodyLimit: REGISTRY_BODY_LIMIT,
       schema: {
         tags: ['administration'],
@@ -26,4 +26,4 @@ export function adminRoutes(app: HttpApp, { rt, guard }: ConsoleContext): void {
     },
     async (req) => importRegistry(rt.db, req.body),
   );
-}
+};

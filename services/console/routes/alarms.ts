@@ -3,7 +3,7 @@ import { claimAlarm, findAlarm, listAlarms, resolveAlarm } from '../../../db/dec
 import { toAlarmView, toDispatchView } from '../../../db/views.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
@@ -11,8 +11,8 @@ import { security, type ConsoleContext } from '../context.js';
 import { decodeCursor, isUuid, page } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
-export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
-  const { rt, guard } = ctx;
+export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
+  const { rt } = ctx;
   const tags = ['alarms'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
@@ -23,7 +23,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get(
     '/v1/alarms',
     {
-      onRequest: guard('alarms:read'),
+      config: { allow: ['alarms:read'] },
       schema: {
         tags,
         summary: 'Alarms in your municipalities, newest first',
@@ -49,7 +49,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get(
     '/v1/alarms/:id',
     {
-      onRequest: guard('alarms:read'),
+      config: { allow: ['alarms:read'] },
       schema: {
         tags,
         summary: "One alarm, with the citizen's card",
@@ -74,7 +74,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.post(
     '/v1/alarms/:id/claim',
     {
-      onRequest: guard('alarms:handle'),
+      config: { allow: ['alarms:handle'] },
       schema: {
         tags,
         summary: 'Claim an alarm: you answer it',
@@ -103,7 +103,7 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.post(
     '/v1/alarms/:id/resolve',
     {
-      onRequest: guard('alarms:handle'),
+      config: { allow: ['alarms:handle'] },
       schema: {
         tags,
         summary: "Record the operator's decision",
@@ -132,4 +132,4 @@ export function alarmRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return r.value.dispatch ? { ...view, dispatch: toDispatchView(r.value.dispatch) } : view;
     },
   );
-}
+};

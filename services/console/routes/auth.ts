@@ -1,9 +1,9 @@
-// Logging in and out (contract: POST /v1/auth/login).
+// Logging in (public) and the session's own routes (contract: POST /v1/auth/login).
 import { z } from 'zod';
 import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
 import { errorBody } from '../../../domain/views.js';
 import { HttpError } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
 import { scopeOnWire } from '../access.js';
 import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
@@ -15,9 +15,10 @@ const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'wrong username or password');
 
-export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): void {
-  const tags = ['authentication'];
+const tags = ['authentication'];
 
+/** Public: the one console route that takes a password instead of a session. */
+export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.post(
     '/v1/auth/login',
     {
@@ -55,11 +56,14 @@ export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): 
       };
     },
   );
+};
 
+/** Logged in as anyone: end the session, or see who it belongs to. */
+export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.post(
     '/v1/auth/logout',
     {
-      onRequest: authenticate,
+      config: { allow: 'authenticated' },
       schema: {
         tags,
         summary: 'Log out: end this session and clear the cookie',
@@ -79,7 +83,7 @@ export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): 
   app.get(
     '/v1/auth/me',
     {
-      onRequest: authenticate,
+      config: { allow: 'authenticated' },
       schema: {
         tags,
         summary: 'The logged-in user and when the session expires',
@@ -95,4 +99,4 @@ export function authRoutes(app: HttpApp, { rt, authenticate }: ConsoleContext): 
       };
     },
   );
-}
+};

@@ -2,20 +2,20 @@
 import { findAlarm } from '../../../db/decisions.js';
 import { errorBody } from '../../../domain/views.js';
 import { notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { can, inScope } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
 import { citizenCard, citizenQuery, idParams } from '../schemas.js';
 
-export function citizenRoutes(app: HttpApp, ctx: ConsoleContext): void {
-  const { rt, guard } = ctx;
+export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
+  const { rt } = ctx;
 
   app.get(
     '/v1/citizens/:id',
     {
-      onRequest: guard('citizens:read', 'citizens:read-dispatched'),
+      config: { allow: ['citizens:read', 'citizens:read-dispatched'] },
       schema: {
         tags: ['citizens'],
         summary: "A citizen's card: name, address, phone, key safe, care notes",
@@ -43,4 +43,4 @@ export function citizenRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return card;
     },
   );
-}
+};

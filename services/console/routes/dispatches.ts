@@ -4,15 +4,15 @@ import { toDispatchView } from '../../../db/views.js';
 import { OPEN_DISPATCH_STATUSES } from '../../../domain/dispatch.js';
 import { dispatchView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { decodeCursor, isUuid, page } from '../cursor.js';
 import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
 
-export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
-  const { rt, guard } = ctx;
+export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
+  const { rt } = ctx;
   const tags = ['dispatches'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
@@ -22,7 +22,7 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get(
     '/v1/dispatches',
     {
-      onRequest: guard('dispatches:read'),
+      config: { allow: ['dispatches:read'] },
       schema: {
         tags,
         summary: 'Dispatches in your municipalities, newest first',
@@ -48,7 +48,7 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.get(
     '/v1/dispatches/:id',
     {
-      onRequest: guard('dispatches:read'),
+      config: { allow: ['dispatches:read'] },
       schema: { tags, summary: 'One dispatch', security, params: idParams, response: { 200: dispatchView, ...errors } },
     },
     async (req) => {
@@ -59,7 +59,7 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
   app.post(
     '/v1/dispatches/:id/status',
     {
-      onRequest: guard('dispatches:update'),
+      config: { allow: ['dispatches:update'] },
       schema: {
         tags,
         summary: 'Move a dispatch on (and set its team)',
@@ -82,4 +82,4 @@ export function dispatchRoutes(app: HttpApp, ctx: ConsoleContext): void {
       return toDispatchView(r.value);
     },
   );
-}
+};

@@ -1,5 +1,5 @@
 // A placeholder page at / until the browser console exists: says what this server is and where the API is documented.
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 
 const PAGE = `<!doctype html>
 <html lang="da">
@@ -13,6 +13,6 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-export function homeRoutes(app: HttpApp): void {
+export const homeRoutes: HttpPlugin = async (app) => {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-}
+};

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { errorBody } from '../../../domain/views.js';
 import { forbidden, HttpError } from '../../../platform/errors.js';
-import type { HttpApp } from '../../../platform/http.js';
+import type { HttpPlugin } from '../../../platform/http.js';
 import { sessionOf, type AuthRequest } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { liveMessage, liveQuery } from '../schemas.js';
@@ -24,11 +24,12 @@ async function sameOriginForCookies(req: AuthRequest): Promise<void> {
     throw forbidden('a live feed authenticated by cookie must be opened from the console itself');
 }
 
-export function liveRoutes(app: HttpApp, { hub, guard }: ConsoleContext): void {
+export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub }) => {
   app.route({
     method: 'GET',
     url: '/v1/live',
-    onRequest: [...guard('live:alarms', 'live:dispatches'), sameOriginForCookies],
+    config: { allow: ['live:alarms', 'live:dispatches'] },
+    onRequest: sameOriginForCookies,
     schema: {
       tags: ['live feed'],
       summary: 'The live feed (WebSocket)',
@@ -57,4 +58,4 @@ export function liveRoutes(app: HttpApp, { hub, guard }: ConsoleContext): void {
       return hub.connect(socket, session.user, session.tokenHash, since);
     },
   });
-}
+};

@@ -3,22 +3,26 @@ import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import { HttpError } from '../../platform/errors.js';
-import { createHttpApp, type HttpApp } from '../../platform/http.js';
+import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
-import type { RunningService } from '../../platform/service.js';
+import type { ServiceApp } from '../../platform/service.js';
+import { SESSION_COOKIE } from './auth.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
+import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
 import { alarmRoutes } from './routes/alarms.js';
-import { authRoutes } from './routes/auth.js';
+import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { citizenRoutes } from './routes/citizens.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 
-export type ConsoleApp = {
-  app: HttpApp;
+/** What the console answers without a session. Every other route is inside protectedRoutes. */
+export const CONSOLE_PUBLIC_ROUTES: readonly string[] = ['GET /', 'POST /v1/auth/login', ...OPERATIONS_ROUTES];
+
+export type ConsoleApp = ServiceApp & {
   hub: LiveHub;
   /** Close live feeds with 1001, stop accepting, finish in-flight requests, unsubscribe. Same as app.close(). */
   close(): Promise<void>;
@@ -42,6 +46,10 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     logger: rt.logger,
     registry,
     ready: () => dependenciesReady(rt),
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer' },
+      cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+    },
   });
 
   // Claim and logout take no body; a browser client may still send Content-Type: application/json
@@ -77,19 +85,12 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   });
   app.addHook('onReady', async () => hub.start());
 
-  homeRoutes(app);
-  authRoutes(app, ctx);
-  alarmRoutes(app, ctx);
-  citizenRoutes(app, ctx);
-  dispatchRoutes(app, ctx);
-  adminRoutes(app, ctx);
-  liveRoutes(app, ctx);
+  await app.register(homeRoutes);
+  await app.register(loginRoutes, ctx);
+  await app.register(protectedRoutes, {
+    ctx,
+    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, liveRoutes],
+  });
 
   return { app, hub, close: () => app.close() };
-}
-
-export async function startConsole(rt: Runtime): Promise<RunningService> {
-  const { app, close } = await buildConsoleApp(rt);
-  const url = await app.listen({ port: rt.config.consolePort, host: rt.config.host });
-  return { name: 'console', url, close };
 }

@@ -1,21 +1,15 @@
-// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision, and a
-// small HTTP server for health, readiness and metrics.
+// The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
+// Its HTTP side (health, readiness, metrics) is app.ts.
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
-import { createHttpApp, type HttpApp } from '../../platform/http.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
 import { bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
 import { blockingRedis } from '../../platform/redis.js';
-import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
-import type { RunningService } from '../../platform/service.js';
+import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageAlarm } from './triage-alarm.js';
-
-export { reconcile } from './reconciler.js';
-export { superviseGateways } from './supervision.js';
-export { triageAlarm } from './triage-alarm.js';
 
 export type TriageWorkerOptions = {
   reconcileEveryMs?: number;
@@ -95,45 +89,6 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
       // Waits for running jobs to finish; waiting jobs stay in Redis for the next worker.
       await Promise.all(workers.map((w) => w.close()));
       for (const c of connections) c.disconnect();
-    },
-  };
-}
-
-async function listenOrFallBack(app: HttpApp, rt: Runtime): Promise<string> {
-  try {
-    return await app.listen({ port: rt.config.workerPort, host: rt.config.host });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'EADDRINUSE') throw err;
-    const url = await app.listen({ port: 0, host: rt.config.host });
-    rt.logger.warn({ url }, `worker port ${rt.config.workerPort} is taken; health and metrics on a free port`);
-    return url;
-  }
-}
-
-export async function startWorker(rt: Runtime, opts: TriageWorkerOptions = {}): Promise<RunningService> {
-  const worker = createTriageWorker(rt, opts);
-  const app = await createHttpApp({
-    service: 'worker',
-    title: 'Responscenter triage worker',
-    description: 'Operations endpoints of a triage worker process.',
-    logger: rt.logger,
-    registry: worker.registry,
-    ready: () => dependenciesReady(rt),
-  });
-  let url: string;
-  try {
-    url = await listenOrFallBack(app, rt);
-  } catch (err) {
-    await Promise.allSettled([worker.close(), app.close()]);
-    throw err;
-  }
-  return {
-    name: 'worker',
-    url,
-    async close() {
-      // Health and metrics stay up while running jobs finish.
-      await worker.close();
-      await app.close();
     },
   };
 }
