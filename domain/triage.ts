@@ -5,6 +5,7 @@
 // (the learning engine is its own module) cannot call a smoke alarm or a silent fall false.
 import type { EventType, TriageClass, VoiceState } from './events.js';
 import { isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
+import { isNightHour } from './time.js';
 
 export type TriageInput = {
   type: EventType;
@@ -32,9 +33,6 @@ export type Triage = {
 type Priority = Triage['priority'];
 
 const CLASS_RANK: Record<TriageClass, number> = { false_alarm: 0, phone_resolvable: 1, dispatch: 2 };
-
-/** Night in the sense of the primer: calls then are more about toilet and care, sensors matter more. */
-const isNight = (hour: number) => hour >= 22 || hour < 7;
 
 /** Repeated presses: 3 or more alarms of one device in one incident raise urgency (primer: "Repeat callers"). */
 const REPEAT_THRESHOLD = 3;
@@ -101,15 +99,15 @@ function base(input: TriageInput): Triage {
         reasons: ['pendant pressed, voice contact not reported'],
       };
     case 'wandering':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'dispatch', priority: 2, confidence: 0.7, reasons: ['wandering sensor at night'] }
         : { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['wandering sensor'] };
     case 'door_open':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['door opened at night'] }
         : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['door sensor'] };
     case 'bed_exit':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'phone_resolvable', priority: 3, confidence: 0.6, reasons: ['out of bed at night'] }
         : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['bed sensor'] };
     case 'medication':

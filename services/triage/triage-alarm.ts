@@ -13,15 +13,8 @@ import type { AlarmRow, Database } from '../../db/schema.js';
 import { toAlarmView } from '../../db/views.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
 import { classify, type Triage } from '../../domain/triage.js';
+import { localHour } from '../../domain/time.js';
 import type { Runtime } from '../../platform/runtime.js';
-
-/** Danish response centres: time-of-day rules (night sensors) use local time. */
-const localHourFormat = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Copenhagen',
-  hour: 'numeric',
-  hourCycle: 'h23',
-});
-export const localHour = (at: Date) => Number(localHourFormat.format(at));
 
 export type TriageOutcome =
   | { result: 'triaged'; alarm: AlarmRow; triage: Triage; readvised: AlarmRow | null }
