@@ -14,11 +14,21 @@ export type TriageInput = {
   batteryPercent: number | null;
   occurredAt: Date;
   receivedAt: Date;
-  /** Hour of day (0–23) in the municipality's local time when the event occurred. */
+  /** Hour of day (0–23) when the event occurred, in the centre's local time (domain/time.ts `localHour`). */
   localHour: number;
-  /** Earlier alarms of the same device in the same incident (repeated presses are a signal, not noise). */
+  /**
+   * Repeated presses are a signal, not noise: how many alarms of this alarm's incident (domain/incidents.ts:
+   * the same device, municipality and lane within INCIDENT_WINDOW_MINUTES of each other) were received
+   * before it, whatever their type or status. Counted in SQL by the statement that locks the alarm for
+   * triage (db/triage.ts): alarms with the same incident_id and a strictly earlier received_at, so alarms
+   * stored in one transaction (one received_at) do not count each other.
+   */
   earlierInIncident: number;
-  /** The citizen cancelled this alarm on the device (a `cancel` event relating to it has been received). */
+  /**
+   * The citizen cancelled this alarm on the device: a `cancel` event from the same gateway whose relatesTo
+   * is this alarm's event id is stored. Read in SQL by the statement that locks the alarm for triage
+   * (db/triage.ts); a cancel triaged after this alarm re-advises it (services/triage/triage-alarm.ts).
+   */
   cancelled: boolean;
 };
 
