@@ -5,6 +5,7 @@ import { laneFor, type EventType, type Lane, type VoiceState } from '../domain/e
 import { INCIDENT_WINDOW_MINUTES } from '../domain/incidents.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
+import { alarmIsOpen } from './open.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
 
@@ -92,7 +93,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
-          AND p.status <> 'resolved' AND p.received_at > now() - make_interval(mins => ${INCIDENT_WINDOW_MINUTES})
+          AND ${alarmIsOpen('p.status')} AND p.received_at > now() - make_interval(mins => ${INCIDENT_WINDOW_MINUTES})
         ORDER BY p.received_at DESC LIMIT 1
       ) prev ON true
       ORDER BY i.ord

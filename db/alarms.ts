@@ -1,5 +1,6 @@
 // Alarm reads: one alarm, the console's newest-first list.
 import type { Db } from './connect.js';
+import { alarmIsOpen } from './open.js';
 import { newestFirstPage, positionAt, type ListPosition } from './paging.js';
 import type { AlarmRow } from './schema.js';
 
@@ -20,7 +21,7 @@ export async function listAlarms(db: Db, f: AlarmListFilter): Promise<(AlarmRow 
   if (f.municipalities !== null && f.municipalities.length === 0) return [];
   let q = db.selectFrom('alarms').selectAll().select(positionAt('received_at').as('position_at'));
   if (f.municipalities !== null) q = q.where('municipality_id', 'in', [...f.municipalities]);
-  if (f.status === 'open') q = q.where('status', '<>', 'resolved');
+  if (f.status === 'open') q = q.where(alarmIsOpen('status'));
   else if (f.status === 'resolved') q = q.where('status', '=', 'resolved');
   return newestFirstPage(q, 'received_at', f.before, f.limit).execute();
 }
