@@ -1,4 +1,6 @@
-// Alarm reads: one alarm, the console's newest-first list.
+// Alarm reads: one alarm, the console's newest-first list, the alarms still waiting for triage.
+import { sql } from 'kysely';
+import type { Lane } from '../domain/events.js';
 import type { Db } from './connect.js';
 import { alarmIsOpen } from './open.js';
 import { newestFirstPage, positionAt, type ListPosition } from './paging.js';
@@ -24,4 +26,22 @@ export async function listAlarms(db: Db, f: AlarmListFilter): Promise<(AlarmRow 
   if (f.status === 'open') q = q.where(alarmIsOpen('status'));
   else if (f.status === 'resolved') q = q.where('status', '=', 'resolved');
   return newestFirstPage(q, 'received_at', f.before, f.limit).execute();
+}
+
+export type UntriagedAlarm = { id: string; lane: Lane };
+
+/**
+ * Alarms stored more than `olderThanSeconds` ago and not triaged yet, oldest first, at most `limit`
+ * (index alarms_untriaged). The age is judged by the database clock, the one that wrote received_at.
+ */
+export async function listUntriagedAlarms(db: Db, olderThanSeconds: number, limit: number): Promise<UntriagedAlarm[]> {
+  const rows = await db
+    .selectFrom('alarms')
+    .select(['id', 'lane'])
+    .where('triaged_at', 'is', null)
+    .where('received_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+  return rows as UntriagedAlarm[];
 }
