@@ -5,18 +5,10 @@
 // context in one SELECT (`lockAlarmForTriage`); store the advice and append its change in one
 // statement (`storeAdvice`); COMMIT. Round trips, not SQL, are what a triage costs, so the statements
 // are written to need as few as possible.
-import { sql, type RawBuilder, type Transaction } from 'kysely';
-import type { Db } from './connect.js';
-import type { AlarmRow, Database } from './schema.js';
+import { sql, type RawBuilder } from 'kysely';
+import type { Trx } from './connect.js';
+import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
-
-/** A transaction in which alarms are locked for triage; the locks are held until it commits. */
-export type TriageTransaction = Transaction<Database>;
-
-/** Run `work` in one transaction; resolves after COMMIT, rolls back when `work` throws. */
-export function inTriageTransaction<T>(db: Db, work: (trx: TriageTransaction) => Promise<T>): Promise<T> {
-  return db.transaction().execute(work);
-}
 
 /**
  * A locked alarm row with the triage inputs computed in SQL (see `TriageInput` in domain/triage.ts),
@@ -25,7 +17,7 @@ export function inTriageTransaction<T>(db: Db, work: (trx: TriageTransaction) =>
 export type LockedAlarm = { row: AlarmRow; earlierInIncident: number; cancelled: boolean; now: Date };
 
 /** Lock one alarm row and read its incident context, in one statement. */
-async function lockWithContext(trx: TriageTransaction, where: RawBuilder<unknown>): Promise<LockedAlarm | undefined> {
+async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm | undefined> {
   const r = await sql<AlarmRow & { ctx_earlier: string; ctx_cancelled: boolean; ctx_now: Date }>`
     SELECT a.*,
            (SELECT count(*) FROM alarms p
@@ -42,13 +34,13 @@ async function lockWithContext(trx: TriageTransaction, where: RawBuilder<unknown
 }
 
 /** Lock an alarm for its triage, with its incident context; undefined when no such alarm is stored. */
-export function lockAlarmForTriage(trx: TriageTransaction, alarmId: string): Promise<LockedAlarm | undefined> {
+export function lockAlarmForTriage(trx: Trx, alarmId: string): Promise<LockedAlarm | undefined> {
   return lockWithContext(trx, sql`a.id = ${alarmId}`);
 }
 
 /** Lock the alarm a cancel relates to (same gateway, its event id), with its incident context. */
 export function lockCancelledAlarm(
-  trx: TriageTransaction,
+  trx: Trx,
   cancel: Pick<AlarmRow, 'gateway_id' | 'relates_to'>,
 ): Promise<LockedAlarm | undefined> {
   return lockWithContext(trx, sql`a.gateway_id = ${cancel.gateway_id} AND a.event_id = ${cancel.relates_to}`);
@@ -60,7 +52,7 @@ export function lockCancelledAlarm(
  * and the change's view can be built first. This is the one place that appends to the log without
  * db/changes.ts; the seq is still assigned at COMMIT.
  */
-export async function storeAdvice(trx: TriageTransaction, next: AlarmRow): Promise<void> {
+export async function storeAdvice(trx: Trx, next: AlarmRow): Promise<void> {
   await sql`
     WITH updated AS (
       UPDATE alarms SET triage_class = ${next.triage_class}, triage_priority = ${next.triage_priority},

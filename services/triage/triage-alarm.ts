@@ -5,14 +5,8 @@
 // press's row second sees the other's committed work (a press triaged after the cancel was stored
 // sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements, and
 // why the common path takes four round trips, are in db/triage.ts.
-import {
-  inTriageTransaction,
-  lockAlarmForTriage,
-  lockCancelledAlarm,
-  storeAdvice,
-  type LockedAlarm,
-  type TriageTransaction,
-} from '../../db/triage.js';
+import { inTransaction, type Trx } from '../../db/connect.js';
+import { lockAlarmForTriage, lockCancelledAlarm, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
 import { classify, type Triage } from '../../domain/triage.js';
@@ -52,7 +46,7 @@ const withAdvice = (row: AlarmRow, t: Triage): AlarmRow => ({
  * A cancel re-advises its press in the same transaction (see `readviseCancelledPress`).
  */
 export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageOutcome> {
-  const outcome = await inTriageTransaction(rt.db, async (trx): Promise<TriageOutcome> => {
+  const outcome = await inTransaction(rt.db, async (trx): Promise<TriageOutcome> => {
     const locked = await lockAlarmForTriage(trx, alarmId);
     if (!locked) return { result: 'missing' };
     if (locked.row.triaged_at !== null) return { result: 'already_triaged' };
@@ -76,7 +70,7 @@ export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageO
  * operator has taken it. The safety floors still hold (a pendant with no answer stays a dispatch).
  * Returns the press's new row when its advice changed.
  */
-async function readviseCancelledPress(trx: TriageTransaction, cancel: AlarmRow): Promise<AlarmRow | null> {
+async function readviseCancelledPress(trx: Trx, cancel: AlarmRow): Promise<AlarmRow | null> {
   const press = await lockCancelledAlarm(trx, cancel);
   // Not yet triaged: its own triage will see the cancel. Claimed or resolved: the operator has it.
   if (!press || press.row.status !== 'triaged' || press.row.claimed_by !== null) return null;
