@@ -2,8 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { laneFor, type EventType, type Lane, type VoiceState } from '../domain/events.js';
+import { INCIDENT_WINDOW_MINUTES } from '../domain/incidents.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
+import { alarmIsOpen } from './open.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
 
@@ -33,9 +35,6 @@ export type StoreOutcome = {
   created: AlarmRow[];
 };
 
-/** Repeated alarms of one device within this window belong to one incident (primer: 8 presses in 30 minutes). */
-const INCIDENT_WINDOW = '30 minutes';
-
 const keyOf = (gatewayId: string, eventId: string) => `${gatewayId}\u0000${eventId}`;
 
 /**
@@ -44,7 +43,8 @@ const keyOf = (gatewayId: string, eventId: string) => `${gatewayId}\u0000${event
  *
  * The device is resolved in the same statement: it is linked to its citizen only when the citizen's
  * municipality is one the gateway serves; otherwise the alarm is flagged unknown_device and belongs
- * to the gateway's first municipality.
+ * to the gateway's first municipality. Its incident is found in the same statement too, by the rules
+ * in domain/incidents.ts.
  */
 export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutcome> {
   if (items.length === 0) return { results: [], created: [] };
@@ -93,7 +93,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
-          AND p.status <> 'resolved' AND p.received_at > now() - ${sql.raw(`interval '${INCIDENT_WINDOW}'`)}
+          AND ${alarmIsOpen('p.status')} AND p.received_at > now() - make_interval(mins => ${INCIDENT_WINDOW_MINUTES})
         ORDER BY p.received_at DESC LIMIT 1
       ) prev ON true
       ORDER BY i.ord

@@ -3,17 +3,16 @@
 // trigger under an advisory lock), so seq order is commit order. A reader that has seen seq N
 // therefore sees every seq below N that will ever exist: rolled-back work leaves gaps, never late
 // arrivals. Writers append inside their transaction and never hold the lock themselves.
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { AlarmView, DispatchView } from '../domain/views.js';
-import type { Db } from './connect.js';
-import type { Database } from './schema.js';
+import type { Db, Trx } from './connect.js';
 
 export type Change =
   | { kind: 'alarm'; entityId: string; municipality: string; payload: AlarmView }
   | { kind: 'dispatch'; entityId: string; municipality: string; payload: DispatchView };
 
 /** Append changes, in order, to the transaction's writes. They get their seq when it commits. */
-export async function appendChanges(trx: Transaction<Database>, changes: Change[]): Promise<void> {
+export async function appendChanges(trx: Trx, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
   await sql`
     INSERT INTO changes (kind, entity_id, municipality_id, payload)

@@ -1,6 +1,7 @@
 // Citizens' personal data and the audit of every read of it (who, whom, in which alarm's context, why).
 import type { Selectable } from 'kysely';
 import type { Db } from './connect.js';
+import { dispatchIsOpen } from './open.js';
 import type { CitizensTable } from './schema.js';
 
 export type CitizenRow = Selectable<CitizensTable>;
@@ -10,7 +11,7 @@ export async function findCitizen(db: Db, id: string): Promise<CitizenRow | unde
 }
 
 /**
- * Whether an open dispatch (not completed or cancelled) for this citizen exists in one of these
+ * Whether an open dispatch (OPEN_DISPATCH_STATUSES) for this citizen exists in one of these
  * municipalities (null: any): a planner needs the address and key safe for a visit, not afterwards.
  */
 export async function citizenHasDispatchIn(
@@ -19,11 +20,7 @@ export async function citizenHasDispatchIn(
   municipalities: readonly string[] | null,
 ): Promise<boolean> {
   if (municipalities !== null && municipalities.length === 0) return false;
-  let q = db
-    .selectFrom('dispatches')
-    .select('id')
-    .where('citizen_id', '=', citizenId)
-    .where('status', 'not in', ['completed', 'cancelled']);
+  let q = db.selectFrom('dispatches').select('id').where('citizen_id', '=', citizenId).where(dispatchIsOpen('status'));
   if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }

@@ -1,5 +1,5 @@
 // The Postgres connection: one pg pool per process, wrapped by Kysely.
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -8,6 +8,13 @@ import type { Database } from './schema.js';
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type Db = Kysely<Database>;
+/** A transaction: statements given one run in it, and its row locks are held until it ends. */
+export type Trx = Transaction<Database>;
+
+/** Run `work` in one transaction: resolves after COMMIT, rolls back when `work` throws. */
+export function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
 
 export type DbOptions = {
   /** Pool size. */

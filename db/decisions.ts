@@ -1,4 +1,4 @@
-// The console's alarm queries: the list, and the operator's two decisions (claim, resolve).
+// The operator's two decisions on an alarm: claim and resolve (the reads are in alarms.ts).
 //
 // Decisions are race-safe by construction: each is one UPDATE … WHERE <the state it may leave>, so of
 // two operators acting at once exactly one matches the row; the other finds it changed and is told
@@ -10,40 +10,6 @@ import { appendChanges, type Change } from './changes.js';
 import type { Db } from './connect.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { toAlarmView, toDispatchView } from './views.js';
-
-/** A position in a newest-first list: the row's timestamp at full (microsecond) precision and its id. */
-export type ListPosition = { at: string; id: string };
-
-/** Timestamps at the database's own precision, so a cursor never skips rows within one millisecond. */
-export const positionAt = (column: string) =>
-  sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-export type AlarmListFilter = {
-  /** null: every municipality; otherwise these (an empty list yields nothing). */
-  municipalities: readonly string[] | null;
-  status: 'open' | 'resolved' | 'all';
-  before?: ListPosition | undefined;
-  limit: number;
-};
-
-/** Newest first by received_at, then id. Returns up to limit + 1 rows, so the caller knows whether more follow. */
-export async function listAlarms(db: Db, f: AlarmListFilter): Promise<(AlarmRow & { position_at: string })[]> {
-  if (f.municipalities !== null && f.municipalities.length === 0) return [];
-  let q = db.selectFrom('alarms').selectAll().select(positionAt('received_at').as('position_at'));
-  if (f.municipalities !== null) q = q.where('municipality_id', 'in', [...f.municipalities]);
-  if (f.status === 'open') q = q.where('status', '<>', 'resolved');
-  else if (f.status === 'resolved') q = q.where('status', '=', 'resolved');
-  if (f.before) q = q.where(sql<boolean>`(received_at, id) < (${f.before.at}::timestamptz, ${f.before.id}::uuid)`);
-  return q
-    .orderBy('received_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(f.limit + 1)
-    .execute();
-}
-
-export async function findAlarm(db: Db, id: string): Promise<AlarmRow | undefined> {
-  return db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirst();
-}
 
 export type Decision<T> =
   /** Changed by this call (announce it after commit). */

@@ -2,9 +2,10 @@
 import { sql } from 'kysely';
 import { dispatchTransition, isFinalDispatchStatus } from '../domain/dispatch.js';
 import type { DispatchStatus } from '../domain/views.js';
-import { positionAt, type Decision, type ListPosition } from './decisions.js';
+import type { Decision } from './decisions.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
+import { newestFirstPage, positionAt, type ListPosition } from './paging.js';
 import type { DispatchRow } from './schema.js';
 import { toDispatchView } from './views.js';
 
@@ -26,12 +27,7 @@ export async function listDispatches(
   let q = db.selectFrom('dispatches').selectAll().select(positionAt('requested_at').as('position_at'));
   if (f.municipalities !== null) q = q.where('municipality_id', 'in', [...f.municipalities]);
   if (f.statuses !== null) q = q.where('status', 'in', [...f.statuses]);
-  if (f.before) q = q.where(sql<boolean>`(requested_at, id) < (${f.before.at}::timestamptz, ${f.before.id}::uuid)`);
-  return q
-    .orderBy('requested_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(f.limit + 1)
-    .execute();
+  return newestFirstPage(q, 'requested_at', f.before, f.limit).execute();
 }
 
 export async function findDispatch(db: Db, id: string): Promise<DispatchRow | undefined> {

@@ -2,9 +2,9 @@
 // Both take the user's feed filter (services/console/access.ts) and apply it in SQL.
 import { sql } from 'kysely';
 import type { AlarmView, DispatchView } from '../domain/views.js';
-import { OPEN_DISPATCH_STATUSES } from '../domain/dispatch.js';
 import { currentSeq, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
+import { alarmIsOpen, dispatchIsOpen } from './open.js';
 
 export type FeedFilter = {
   kinds: readonly ('alarm' | 'dispatch')[];
@@ -45,7 +45,7 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
           CROSS JOIN LATERAL (
             SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = a.id ORDER BY seq DESC LIMIT 1
           ) c
-          WHERE a.status <> 'resolved' AND ${scopeSql(f, 'a.municipality_id')}`);
+          WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`);
       }
       if (f.kinds.includes('dispatch')) {
         parts.push(sql<RawRow>`
@@ -54,7 +54,7 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
           CROSS JOIN LATERAL (
             SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = d.id ORDER BY seq DESC LIMIT 1
           ) c
-          WHERE d.status = ANY(${[...OPEN_DISPATCH_STATUSES]}::text[]) AND ${scopeSql(f, 'd.municipality_id')}`);
+          WHERE ${dispatchIsOpen('d.status')} AND ${scopeSql(f, 'd.municipality_id')}`);
       }
       if (parts.length === 0) return { seq, rows: [] };
       const res = await sql<RawRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY seq`.execute(trx);

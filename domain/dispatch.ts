@@ -6,7 +6,7 @@ export const OPEN_DISPATCH_STATUSES: readonly DispatchStatus[] = ['requested', '
 
 const PROGRESS: readonly DispatchStatus[] = ['requested', 'accepted', 'en_route', 'arrived', 'completed'];
 
-export const isFinalDispatchStatus = (s: DispatchStatus) => s === 'completed' || s === 'cancelled';
+export const isFinalDispatchStatus = (s: DispatchStatus) => !OPEN_DISPATCH_STATUSES.includes(s);
 
 /**
  * A dispatch only moves forward, and may skip steps (a presence code from the unit can report

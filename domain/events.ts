@@ -30,7 +30,9 @@ export type TriageClass = (typeof TRIAGE_CLASSES)[number];
 
 export const ALARM_STATUSES = ['received', 'triaged', 'claimed', 'resolved'] as const;
 export type AlarmStatus = (typeof ALARM_STATUSES)[number];
-export const OPEN_STATUSES: readonly AlarmStatus[] = ['received', 'triaged', 'claimed'];
+/** An alarm still waiting for an operator's decision: every status but `resolved`, the one final status. */
+export const OPEN_ALARM_STATUSES = ['received', 'triaged', 'claimed'] as const satisfies readonly AlarmStatus[];
+export type OpenAlarmStatus = (typeof OPEN_ALARM_STATUSES)[number];
 
 /** Technical events: no emergency now, but a maintenance task (a missing heartbeat = an unprotected citizen). */
 export const TECHNICAL_TYPES: ReadonlySet<EventType> = new Set([

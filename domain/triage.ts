@@ -5,6 +5,7 @@
 // (the learning engine is its own module) cannot call a smoke alarm or a silent fall false.
 import type { EventType, TriageClass, VoiceState } from './events.js';
 import { isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
+import { isNightHour } from './time.js';
 
 export type TriageInput = {
   type: EventType;
@@ -13,11 +14,21 @@ export type TriageInput = {
   batteryPercent: number | null;
   occurredAt: Date;
   receivedAt: Date;
-  /** Hour of day (0–23) in the municipality's local time when the event occurred. */
+  /** Hour of day (0–23) when the event occurred, in the centre's local time (domain/time.ts `localHour`). */
   localHour: number;
-  /** Earlier alarms of the same device in the same incident (repeated presses are a signal, not noise). */
+  /**
+   * Repeated presses are a signal, not noise: how many alarms of this alarm's incident (domain/incidents.ts:
+   * the same device, municipality and lane within INCIDENT_WINDOW_MINUTES of each other) were received
+   * before it, whatever their type or status. Counted in SQL by the statement that locks the alarm for
+   * triage (db/triage.ts): alarms with the same incident_id and a strictly earlier received_at, so alarms
+   * stored in one transaction (one received_at) do not count each other.
+   */
   earlierInIncident: number;
-  /** The citizen cancelled this alarm on the device (a `cancel` event relating to it has been received). */
+  /**
+   * The citizen cancelled this alarm on the device: a `cancel` event from the same gateway whose relatesTo
+   * is this alarm's event id is stored. Read in SQL by the statement that locks the alarm for triage
+   * (db/triage.ts); a cancel triaged after this alarm re-advises it (services/triage/triage-alarm.ts).
+   */
   cancelled: boolean;
 };
 
@@ -32,9 +43,6 @@ export type Triage = {
 type Priority = Triage['priority'];
 
 const CLASS_RANK: Record<TriageClass, number> = { false_alarm: 0, phone_resolvable: 1, dispatch: 2 };
-
-/** Night in the sense of the primer: calls then are more about toilet and care, sensors matter more. */
-const isNight = (hour: number) => hour >= 22 || hour < 7;
 
 /** Repeated presses: 3 or more alarms of one device in one incident raise urgency (primer: "Repeat callers"). */
 const REPEAT_THRESHOLD = 3;
@@ -101,15 +109,15 @@ function base(input: TriageInput): Triage {
         reasons: ['pendant pressed, voice contact not reported'],
       };
     case 'wandering':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'dispatch', priority: 2, confidence: 0.7, reasons: ['wandering sensor at night'] }
         : { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['wandering sensor'] };
     case 'door_open':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['door opened at night'] }
         : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['door sensor'] };
     case 'bed_exit':
-      return isNight(input.localHour)
+      return isNightHour(input.localHour)
         ? { class: 'phone_resolvable', priority: 3, confidence: 0.6, reasons: ['out of bed at night'] }
         : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['bed sensor'] };
     case 'medication':

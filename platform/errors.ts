@@ -12,7 +12,8 @@ export class HttpError extends Error {
 
 export const notFound = (what = 'not found') => new HttpError(404, 'not_found', what);
 export const forbidden = (what = 'not allowed for your role') => new HttpError(403, 'forbidden', what);
-export const unauthorized = (what = 'authentication required') => new HttpError(401, 'unauthorized', what);
+export const unauthorized = (what = 'authentication required', headers: Record<string, string> = {}) =>
+  new HttpError(401, 'unauthorized', what, headers);
 export const conflict = (what: string) => new HttpError(409, 'conflict', what);
 export const unavailable = (what: string, retryAfterSeconds = 2) =>
   new HttpError(503, 'unavailable', what, { 'retry-after': String(retryAfterSeconds) });

@@ -1,6 +1,6 @@
 // List cursors: opaque to clients, a (timestamp, id) position inside. The timestamp keeps Postgres'
 // microseconds, so rows received within the same millisecond are neither skipped nor repeated.
-import type { ListPosition } from '../../db/decisions.js';
+import type { ListPosition } from '../../db/paging.js';
 
 const AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,6 +2,7 @@
 // Pure: no I/O and no clock; simulated time comes in, a seeded generator (mulberry32) makes it reproducible.
 // Figures cite shared/docs/domain.md and its sources; ASSUMPTION marks what no source gave us.
 import type { EventType, VoiceState } from '../../domain/events.js';
+import { isNightHour } from '../../domain/time.js';
 import { MUNICIPALITIES, municipality } from './municipalities.js';
 import { seededRandom, type Random } from './random.js';
 import { demoFleet } from './registry.js';
@@ -80,9 +81,6 @@ const hours = (from: number, to: number) =>
   normalise(Array.from({ length: 24 }, (_, h) => ((from <= to ? h >= from && h < to : h >= from || h < to) ? 1 : 0)));
 /** ASSUMPTION: pill dispensers remind at 08, 12, 17 and 21; a missed dose is reported within the hour. */
 const DOSE_HOURS = normalise(Array.from({ length: 24 }, (_, h) => ([8, 12, 17, 21].includes(h) ? 1 : 0)));
-
-/** Night in the primer's sense: calls then are more about toilet, personal care, pain; sensors matter. */
-export const isNightHour = (h: number) => h >= 22 || h < 7;
 
 type Stream = {
   /** Expected events a day for a municipality of REFERENCE_POPULATION inhabitants. */

@@ -5,7 +5,7 @@
 // Several worker processes reconcile at once. Every step is idempotent: jobId = alarmId, so two
 // reconcilers adding the same alarm make one job; retrying a job that is no longer failed is refused
 // by BullMQ; and triage itself stores once (triage-alarm.ts).
-import { sql } from 'kysely';
+import { listUntriagedAlarms, type UntriagedAlarm } from '../../db/alarms.js';
 import type { Lane } from '../../domain/events.js';
 import type { Runtime } from '../../platform/runtime.js';
 
@@ -17,22 +17,13 @@ const LOOKUP_CONCURRENCY = 50;
 /** States in which a job will still run by itself (an `active` job of a dead worker comes back as stalled). */
 const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
-type Stale = { id: string; lane: Lane };
-
 /** One pass; returns how many alarms were queued again. */
 export async function reconcile(rt: Runtime): Promise<number> {
-  const stale = (await rt.db
-    .selectFrom('alarms')
-    .select(['id', 'lane'])
-    .where('triaged_at', 'is', null)
-    .where('received_at', '<', sql<Date>`now() - make_interval(secs => ${rt.config.reconcileAfterSeconds})`)
-    .orderBy('received_at')
-    .limit(BATCH)
-    .execute()) as Stale[];
+  const stale = await listUntriagedAlarms(rt.db, rt.config.reconcileAfterSeconds, BATCH);
 
   const again: { alarmId: string; lane: Lane }[] = [];
   let retried = 0;
-  const ensureLiveJob = async (a: Stale) => {
+  const ensureLiveJob = async (a: UntriagedAlarm) => {
     const job = await rt.queues.queues[a.lane].getJob(a.id);
     const state = job ? await job.getState() : 'missing';
     if (LIVE_STATES.has(state)) return;

@@ -1,21 +1,16 @@
 // Gateway supervision: a gateway silent for longer than its heartbeat interval leaves citizens
 // unprotected. It raises one heartbeat_missed alarm per municipality it serves, once per silence.
-import { sql } from 'kysely';
 import type { NewAlarm } from '../../db/accept.js';
+import { listSilentGateways } from '../../db/gateways.js';
 import { acceptAlarms } from '../intake/accept-alarms.js';
 import type { Runtime } from '../../platform/runtime.js';
 
 export async function superviseGateways(rt: Runtime): Promise<number> {
-  const silent = await rt.db
-    .selectFrom('gateways')
-    .select(['id', 'municipalities', 'heartbeat_seconds'])
-    .select(sql<Date>`COALESCE(last_heartbeat_at, created_at)`.as('last_sign'))
-    .where(sql<boolean>`COALESCE(last_heartbeat_at, created_at) < now() - make_interval(secs => heartbeat_seconds)`)
-    .execute();
+  const silent = await listSilentGateways(rt.db);
   if (silent.length === 0) return 0;
   const alarms: NewAlarm[] = silent.flatMap((g) => {
-    const since = new Date(g.last_sign);
-    const overdueAt = new Date(since.getTime() + g.heartbeat_seconds * 1000).toISOString();
+    const since = new Date(g.lastSignOfLife);
+    const overdueAt = new Date(since.getTime() + g.heartbeatSeconds * 1000).toISOString();
     return g.municipalities.map((m) => ({
       gatewayId: g.id,
       // One alarm per municipality and silence: the same event id while the silence lasts (idempotent
@@ -24,7 +19,7 @@ export async function superviseGateways(rt: Runtime): Promise<number> {
       deviceId: g.id.slice(0, 64),
       type: 'heartbeat_missed' as const,
       occurredAt: overdueAt,
-      details: { lastSignOfLife: since.toISOString(), heartbeatSeconds: g.heartbeat_seconds },
+      details: { lastSignOfLife: since.toISOString(), heartbeatSeconds: g.heartbeatSeconds },
       municipality: m,
     }));
   });

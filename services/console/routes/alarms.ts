@@ -1,5 +1,6 @@
 // Alarms as operators see and decide them (contract: "Alarm view" and the /v1/alarms routes).
-import { claimAlarm, findAlarm, listAlarms, resolveAlarm } from '../../../db/decisions.js';
+import { findAlarm, listAlarms } from '../../../db/alarms.js';
+import { claimAlarm, resolveAlarm } from '../../../db/decisions.js';
 import { toAlarmView, toDispatchView } from '../../../db/views.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';

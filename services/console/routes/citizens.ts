@@ -1,5 +1,5 @@
 // The citizen card (contract: GET /v1/citizens/:id), audited.
-import { findAlarm } from '../../../db/decisions.js';
+import { findAlarm } from '../../../db/alarms.js';
 import { errorBody } from '../../../domain/views.js';
 import { notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
