@@ -23,12 +23,18 @@ export async function appendChanges(trx: Trx, changes: Change[]): Promise<void> 
     ORDER BY u.ord`.execute(trx);
 }
 
-export type FeedRow = {
-  seq: number;
+/** A committed change: its payload is the view of its kind, as appendChanges stored it. */
+export type FeedRow =
+  | { seq: number; kind: 'alarm'; municipality: string; payload: AlarmView }
+  | { seq: number; kind: 'dispatch'; municipality: string; payload: DispatchView };
+
+/** A row of `changes` as read back; the one place that trusts the stored payload to match its kind. */
+export const toFeedRow = (r: {
+  seq: number | null;
   kind: 'alarm' | 'dispatch';
-  municipality: string;
-  payload: AlarmView | DispatchView;
-};
+  municipality_id: string;
+  payload: unknown;
+}) => ({ seq: Number(r.seq), kind: r.kind, municipality: r.municipality_id, payload: r.payload }) as FeedRow;
 
 /** Changes after `since`, oldest first, at most `limit`. Every row below the highest returned is final. */
 export async function readChangesSince(db: Db, since: number, limit = 1000): Promise<FeedRow[]> {
@@ -39,12 +45,7 @@ export async function readChangesSince(db: Db, since: number, limit = 1000): Pro
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    kind: r.kind,
-    municipality: r.municipality_id,
-    payload: r.payload as AlarmView | DispatchView,
-  }));
+  return rows.map(toFeedRow);
 }
 
 /** The highest seq committed so far (0 for an empty log). */

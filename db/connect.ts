@@ -1,5 +1,5 @@
 // The Postgres connection: one pg pool per process, wrapped by Kysely.
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -39,6 +39,14 @@ export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
+}
+
+/** Whether Postgres answers a trivial statement now (readiness). */
+export async function databaseAnswers(db: Db): Promise<boolean> {
+  return sql`SELECT 1`.execute(db).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -1,8 +1,7 @@
 // The live feed's catch-up reads: what a console that just connected must be sent before it goes live.
 // Both take the user's feed filter (services/console/access.ts) and apply it in SQL.
 import { sql } from 'kysely';
-import type { AlarmView, DispatchView } from '../domain/views.js';
-import { currentSeq, type FeedRow } from './changes.js';
+import { currentSeq, toFeedRow, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
 import { alarmIsOpen, dispatchIsOpen } from './open.js';
 
@@ -18,12 +17,6 @@ const scopeSql = (f: FeedFilter, column: string) =>
     : sql<boolean>`${sql.ref(column)} = ANY(${[...f.municipalities]}::text[])`;
 
 type RawRow = { seq: number; kind: 'alarm' | 'dispatch'; municipality_id: string; payload: unknown };
-const toFeedRow = (r: RawRow): FeedRow => ({
-  seq: Number(r.seq),
-  kind: r.kind,
-  municipality: r.municipality_id,
-  payload: r.payload as AlarmView | DispatchView,
-});
 
 /**
  * The user's open alarms and open dispatches, each as its latest change, in seq order, together with

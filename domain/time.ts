@@ -12,7 +12,8 @@ export function localHour(at: Date | number, timeZone = CENTRE_TIME_ZONE): numbe
     f = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone });
     hourFormats.set(timeZone, f);
   }
-  return Number(f.format(at));
+  // Some ICU versions print midnight as 24 even with h23.
+  return Number(f.format(at)) % 24;
 }
 
 /**

@@ -15,8 +15,16 @@ export const forbidden = (what = 'not allowed for your role') => new HttpError(4
 export const unauthorized = (what = 'authentication required', headers: Record<string, string> = {}) =>
   new HttpError(401, 'unauthorized', what, headers);
 export const conflict = (what: string) => new HttpError(409, 'conflict', what);
-export const unavailable = (what: string, retryAfterSeconds = 2) =>
-  new HttpError(503, 'unavailable', what, { 'retry-after': String(retryAfterSeconds) });
+/** What a 503 asks a client to wait before retrying: Postgres restarts and failovers take seconds. */
+export const RETRY_AFTER_SECONDS = 2;
+const retryAfter = (seconds: number) => ({ 'retry-after': String(Math.max(1, Math.ceil(seconds))) });
+
+export const unavailable = (what: string, retryAfterSeconds = RETRY_AFTER_SECONDS) =>
+  new HttpError(503, 'unavailable', what, retryAfter(retryAfterSeconds));
+
+/** A 429 from @fastify/rate-limit's errorResponseBuilder: `ttlMs` until the budget refills. */
+export const rateLimited = (what: string, ttlMs: number) =>
+  new HttpError(429, 'rate_limited', what, retryAfter(ttlMs / 1000));
 
 /** Postgres or the network to it is down, overloaded or restarting: a 503 and a retry, not a 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -13,8 +13,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Logger } from './logger.js';
-import { HttpError, isDatabaseUnavailable } from './errors.js';
+import { errorFields, type Logger } from './logger.js';
+import { HttpError, isDatabaseUnavailable, unavailable } from './errors.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
@@ -134,11 +134,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       return reply.code(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
     }
     if (isDatabaseUnavailable(err)) {
-      req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
-      return reply
-        .code(503)
-        .header('retry-after', '2')
-        .send({ error: 'unavailable', message: 'the database is unavailable; retry shortly' });
+      req.log.warn(errorFields(err), 'database unavailable');
+      const e = unavailable('the database is unavailable; retry shortly');
+      return reply.code(e.statusCode).headers(e.headers).send({ error: e.code, message: e.message });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });

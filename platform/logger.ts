@@ -42,6 +42,16 @@ export function loggerOptions(level: string, service: string): LoggerOptions {
   };
 }
 
+/**
+ * An error as logs carry it: its message and code only. A database error's detail or a request's
+ * body can quote personal data (an address in a duplicate-key detail), so the rest stays out.
+ */
+export function errorFields(err: unknown): { err: { message: string; code?: string } } {
+  const e = err as { message?: unknown; code?: unknown } | null | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return { err: typeof e?.code === 'string' ? { message, code: e.code } : { message } };
+}
+
 export function createLogger(level: string, service: string, destination?: pino.DestinationStream): Logger {
   return destination ? pino(loggerOptions(level, service), destination) : pino(loggerOptions(level, service));
 }

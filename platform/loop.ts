@@ -1,6 +1,6 @@
 // A periodic task that never overlaps itself and never crashes the process: a failed tick is logged
 // (once per outage) and the next tick tries again.
-import type { Logger } from './logger.js';
+import { errorFields, type Logger } from './logger.js';
 
 export type Loop = { stop(): Promise<void>; tick(): Promise<void> };
 
@@ -16,7 +16,7 @@ export function every(ms: number, name: string, logger: Logger, fn: () => Promis
         failing = false;
       })
       .catch((err: Error) => {
-        if (!failing) logger.warn({ err: { message: err.message } }, `${name} failed; retrying`);
+        if (!failing) logger.warn(errorFields(err), `${name} failed; retrying`);
         failing = true;
       })
       .finally(() => {

@@ -1,9 +1,9 @@
 // The per-process connections every service shares: Postgres (the record), Redis (the fast path).
 import type pg from 'pg';
 import type { Config } from './config.js';
-import { createDb, createPool, type Db } from '../db/connect.js';
+import { createDb, createPool, databaseAnswers, type Db } from '../db/connect.js';
 import { FeedPublisher, feedChannel } from './feed-bus.js';
-import type { Logger } from './logger.js';
+import { errorFields, type Logger } from './logger.js';
 import { TriageQueues } from './queue.js';
 import { fastFailRedis, type Redis } from './redis.js';
 
@@ -23,7 +23,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { poolSize?:
   const pool = createPool(config.databaseUrl, { max: opts.poolSize ?? 10 });
   const db = createDb(pool);
   const redis = fastFailRedis(config.redisUrl);
-  redis.on('error', (err) => logger.debug({ err: { message: err.message } }, 'redis connection error'));
+  redis.on('error', (err) => logger.debug(errorFields(err), 'redis connection error'));
   const queues = new TriageQueues(redis, config.redisPrefix);
   const feed = new FeedPublisher(redis, feedChannel(config.redisPrefix));
   let closed = false;
@@ -48,10 +48,7 @@ export function createRuntime(config: Config, logger: Logger, opts: { poolSize?:
 /** Postgres and Redis both answer: what /readyz reports. */
 export async function dependenciesReady(rt: Runtime): Promise<Record<string, boolean>> {
   const [postgres, redis] = await Promise.all([
-    rt.pool
-      .query('SELECT 1')
-      .then(() => true)
-      .catch(() => false),
+    databaseAnswers(rt.db),
     rt.redis
       .ping()
       .then(() => true)

@@ -1,8 +1,9 @@
 // The console server (CONSOLE_PORT): REST for operators, planners and administrators, and the live feed.
+import { errorFields } from '../../platform/logger.js';
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
-import { HttpError } from '../../platform/errors.js';
+import { rateLimited } from '../../platform/errors.js';
 import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
@@ -65,16 +66,13 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     global: false,
     // After body parsing, so login attempts are counted per username.
     hook: 'preHandler',
-    errorResponseBuilder: (_req, c) =>
-      new HttpError(429, 'rate_limited', `more than ${c.max} attempts in ${c.after}; wait and retry`, {
-        'retry-after': String(Math.max(1, Math.ceil(c.ttl / 1000))),
-      }),
+    errorResponseBuilder: (_req, c) => rateLimited(`more than ${c.max} attempts in ${c.after}; wait and retry`, c.ttl),
   });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES },
     // A client vanishing mid-frame is routine on mobile networks: not an error worth a log line each.
     errorHandler: (err, socket, req) => {
-      req.log.debug({ err: { message: err.message } }, 'live feed socket error');
+      req.log.debug(errorFields(err), 'live feed socket error');
       socket.terminate();
     },
     // Replaces the plugin's default (close code 1005): feeds end with 1001 so clients reconnect with since.

@@ -10,11 +10,12 @@
 //    fans out. Whatever the hub fanned out before registration was committed before the catch-up
 //    snapshot, so it is in the catch-up; the rest is in the buffer or still to come. After `synced`
 //    the client is sent only seqs above the last one it was sent.
+import { errorFields } from '../../platform/logger.js';
 import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
 import { findSessions } from '../../db/sessions.js';
-import type { AlarmView, DispatchView, LiveMessage } from '../../domain/views.js';
+import type { LiveMessage } from '../../domain/views.js';
 import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
 import type { ConsoleMetrics } from '../../platform/metrics.js';
 import { blockingRedis, type Redis } from '../../platform/redis.js';
@@ -79,12 +80,12 @@ const OPEN = 1; // WebSocket.OPEN
 /** Every message on the feed goes through here, so each is a LiveMessage (domain/views.ts). */
 const encode = (message: LiveMessage): string => JSON.stringify(message);
 
-/** A change as a feed message. A row's payload is the view of its kind (db/changes.ts appends them so). */
+/** A change as a feed message. */
 export const feedMessage = (row: FeedRow): string =>
   encode(
     row.kind === 'alarm'
-      ? { type: 'alarm', seq: row.seq, alarm: row.payload as AlarmView }
-      : { type: 'dispatch', seq: row.seq, dispatch: row.payload as DispatchView },
+      ? { type: 'alarm', seq: row.seq, alarm: row.payload }
+      : { type: 'dispatch', seq: row.seq, dispatch: row.payload },
   );
 
 export class LiveHub {
@@ -118,12 +119,10 @@ export class LiveHub {
     this.head = await currentSeq(this.rt.db);
     const subscriber = blockingRedis(this.rt.config.redisUrl);
     this.subscriber = subscriber;
-    subscriber.on('error', (err) =>
-      this.rt.logger.debug({ err: { message: err.message } }, 'live feed subscriber: redis error'),
-    );
+    subscriber.on('error', (err) => this.rt.logger.debug(errorFields(err), 'live feed subscriber: redis error'));
     // Not awaited: while Redis is away the poll timer carries the feed, and ioredis resubscribes on reconnect.
     subscribeFeed(subscriber, feedChannel(this.rt.config.redisPrefix), () => this.kick()).catch((err: Error) =>
-      this.rt.logger.warn({ err: { message: err.message } }, 'live feed: subscribing failed; polling only'),
+      this.rt.logger.warn(errorFields(err), 'live feed: subscribing failed; polling only'),
     );
     this.every(this.opts.pollMs, () => this.kick());
     this.every(this.opts.revalidateMs, () => void this.revalidate());
@@ -172,8 +171,7 @@ export class LiveHub {
       this.failing = false;
     } catch (err) {
       // The next poll retries; log once per outage, not every 500 ms.
-      if (!this.failing)
-        this.rt.logger.warn({ err: { message: (err as Error).message } }, 'live feed: reading the change log failed');
+      if (!this.failing) this.rt.logger.warn(errorFields(err), 'live feed: reading the change log failed');
       this.failing = true;
     }
   }
@@ -221,7 +219,7 @@ export class LiveHub {
       await this.catchUp(c, since);
     } catch (err) {
       if (c.state === 'closed') return;
-      this.rt.logger.warn({ err: { message: (err as Error).message } }, 'live feed: catch-up failed');
+      this.rt.logger.warn(errorFields(err), 'live feed: catch-up failed');
       this.drop(c, CLOSE.internalError, 'catch-up failed; reconnect with since');
     }
   }

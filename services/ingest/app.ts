@@ -1,6 +1,6 @@
 // The ingest service (INGEST_PORT): the gateway API, every route of it behind the gateway API key.
 import rateLimit from '@fastify/rate-limit';
-import { HttpError } from '../../platform/errors.js';
+import { rateLimited } from '../../platform/errors.js';
 import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { createRegistry, ingestMetrics, queueDepthGauge } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
@@ -42,14 +42,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     hook: 'preHandler',
     keyGenerator: (req) => req.gateway?.id ?? req.ip,
     errorResponseBuilder: (_req, ctx) =>
-      new HttpError(
-        429,
-        'rate_limited',
-        `more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`,
-        {
-          'retry-after': String(Math.max(1, Math.ceil(ctx.ttl / 1000))),
-        },
-      ),
+      rateLimited(`more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`, ctx.ttl),
   });
 
   await app.register(gatewayRoutes, {

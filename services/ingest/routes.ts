@@ -1,4 +1,5 @@
 // The gateway API (contract: "Gateways → ingest"): authenticate, validate, commit, answer.
+import { errorFields } from '../../platform/logger.js';
 import type { NewAlarm } from '../../db/accept.js';
 import { errorBody } from '../../domain/views.js';
 import { unavailable } from '../../platform/errors.js';
@@ -85,10 +86,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       try {
         result = await acceptor.accept(toNewAlarm(gateway.id, req.body));
       } catch (err) {
-        req.log.warn(
-          { err: { message: (err as Error).message, code: (err as { code?: string }).code } },
-          'alarm not stored',
-        );
+        req.log.warn(errorFields(err), 'alarm not stored');
         throw notDurable();
       }
       gateways.noteAlive(gateway.id);
@@ -118,7 +116,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       try {
         stored = await acceptor.acceptBatch(good);
       } catch (err) {
-        req.log.warn({ err: { message: (err as Error).message }, events: good.length }, 'batch not stored');
+        req.log.warn({ ...errorFields(err), events: good.length }, 'batch not stored');
         throw notDurable();
       }
       let k = 0;

@@ -1,6 +1,7 @@
 // Accepting alarms: commit them (the record), then queue them for triage and tell consoles.
 // Queueing and notifying happen after COMMIT and may fail without losing anything: the reconciler
 // re-enqueues any alarm stored but not triaged, and consoles poll the change log.
+import { errorFields } from '../../platform/logger.js';
 import type { Lane } from '../../domain/events.js';
 import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/accept.js';
 import type { Runtime } from '../../platform/runtime.js';
@@ -32,7 +33,7 @@ export async function announce(rt: Runtime, outcome: StoreOutcome): Promise<void
   await Promise.all([
     within(rt.queues.enqueue(jobs), ENQUEUE_TIMEOUT_MS).catch((err: Error) => {
       rt.logger.warn(
-        { err: { message: err.message }, alarms: outcome.created.length },
+        { ...errorFields(err), alarms: outcome.created.length },
         'enqueue failed; the reconciler will enqueue these alarms',
       );
     }),

@@ -2,7 +2,7 @@
 // Pure: no I/O and no clock; simulated time comes in, a seeded generator (mulberry32) makes it reproducible.
 // Figures cite shared/docs/domain.md and its sources; ASSUMPTION marks what no source gave us.
 import type { EventType, VoiceState } from '../../domain/events.js';
-import { isNightHour } from '../../domain/time.js';
+import { isNightHour, localHour } from '../../domain/time.js';
 import { MUNICIPALITIES, municipality } from './municipalities.js';
 import { seededRandom, type Random } from './random.js';
 import { demoFleet } from './registry.js';
@@ -416,17 +416,6 @@ class Generation {
     }
     return out;
   }
-}
-
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-/** The hour of day (0–23) at `at` in the given time zone. */
-export function localHour(at: number, timeZone: string): number {
-  let f = hourFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { hour: 'numeric', hourCycle: 'h23', timeZone });
-    hourFormats.set(timeZone, f);
-  }
-  return Number(f.format(at)) % 24;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
 // Its HTTP side (health, readiness, metrics) is app.ts.
+import { errorFields } from '../../platform/logger.js';
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
@@ -58,11 +59,11 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     );
     worker.on('failed', (job, err) =>
       rt.logger.warn(
-        { alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, err: { message: err.message } },
+        { alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, ...errorFields(err) },
         'triage job failed',
       ),
     );
-    worker.on('error', (err) => rt.logger.debug({ lane, err: { message: err.message } }, 'triage worker: redis error'));
+    worker.on('error', (err) => rt.logger.debug({ lane, ...errorFields(err) }, 'triage worker: redis error'));
     return worker;
   });
 

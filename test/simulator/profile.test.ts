@@ -2,12 +2,12 @@
 // what they relate to, re-sends keep their eventId, every event is one ingest accepts, and a seed
 // reproduces a run exactly.
 import { describe, expect, it } from 'vitest';
+import { localHour } from '../../domain/time.js';
 import { alarmEvent } from '../../services/ingest/schemas.js';
 import {
   createTraffic,
   DEFAULT_START,
   initiatingEventsPerDay,
-  localHour,
   MUNICIPALITIES,
   TOTAL_POPULATION,
   type FleetDevice,
