@@ -1,6 +1,6 @@
 // The live feed's catch-up reads: what a console that just connected must be sent before it goes live.
 // Both take the user's feed filter (services/console/access.ts) and apply it in SQL.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { currentSeq, toFeedRow, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
 import { alarmIsOpen, dispatchIsOpen } from './open.js';
@@ -18,6 +18,15 @@ const scopeSql = (f: FeedFilter, column: string) =>
 
 type RawRow = { seq: number; kind: 'alarm' | 'dispatch'; municipality_id: string; payload: unknown };
 
+/** The latest change of every alarm or dispatch (as `e`) that `where` selects. */
+const latestChanges = (table: 'alarms' | 'dispatches', where: RawBuilder<boolean>) => sql<RawRow>`
+  SELECT c.seq, c.kind, c.municipality_id, c.payload
+  FROM ${sql.table(table)} e
+  CROSS JOIN LATERAL (
+    SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = e.id ORDER BY seq DESC LIMIT 1
+  ) c
+  WHERE ${where}`;
+
 /**
  * The user's open alarms and open dispatches, each as its latest change, in seq order, together with
  * the log's head `seq` they are consistent with. One REPEATABLE READ snapshot, so "open" and "latest"
@@ -31,24 +40,12 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
       // The first statement fixes the snapshot.
       const seq = await currentSeq(trx);
       const parts = [];
-      if (f.kinds.includes('alarm')) {
-        parts.push(sql<RawRow>`
-          SELECT c.seq, c.kind, c.municipality_id, c.payload
-          FROM alarms a
-          CROSS JOIN LATERAL (
-            SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = a.id ORDER BY seq DESC LIMIT 1
-          ) c
-          WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`);
-      }
-      if (f.kinds.includes('dispatch')) {
-        parts.push(sql<RawRow>`
-          SELECT c.seq, c.kind, c.municipality_id, c.payload
-          FROM dispatches d
-          CROSS JOIN LATERAL (
-            SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = d.id ORDER BY seq DESC LIMIT 1
-          ) c
-          WHERE ${dispatchIsOpen('d.status')} AND ${scopeSql(f, 'd.municipality_id')}`);
-      }
+      if (f.kinds.includes('alarm'))
+        parts.push(latestChanges('alarms', sql`${alarmIsOpen('e.status')} AND ${scopeSql(f, 'e.municipality_id')}`));
+      if (f.kinds.includes('dispatch'))
+        parts.push(
+          latestChanges('dispatches', sql`${dispatchIsOpen('e.status')} AND ${scopeSql(f, 'e.municipality_id')}`),
+        );
       if (parts.length === 0) return { seq, rows: [] };
       const res = await sql<RawRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY seq`.execute(trx);
       return { seq, rows: res.rows.map(toFeedRow) };

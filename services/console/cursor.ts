@@ -15,6 +15,10 @@ export function decodeCursor(cursor: string): ListPosition | null {
   return { at, id };
 }
 
+/** A list's `before` parameter as a position (the query schema has already refused a foreign cursor). */
+export const positionBefore = (before: string | undefined): ListPosition | undefined =>
+  before === undefined ? undefined : (decodeCursor(before) ?? undefined);
+
 /** The page and its `next` cursor, from a query that fetched one row more than the limit. */
 export function page<T extends { id: string; position_at: string }>(
   rows: T[],

@@ -9,7 +9,7 @@ import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.j
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
-import { decodeCursor, isUuid, page } from '../cursor.js';
+import { isUuid, page, positionBefore } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
 export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
@@ -39,7 +39,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
       const rows = await listAlarms(rt.db, {
         municipalities: listScope(user, q.municipality),
         status: q.status,
-        before: q.before === undefined ? undefined : (decodeCursor(q.before) ?? undefined),
+        before: positionBefore(q.before),
         limit: q.limit,
       });
       const p = page(rows, q.limit);

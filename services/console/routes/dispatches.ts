@@ -8,7 +8,7 @@ import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
-import { decodeCursor, isUuid, page } from '../cursor.js';
+import { isUuid, page, positionBefore } from '../cursor.js';
 import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
 
 export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
@@ -37,7 +37,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
       const rows = await listDispatches(rt.db, {
         municipalities: listScope(user, q.municipality),
         statuses: q.status === 'all' ? null : q.status === 'open' ? OPEN_DISPATCH_STATUSES : [q.status],
-        before: q.before === undefined ? undefined : (decodeCursor(q.before) ?? undefined),
+        before: positionBefore(q.before),
         limit: q.limit,
       });
       const p = page(rows, q.limit);
