@@ -67,7 +67,25 @@ export const registrySchema = z
       )
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((reg, ctx) => {
+    // Each row once per import: a second row with the same key would be a second, conflicting upsert.
+    const once = <T>(list: T[] | undefined, key: (row: T) => string | undefined, path: string, what: string) => {
+      const seen = new Set<string>();
+      list?.forEach((row, i) => {
+        const k = key(row);
+        if (k === undefined) return;
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i], message: `${what} appears twice` });
+        seen.add(k);
+      });
+    };
+    once(reg.municipalities, (m) => m.id, 'municipalities', 'this id');
+    once(reg.gateways, (g) => g.id, 'gateways', 'this id');
+    once(reg.gateways, (g) => g.apiKey, 'gateways', 'this apiKey');
+    once(reg.citizens, (c) => c.id, 'citizens', 'this id');
+    once(reg.devices, (d) => d.id, 'devices', 'this id');
+    once(reg.users, (u) => u.username, 'users', 'this username');
+  });
 
 export type Registry = z.input<typeof registrySchema>;
 export type ImportResult = Record<'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users', UpsertCounts>;
@@ -116,7 +134,10 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
     });
   } catch (err) {
     if (err instanceof SecretRequired) throw bad(MISSING_SECRET[err.table](err.key));
-    const e = err as { code?: string; detail?: string };
+    const e = err as { code?: string; detail?: string; constraint?: string };
+    // The detail would quote the key's hash: say what is wrong without it.
+    if (e.code === '23505' && e.constraint === 'gateways_api_key_hash_key')
+      throw bad('gateways: an apiKey is already used by another gateway; give each gateway its own key');
     // Foreign key (23503) or unique (23505) violations are the input's fault: say which reference.
     if (e.code === '23503' || e.code === '23505')
       throw bad(e.detail ?? 'the registry refers to something that does not exist');
