@@ -199,6 +199,11 @@ describe('who sees what', () => {
     expect(await refusedUpgrade(url, bearer(fx.tokens['op-aab']), '?since=abc')).toBe(400);
   });
 
+  it('answers 426 to a plain GET of the live feed', async () => {
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/live', headers: bearer(fx.tokens['op-aab']) });
+    expect(r.statusCode).toBe(426);
+  });
+
   it('accepts the session cookie, but not from a foreign origin', async () => {
     const f = await openFeed(url, { cookie: fx.tokens['op-toe'] });
     feeds.push(f);
