@@ -58,21 +58,24 @@ describe('PUT /v1/admin/registry', () => {
     });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    const users = await te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
+    expect(users).toHaveLength(0);
   });
 
   it('is refused (403) to every other role, before the body is even looked at', async () => {
     for (const user of ['op-both', 'sup-all', 'plan-aab', 'ana-toe'] as const) {
       const token = await login(app, user);
-      const r = await app.inject({
-        method: 'PUT',
-        url: '/v1/admin/registry',
-        headers: bearer(token),
-        payload: { nonsense: true },
-      });
-      expect(r.statusCode, user).toBe(403);
-      expect(r.json()).toMatchObject({ error: 'forbidden' });
+      // A body that is no registry at all, and one that would make the caller an admin.
+      for (const payload of [
+        { nonsense: true },
+        { users: [{ username: `sneaky-${user}`, password: 'pw-sneaky-12345', role: 'admin', municipalities: '*' }] },
+      ]) {
+        const r = await app.inject({ method: 'PUT', url: '/v1/admin/registry', headers: bearer(token), payload });
+        expect(r.statusCode, user).toBe(403);
+        expect(r.json()).toMatchObject({ error: 'forbidden' });
+      }
     }
-    const users = await te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
+    const users = await te.rt.db.selectFrom('users').select('username').where('username', 'like', 'sneaky-%').execute();
     expect(users).toHaveLength(0);
   });
 });
