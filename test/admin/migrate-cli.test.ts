@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTestDatabase, urlFor } from '../support/databases.js';
+import { dropTestDatabase, migrationNames, urlFor } from '../support/databases.js';
 import { ownLines, run } from './run-cli.js';
 
 const database = `rc_test_migrate_${randomBytes(4).toString('hex')}`;
@@ -16,12 +16,14 @@ describe('npm run migrate', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(new RegExp(`created database .*/${database}`));
     expect(first.stdout).toMatch(/applied \d+ migration\(s\)[\s\S]*0001_initial/);
+    expect(first.stdout).toContain(`applied ${(await migrationNames()).length} migration(s)`);
 
     const c = new pg.Client({ connectionString: urlFor(database) });
     await c.connect();
     try {
       const applied = await c.query('SELECT name FROM kysely_migration ORDER BY name');
       expect(applied.rows.map((r) => r.name)).toContain('0001_initial');
+      expect(applied.rows.map((r) => r.name)).toEqual(await migrationNames());
       const alarms = await c.query("SELECT to_regclass('public.alarms') AS t");
       expect(alarms.rows[0].t).toBe('alarms');
     } finally {

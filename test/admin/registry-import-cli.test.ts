@@ -4,14 +4,24 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importRegistry } from '../../services/admin/registry.js';
 import { createTestEnv, gatewayKey, testRegistry, type TestEnv } from '../support/env.js';
 import { ownLines, run } from './run-cli.js';
 
-let te: TestEnv;
 let dir: string;
-let env: Record<string, string>;
+const envs: TestEnv[] = [];
 
-const importFile = (file: string) => run('node_modules/.bin/tsx', ['bin/registry-import.ts', file], env);
+/** A database of the test's own, and the environment the command line runs with against it. */
+async function freshDatabase() {
+  const te = await createTestEnv();
+  envs.push(te);
+  const env = {
+    DATABASE_URL: te.config.databaseUrl,
+    REDIS_URL: te.config.redisUrl,
+    REDIS_PREFIX: te.config.redisPrefix,
+  };
+  return { te, importFile: (file: string) => run('node_modules/.bin/tsx', ['bin/registry-import.ts', file], env) };
+}
 
 async function writeJson(name: string, value: unknown): Promise<string> {
   const file = path.join(dir, name);
@@ -19,38 +29,49 @@ async function writeJson(name: string, value: unknown): Promise<string> {
   return file;
 }
 
-async function rowCounts() {
-  const tables = ['municipalities', 'gateways', 'citizens', 'devices', 'users'] as const;
+const TABLES = ['municipalities', 'gateways', 'citizens', 'devices', 'users'] as const;
+
+async function rowCounts(te: TestEnv) {
   const counts: Record<string, number> = {};
-  for (const t of tables) {
+  for (const t of TABLES) {
     const r = await te.rt.pool.query(`SELECT count(*)::int AS n FROM ${t}`);
     counts[t] = r.rows[0].n;
   }
   return counts;
 }
 
+/** Every row of the registry's tables, to tell "nothing changed" from "nothing added". */
+async function registryRows(te: TestEnv) {
+  const rows: Record<string, unknown[]> = {};
+  for (const t of TABLES) rows[t] = (await te.rt.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;
+  return rows;
+}
+
 beforeAll(async () => {
-  te = await createTestEnv();
   dir = await mkdtemp(path.join(tmpdir(), 'rc-registry-'));
-  env = { DATABASE_URL: te.config.databaseUrl, REDIS_URL: te.config.redisUrl, REDIS_PREFIX: te.config.redisPrefix };
 });
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
-  await te.close();
+  for (const te of envs) await te.close();
 });
 
 describe('registry import from the command line', () => {
   it('rejects a registry referring to an unknown municipality with exit code 1 and changes nothing', async () => {
+    const { te, importFile } = await freshDatabase();
+    await importRegistry(te.rt.db, testRegistry(2));
+    const before = await registryRows(te);
     const reg = testRegistry(4);
     reg.users.push({ username: 'op-x', password: 'pw-op-x-12345', role: 'operator', municipalities: ['atlantis'] });
     const r = await importFile(await writeJson('unknown-municipality.json', reg));
     expect(r.code).toBe(1);
     expect(ownLines(r.stderr).join('\n')).toMatch(/not imported, nothing changed: .*atlantis/);
-    expect(await rowCounts()).toEqual({ municipalities: 0, gateways: 0, citizens: 0, devices: 0, users: 0 });
+    expect(await registryRows(te)).toEqual(before);
+    expect(await rowCounts(te)).toEqual({ municipalities: 2, gateways: 3, citizens: 2, devices: 2, users: 7 });
   });
 
   it('rejects a file that is not JSON, or not in the registry shape, with a message naming the problem', async () => {
+    const { te, importFile } = await freshDatabase();
     const notJson = await importFile(await writeJson('broken.json', '{"municipalities": ['));
     expect(notJson.code).toBe(1);
     expect(ownLines(notJson.stderr)).toEqual([expect.stringMatching(/broken\.json is not valid JSON/)]);
@@ -62,10 +83,11 @@ describe('registry import from the command line', () => {
     const missing = await importFile(path.join(dir, 'no-such-file.json'));
     expect(missing.code).toBe(1);
     expect(ownLines(missing.stderr).join('\n')).toMatch(/cannot read .*no-such-file\.json/);
-    expect((await rowCounts()).municipalities).toBe(0);
+    expect(await rowCounts(te)).toEqual({ municipalities: 0, gateways: 0, citizens: 0, devices: 0, users: 0 });
   });
 
   it('imports a registry file, prints what it created, and updates on a second import', async () => {
+    const { importFile } = await freshDatabase();
     const reg = testRegistry(6);
     const file = await writeJson('registry.json', reg);
     const first = await importFile(file);
@@ -83,9 +105,13 @@ describe('registry import from the command line', () => {
   });
 
   it('stores passwords as argon2id hashes and API keys only as hashes, never in plain text', async () => {
-    const users = await te.rt.pool.query('SELECT username, password_hash FROM users');
-    expect(users.rows.length).toBeGreaterThan(0);
-    const passwords = new Map(testRegistry().users.map((u) => [u.username, u.password]));
+    const { te, importFile } = await freshDatabase();
+    const reg = testRegistry(6);
+    const imported = await importFile(await writeJson('secrets.json', reg));
+    expect(imported.code, imported.stderr).toBe(0);
+    const users = await te.rt.pool.query('SELECT username, password_hash FROM users ORDER BY username');
+    expect(users.rows.map((u) => u.username)).toEqual(reg.users.map((u) => u.username).sort());
+    const passwords = new Map(reg.users.map((u) => [u.username, u.password]));
     for (const u of users.rows) {
       expect(u.password_hash).toMatch(/^\$argon2id\$/);
       expect(u.password_hash).not.toContain(passwords.get(u.username));

@@ -13,13 +13,11 @@ const changesOf = (id: string) =>
 describe('GET /v1/alarms', () => {
   const aab: string[] = [];
   const toe: string[] = [];
-  const created: string[] = [];
   beforeAll(async () => {
     // Stored one at a time, so receipt order is creation order.
     for (let i = 0; i < 6; i++) {
       aab.push(...(await storeAlarms(fx.te.rt, newAlarm('aabenraa', i))));
       toe.push(...(await storeAlarms(fx.te.rt, newAlarm('toender', i))));
-      created.push(aab.at(-1)!, toe.at(-1)!);
     }
     // Resolve one of each, so the status filter has something to tell apart.
     await resolve('op-both', aab[0]!, 'false_alarm');
@@ -36,14 +34,38 @@ describe('GET /v1/alarms', () => {
   });
 
   it('lists open alarms by default, newest first, in the contract’s alarm view', async () => {
+    // This test's own alarms, stored one at a time after everything else: the newest in the database.
+    const mine: { aab: string[]; toe: string[]; created: string[] } = { aab: [], toe: [], created: [] };
+    for (let i = 0; i < 6; i++) {
+      mine.aab.push(...(await storeAlarms(fx.te.rt, newAlarm('aabenraa', i))));
+      mine.toe.push(...(await storeAlarms(fx.te.rt, newAlarm('toender', i))));
+      mine.created.push(mine.aab.at(-1)!, mine.toe.at(-1)!);
+    }
+    await resolve('op-both', mine.aab[0]!, 'false_alarm');
+    await resolve('op-both', mine.toe[0]!, 'false_alarm');
+    const open = mine.created.filter((id) => id !== mine.aab[0] && id !== mine.toe[0]).reverse();
+
     const r = await get('op-both', '/v1/alarms');
     const alarms = r.json().alarms as { id: string; status: string; receivedAt: string }[];
-    expect(alarms.map((a) => a.id)).toEqual(created.filter((id) => id !== aab[0] && id !== toe[0]).reverse());
+    const ids = alarms.map((a) => a.id);
+    expect(ids.slice(0, open.length)).toEqual(open);
+    expect(ids).not.toContain(mine.aab[0]);
+    expect(ids).not.toContain(mine.toe[0]);
+    // The whole default page: every open alarm in scope, newest first, at most 100.
+    const expected = await fx.te.rt.db
+      .selectFrom('alarms')
+      .select('id')
+      .where('status', '<>', 'resolved')
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute();
+    expect(ids).toEqual(expected.map((a) => a.id));
     expect(alarms.every((a) => a.status !== 'resolved')).toBe(true);
     const received = alarms.map((a) => Date.parse(a.receivedAt));
     expect([...received].sort((x, y) => y - x)).toEqual(received);
     expect(alarms[0]).toEqual({
-      id: toe[5],
+      id: mine.toe[5],
       municipality: 'toender',
       deviceId: 'dev-toender-11',
       citizenId: 'c-toender-11',
@@ -76,8 +98,19 @@ describe('GET /v1/alarms', () => {
 
   it('filters by municipality, and a municipality outside the scope yields an empty list', async () => {
     const toender = (await get('op-both', '/v1/alarms?municipality=toender&status=all')).json();
-    expect(toender.alarms.length).toBeGreaterThanOrEqual(6);
+    const ids = toender.alarms.map((a: { id: string }) => a.id);
+    expect(ids).toEqual(expect.arrayContaining(toe));
+    expect(ids.some((id: string) => aab.includes(id))).toBe(false);
     expect(toender.alarms.every((a: { municipality: string }) => a.municipality === 'toender')).toBe(true);
+    const expected = await fx.te.rt.db
+      .selectFrom('alarms')
+      .select('id')
+      .where('municipality_id', '=', 'toender')
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute();
+    expect(ids).toEqual(expected.map((a) => a.id));
     const outside = await get('op-aab', '/v1/alarms?municipality=toender&status=all');
     expect(outside.statusCode).toBe(200);
     expect(outside.json()).toEqual({ alarms: [], next: null });
@@ -309,14 +342,23 @@ describe('claiming and resolving', () => {
   });
 
   it('never logs the note or any personal data of the citizen', async () => {
+    const from = fx.te.logs.length;
     const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 7));
-    await get('op-aab', `/v1/alarms/${id}`);
+    const card = await get('op-aab', `/v1/alarms/${id}`);
+    // Citizen 14 is one with notes: every personal field has something to leak.
+    expect(card.json().citizen).toMatchObject({ name: 'Borger 14', notes: 'demens' });
     await resolve('op-aab', id!, 'phone_resolvable', 'hemmelig-note-42');
+    // The requests were logged (this test's lines only), so there was something to leak into.
+    const lines = fx.te.logs.slice(from);
+    expect(lines.filter((l) => l.includes('/v1/alarms/:id')).length).toBeGreaterThanOrEqual(2);
+    // Every line so far, this test's and the earlier requests' alike.
     const logs = fx.te.logs.join('');
     expect(logs).not.toContain('hemmelig-note-42');
     expect(logs).not.toContain('Borger 14');
     expect(logs).not.toContain('KS-1014');
     expect(logs).not.toContain('Vej 14');
+    expect(logs).not.toContain('+45 20100014');
+    expect(logs).not.toContain('demens');
   });
 });
 

@@ -1,12 +1,14 @@
 // The live feed over real WebSockets: snapshot, synced, live changes, scope, and how feeds end.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 import { currentSeq } from '../../db/changes.js';
 import type { LiveMessage } from '../../domain/views.js';
-import { buildConsoleApp, type ConsoleApp } from '../../services/console/app.js';
-import { eventually, sleep } from '../support/env.js';
+import { buildConsoleApp } from '../../services/console/app.js';
+import { createTestEnv, eventually, seedRegistry } from '../support/env.js';
 import {
   bearer,
   consoleFixture,
+  login,
   newAlarm,
   openFeed,
   refusedUpgrade,
@@ -37,6 +39,18 @@ const beforeSynced = (f: FeedClient) =>
     f.messages.findIndex((m) => m.type === 'synced'),
   );
 const entityId = (m: LiveMessage) => (m.type === 'alarm' ? m.alarm.id : m.type === 'dispatch' ? m.dispatch.id : null);
+/**
+ * A console server of the test's own on the file's database, closed when the test ends: its feeds,
+ * connection count and shutdown are the test's alone.
+ */
+async function ownConsole(live: NonNullable<Parameters<typeof buildConsoleApp>[1]>['live'] = {}) {
+  const built = await buildConsoleApp(fx.te.runtime(), { live });
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= built.close());
+  onTestFinished(close);
+  const listening = await built.app.listen({ port: 0, host: '127.0.0.1' });
+  return { app: built.app, hub: built.hub, url: listening, close };
+}
 const seqs = (ms: LiveMessage[]) => ms.filter((m) => m.type !== 'synced').map((m) => m.seq);
 const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]!);
 
@@ -119,10 +133,16 @@ describe('a new feed', () => {
   });
 
   it('treats a since beyond the log’s head (another database) as no since: a snapshot', async () => {
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 6));
     const f = await feed('op-aab', 10 ** 12);
     const synced = await f.synced();
     expect(synced.seq).toBe(await currentSeq(fx.te.rt.db));
     expect(beforeSynced(f).length).toBeGreaterThan(0);
+    expect(beforeSynced(f).map(entityId)).toContain(id);
+    // The very snapshot a feed opened without since starts with (nothing was written in between).
+    const plain = await feed('op-aab');
+    expect(await plain.synced()).toEqual(synced);
+    expect(beforeSynced(f)).toEqual(beforeSynced(plain));
   });
 });
 
@@ -148,7 +168,15 @@ describe('who sees what', () => {
       'the aabenraa dispatch',
     );
     await opAab.waitFor((m) => m.type === 'dispatch' && m.dispatch.alarmId === a, 2000, 'the aabenraa dispatch');
-    await sleep(300);
+    // A fence: a later change that op-aab and the planner may both see. Feeds deliver in seq order, so
+    // once it has arrived every toender change before it would have arrived too.
+    const aDispatchId = aDispatch.type === 'dispatch' ? aDispatch.dispatch.id : '';
+    expect((await post('plan-aab', `/v1/dispatches/${aDispatchId}/status`, { status: 'accepted' })).statusCode).toBe(
+      200,
+    );
+    const fence = (m: LiveMessage) =>
+      m.type === 'dispatch' && m.dispatch.id === aDispatchId && m.dispatch.status === 'accepted';
+    await Promise.all([opAab.waitFor(fence, 2000, 'the fence'), planner.waitFor(fence, 2000, 'the fence')]);
 
     const municipalities = (f: FeedClient) =>
       f.messages.flatMap((m) =>
@@ -171,6 +199,11 @@ describe('who sees what', () => {
     expect(await refusedUpgrade(url, bearer(fx.tokens['op-aab']), '?since=abc')).toBe(400);
   });
 
+  it('answers 426 to a plain GET of the live feed', async () => {
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/live', headers: bearer(fx.tokens['op-aab']) });
+    expect(r.statusCode).toBe(426);
+  });
+
   it('accepts the session cookie, but not from a foreign origin', async () => {
     const f = await openFeed(url, { cookie: fx.tokens['op-toe'] });
     feeds.push(f);
@@ -181,24 +214,30 @@ describe('who sees what', () => {
   });
 
   it('counts open feeds in rc_live_connections', async () => {
-    const f = await feed('sup-all');
-    await f.synced();
-    const metrics = (await fx.app.inject({ method: 'GET', url: '/metrics' })).body;
-    const open = Number(/^rc_live_connections\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
-    expect(open).toBeGreaterThanOrEqual(1);
+    // A console of its own, so every feed it counts is one of this test's.
+    const own = await ownConsole();
+    const open = async () => {
+      const metrics = (await own.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/^rc_live_connections\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    };
+    expect(await open()).toBe(0);
+    const a = await openFeed(own.url, { token: fx.tokens['sup-all'] });
+    const b = await openFeed(own.url, { token: fx.tokens['op-aab'] });
+    await Promise.all([a.synced(), b.synced()]);
+    expect(await open()).toBe(2);
+    await a.close();
+    // The server notices the close on its own side of the socket; nothing announces it.
+    await eventually(async () => (await open()) === 1, 2000, 'rc_live_connections 1');
+    await b.close();
+    await eventually(async () => (await open()) === 0, 2000, 'rc_live_connections 0');
   });
 });
 
 describe('how a feed ends', () => {
-  let other: ConsoleApp;
-  let otherUrl: string;
-  beforeAll(async () => {
-    other = await buildConsoleApp(fx.te.runtime(), { live: { revalidateMs: 100, maxBufferedBytes: 64 * 1024 } });
-    otherUrl = await other.app.listen({ port: 0, host: '127.0.0.1' });
-  });
-  afterAll(() => other.close());
+  const options = { revalidateMs: 100, maxBufferedBytes: 64 * 1024 };
 
   it('ends a feed with 1008 once its session is logged out', async () => {
+    const other = await ownConsole(options);
     const token = (
       await other.app.inject({
         method: 'POST',
@@ -206,13 +245,14 @@ describe('how a feed ends', () => {
         payload: { username: 'op-toe', password: 'pw-op-toe-123' },
       })
     ).json().token;
-    const f = await openFeed(otherUrl, { token });
+    const f = await openFeed(other.url, { token });
     await f.synced();
     await other.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(token) });
     expect((await f.closed).code).toBe(1008);
   });
 
   it('ends a feed with 1008 when the user’s scope changes', async () => {
+    const other = await ownConsole(options);
     await fx.te.rt.db
       .insertInto('users')
       .values({ username: 'op-moving', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
@@ -223,7 +263,7 @@ describe('how a feed ends', () => {
       .insertInto('sessions')
       .values({ token_hash: sha256(token), username: 'op-moving', expires_at: new Date(Date.now() + 3_600_000) })
       .execute();
-    const f = await openFeed(otherUrl, { token });
+    const f = await openFeed(other.url, { token });
     await f.synced();
     await fx.te.rt.db
       .updateTable('users')
@@ -234,27 +274,44 @@ describe('how a feed ends', () => {
   });
 
   it('closes a client too slow to read with 1013, so it reconnects with since', async () => {
-    const f = await openFeed(otherUrl, { token: fx.tokens['sup-all'] });
+    // A database of its own: the thousands of alarms this takes would weigh on every other feed's snapshot.
+    const te = await createTestEnv();
+    onTestFinished(() => te.close());
+    await seedRegistry(te);
+    const other = await buildConsoleApp(te.rt, { live: options });
+    te.onClose(other.close);
+    const url = await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const [supAll, opAab] = await Promise.all([login(other.app, 'sup-all'), login(other.app, 'op-aab')]);
+    const f = await openFeed(url, { token: supAll });
     await f.synced();
     f.ws.pause();
-    for (let round = 0; round < 60 && other.hub.connections > 0; round++) {
-      await storeAlarms(
-        fx.te.rt,
-        ...Array.from({ length: 250 }, (_, i) => newAlarm(i % 2 ? 'toender' : 'aabenraa', i % 10, 'mains_failure')),
+    // The fence: a client that sees only the last alarm of each round (the one from Aabenraa). The hub
+    // fans each change out to every client before reading on, so once the fence has that alarm, the
+    // paused client has been sent the whole round.
+    const fence = await openFeed(url, { token: opAab });
+    await fence.synced();
+    for (let round = 0; round < 120 && other.hub.connections > 1; round++) {
+      const ids = await storeAlarms(
+        te.rt,
+        ...Array.from({ length: 250 }, (_, i) => newAlarm('toender', i % 10, 'mains_failure')),
+        newAlarm('aabenraa', round % 10, 'mains_failure'),
       );
-      await sleep(20);
+      await fence.waitFor((m) => m.type === 'alarm' && m.alarm.id === ids.at(-1), 5000, `the end of round ${round}`);
     }
-    expect(other.hub.connections).toBe(0);
+    expect(other.hub.connections).toBe(1);
+    expect(fence.ws.readyState).toBe(WebSocket.OPEN);
     f.ws.resume();
     expect((await f.closed).code).toBe(1013);
+    await fence.close();
   }, 30_000);
 
   it('closes every feed with 1001 when the server shuts down, and stops accepting', async () => {
-    const f = await openFeed(otherUrl, { token: fx.tokens['op-both'] });
+    const other = await ownConsole(options);
+    const f = await openFeed(other.url, { token: fx.tokens['op-both'] });
     await f.synced();
     await other.close();
     expect((await f.closed).code).toBe(1001);
-    await expect(openFeed(otherUrl, { token: fx.tokens['op-both'] })).rejects.toThrow();
-    await eventually(() => other.hub.connections === 0, 1000, 'no connections left');
+    await expect(openFeed(other.url, { token: fx.tokens['op-both'] })).rejects.toThrow();
+    expect(other.hub.connections).toBe(0);
   });
 });

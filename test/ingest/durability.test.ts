@@ -1,9 +1,10 @@
 // A 2xx means committed in Postgres; Redis is the fast path, not the record.
+import net from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../bin/start.js';
 import { buildIngestApp } from '../../services/ingest/app.js';
-import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { createTestEnv, eventually, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 let te: TestEnv;
@@ -33,6 +34,25 @@ const storedCount = async (eventIds: string[]) =>
         .executeTakeFirstOrThrow()
     ).n,
   );
+
+/** Sessions of this database waiting for an advisory lock (the change log's sequencing lock). */
+const changeLogLockWaiters = async () =>
+  (
+    await te.rt.pool.query(
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+    )
+  ).rowCount;
+
+/** Whether a TCP connection to the port is refused. */
+const refused = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
 
 describe('durable accept', () => {
   it('answers 503 with Retry-After, never a 2xx, while Postgres is unreachable, and accepts the retries after', async () => {
@@ -89,6 +109,8 @@ describe('durable accept', () => {
     const ev = testEvent('aabenraa', 4, 'smoke');
     const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: auth('aabenraa'), payload: ev });
     await acceptor.drain();
+    // Asked while Redis is still cut off: once restored, it reconnects whenever its retry timer fires.
+    const ready = await app.inject('/readyz');
     redisProxy.restore();
     expect(r.statusCode).toBe(202);
     const row = await te.rt.db
@@ -97,12 +119,13 @@ describe('durable accept', () => {
       .where('id', '=', r.json().alarmId)
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'received', triaged_at: null, type: 'smoke' });
-    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    expect(ready.statusCode).toBe(503);
   });
 
   it('finishes in-flight requests on shutdown and answers new ones 503', async () => {
     const rt = te.runtime({ INGEST_PORT: '0' });
     const service = await listen('ingest', await buildIngestApp(rt), rt.config, rt.logger);
+    const port = Number(new URL(service.url).port);
     // Hold the change-log lock so an accepted alarm is mid-commit when shutdown begins.
     const holder = await te.rt.db.connection().execute(async (conn) => {
       await sql`SELECT pg_advisory_lock(72530002)`.execute(conn);
@@ -111,9 +134,11 @@ describe('durable accept', () => {
         headers: { ...auth('toender'), 'content-type': 'application/json' },
         body: JSON.stringify(testEvent('toender', 9, 'pendant')),
       });
-      await new Promise((r) => setTimeout(r, 200));
+      // The accepted alarm is mid-commit: its COMMIT waits for the change-log lock held here.
+      await eventually(changeLogLockWaiters, 10_000, 'the alarm’s commit waiting for the change-log lock');
       const closing = service.close();
-      await new Promise((r) => setTimeout(r, 100));
+      // Shutdown has begun once the port refuses connections (nothing else announces it).
+      await eventually(() => refused(port), 10_000, 'the ingest port closed');
       const late = await fetch(`${service.url}/v1/alarms`, {
         method: 'POST',
         headers: { ...auth('toender'), 'content-type': 'application/json' },

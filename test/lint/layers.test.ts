@@ -80,7 +80,7 @@ const LAYERS: Record<'domain' | 'db' | 'platform' | 'services' | 'bin', Layer> =
   platform: {
     file: 'platform/queue.ts',
     forbidden: [
-      '../services/console/index.js',
+      '../services/console/app.js',
       '../bin/server.js',
       '../test/support/env.js',
       '../load-tests/support/bare-server.js',
@@ -103,7 +103,7 @@ const LAYERS: Record<'domain' | 'db' | 'platform' | 'services' | 'bin', Layer> =
   bin: {
     file: 'bin/server.ts',
     forbidden: ['../test/support/env.js', '../load-tests/latency.js'],
-    allowed: ['../services/console/index.js', '../platform/config.js', '../db/connect.js', '../domain/views.js'],
+    allowed: ['../services/console/app.js', '../platform/config.js', '../db/connect.js', '../domain/views.js'],
   },
 };
 

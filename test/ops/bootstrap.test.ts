@@ -1,17 +1,29 @@
 // BOOTSTRAP_ADMIN_PASSWORD: the first admin of a fresh installation, stored only as an argon2id hash.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ensureBootstrapAdmin, importRegistry } from '../../services/admin/registry.js';
 import { buildConsoleApp } from '../../services/console/app.js';
 import { createTestEnv, type TestEnv } from '../support/env.js';
 
-let te: TestEnv;
-beforeAll(async () => {
-  te = await createTestEnv();
+// Each test is a fresh installation: a database of its own, with no users.
+const envs: TestEnv[] = [];
+afterAll(async () => {
+  for (const te of envs) await te.close();
 });
-afterAll(() => te.close());
+async function freshInstallation(): Promise<TestEnv> {
+  const te = await createTestEnv();
+  envs.push(te);
+  return te;
+}
+async function loginStatus(te: TestEnv, password: string): Promise<number> {
+  const { app, close } = await buildConsoleApp(te.rt);
+  te.onClose(close);
+  const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'admin', password } });
+  return r.statusCode;
+}
 
 describe('bootstrap admin', () => {
   it('creates user admin with the password when no admin exists, hashed with argon2id', async () => {
+    const te = await freshInstallation();
     expect(await ensureBootstrapAdmin(te.rt.db, 'first-admin-pw-1')).toBe(true);
     const admin = await te.rt.db
       .selectFrom('users')
@@ -34,23 +46,19 @@ describe('bootstrap admin', () => {
   });
 
   it('changes nothing once an admin exists, also when concurrent starts race', async () => {
+    const te = await freshInstallation();
+    expect(await ensureBootstrapAdmin(te.rt.db, 'first-admin-pw-1')).toBe(true);
     const results = await Promise.all([1, 2, 3].map(() => ensureBootstrapAdmin(te.rt.db, 'another-password-2')));
     expect(results).toEqual([false, false, false]);
-    const { app } = await buildConsoleApp(te.rt);
-    te.onClose(() => app.close());
-    const r = await app.inject({
-      method: 'POST',
-      url: '/v1/auth/login',
-      payload: { username: 'admin', password: 'another-password-2' },
-    });
-    expect(r.statusCode).toBe(401);
+    expect(await loginStatus(te, 'another-password-2')).toBe(401);
+    expect(await loginStatus(te, 'first-admin-pw-1')).toBe(200);
+    expect(await te.rt.db.selectFrom('users').select('username').execute()).toEqual([{ username: 'admin' }]);
   });
 
   it('does nothing without a password', async () => {
-    const other = await createTestEnv();
-    te.onClose(() => other.close());
-    expect(await ensureBootstrapAdmin(other.rt.db, undefined)).toBe(false);
-    await importRegistry(other.rt.db, { municipalities: [{ id: 'aeroe', name: 'Ærø', code: '492' }] });
-    expect(await other.rt.db.selectFrom('users').selectAll().execute()).toHaveLength(0);
+    const te = await freshInstallation();
+    expect(await ensureBootstrapAdmin(te.rt.db, undefined)).toBe(false);
+    await importRegistry(te.rt.db, { municipalities: [{ id: 'aeroe', name: 'Ærø', code: '492' }] });
+    expect(await te.rt.db.selectFrom('users').selectAll().execute()).toHaveLength(0);
   });
 });

@@ -1,0 +1,81 @@
+// PUT /v1/admin/registry: onboarding over the API, for admins only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsoleApp } from '../../services/console/app.js';
+import type { HttpApp } from '../../platform/http.js';
+import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
+import { bearer, login } from '../console/helpers.js';
+
+let te: TestEnv;
+let app: HttpApp;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+});
+afterAll(() => te.close());
+
+describe('PUT /v1/admin/registry', () => {
+  it('lets an admin upsert the registry and answers the counts', async () => {
+    const token = await login(app, 'admin');
+    const r = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: {
+        municipalities: [
+          { id: 'aabenraa', name: 'Aabenraa', code: '580' },
+          { id: 'aeroe', name: 'Ærø', code: '492' },
+        ],
+        users: [{ username: 'op-aeroe', password: 'pw-op-aeroe-123', role: 'operator', municipalities: ['aeroe'] }],
+      },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      municipalities: { created: 1, updated: 1 },
+      gateways: { created: 0, updated: 0 },
+      citizens: { created: 0, updated: 0 },
+      devices: { created: 0, updated: 0 },
+      users: { created: 1, updated: 0 },
+    });
+    const login2 = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'op-aeroe', password: 'pw-op-aeroe-123' },
+    });
+    expect(login2.json().user).toEqual({ username: 'op-aeroe', role: 'operator', municipalities: ['aeroe'] });
+  });
+
+  it('answers 400 for an invalid registry', async () => {
+    const token = await login(app, 'admin');
+    const r = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: { users: [{ username: 'x' }] },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
+    const users = await te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
+    expect(users).toHaveLength(0);
+  });
+
+  it('is refused (403) to every other role, before the body is even looked at', async () => {
+    for (const user of ['op-both', 'sup-all', 'plan-aab', 'ana-toe'] as const) {
+      const token = await login(app, user);
+      // A body that is no registry at all, and one that would make the caller an admin.
+      for (const payload of [
+        { nonsense: true },
+        { users: [{ username: `sneaky-${user}`, password: 'pw-sneaky-12345', role: 'admin', municipalities: '*' }] },
+      ]) {
+        const r = await app.inject({ method: 'PUT', url: '/v1/admin/registry', headers: bearer(token), payload });
+        expect(r.statusCode, user).toBe(403);
+        expect(r.json()).toMatchObject({ error: 'forbidden' });
+      }
+    }
+    const users = await te.rt.db.selectFrom('users').select('username').where('username', 'like', 'sneaky-%').execute();
+    expect(users).toHaveLength(0);
+  });
+});

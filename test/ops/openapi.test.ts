@@ -1,0 +1,47 @@
+// The console's API documentation: OpenAPI at /docs for every endpoint, linked from the placeholder page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsoleApp } from '../../services/console/app.js';
+import type { HttpApp } from '../../platform/http.js';
+import { createTestEnv, type TestEnv } from '../support/env.js';
+
+let te: TestEnv;
+let app: HttpApp;
+
+beforeAll(async () => {
+  te = await createTestEnv();
+  const built = await buildConsoleApp(te.rt);
+  app = built.app;
+  te.onClose(built.close);
+});
+afterAll(() => te.close());
+
+describe('the console server', () => {
+  it('documents every console endpoint in the OpenAPI at /docs', async () => {
+    const r = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(r.statusCode).toBe(200);
+    const paths = Object.keys(r.json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/login',
+        '/v1/auth/logout',
+        '/v1/auth/me',
+        '/v1/alarms',
+        '/v1/alarms/{id}',
+        '/v1/alarms/{id}/claim',
+        '/v1/alarms/{id}/resolve',
+        '/v1/citizens/{id}',
+        '/v1/dispatches',
+        '/v1/dispatches/{id}/status',
+        '/v1/admin/registry',
+        '/v1/live',
+      ]),
+    );
+  });
+
+  it('serves a placeholder page at / that links the API documentation', async () => {
+    const r = await app.inject({ method: 'GET', url: '/' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/html/);
+    expect(r.body).toContain('href="/docs"');
+  });
+});
