@@ -1,26 +1,13 @@
 // PUT /v1/admin/registry: onboarding over the API, for admins only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsoleApp } from '../../services/console/app.js';
-import type { HttpApp } from '../../platform/http.js';
-import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
-import { bearer, login } from '../console/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bearer, consoleAppFixture, login } from '../console/helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-});
-afterAll(() => te.close());
+const fx = consoleAppFixture();
 
 describe('PUT /v1/admin/registry', () => {
   it('lets an admin upsert the registry and answers the counts', async () => {
-    const token = await login(app, 'admin');
-    const r = await app.inject({
+    const token = await login(fx.app, 'admin');
+    const r = await fx.app.inject({
       method: 'PUT',
       url: '/v1/admin/registry',
       headers: bearer(token),
@@ -40,7 +27,7 @@ describe('PUT /v1/admin/registry', () => {
       devices: { created: 0, updated: 0 },
       users: { created: 1, updated: 0 },
     });
-    const login2 = await app.inject({
+    const login2 = await fx.app.inject({
       method: 'POST',
       url: '/v1/auth/login',
       payload: { username: 'op-aeroe', password: 'pw-op-aeroe-123' },
@@ -49,8 +36,8 @@ describe('PUT /v1/admin/registry', () => {
   });
 
   it('answers 400 for an invalid registry', async () => {
-    const token = await login(app, 'admin');
-    const r = await app.inject({
+    const token = await login(fx.app, 'admin');
+    const r = await fx.app.inject({
       method: 'PUT',
       url: '/v1/admin/registry',
       headers: bearer(token),
@@ -58,24 +45,28 @@ describe('PUT /v1/admin/registry', () => {
     });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) });
-    const users = await te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
+    const users = await fx.te.rt.db.selectFrom('users').select('username').where('username', '=', 'x').execute();
     expect(users).toHaveLength(0);
   });
 
   it('is refused (403) to every other role, before the body is even looked at', async () => {
     for (const user of ['op-both', 'sup-all', 'plan-aab', 'ana-toe'] as const) {
-      const token = await login(app, user);
+      const token = await login(fx.app, user);
       // A body that is no registry at all, and one that would make the caller an admin.
       for (const payload of [
         { nonsense: true },
         { users: [{ username: `sneaky-${user}`, password: 'pw-sneaky-12345', role: 'admin', municipalities: '*' }] },
       ]) {
-        const r = await app.inject({ method: 'PUT', url: '/v1/admin/registry', headers: bearer(token), payload });
+        const r = await fx.app.inject({ method: 'PUT', url: '/v1/admin/registry', headers: bearer(token), payload });
         expect(r.statusCode, user).toBe(403);
         expect(r.json()).toMatchObject({ error: 'forbidden' });
       }
     }
-    const users = await te.rt.db.selectFrom('users').select('username').where('username', 'like', 'sneaky-%').execute();
+    const users = await fx.te.rt.db
+      .selectFrom('users')
+      .select('username')
+      .where('username', 'like', 'sneaky-%')
+      .execute();
     expect(users).toHaveLength(0);
   });
 });

@@ -10,6 +10,19 @@ const resolve = (user: TestUser, id: string, outcome: string, note?: string) =>
 const changesOf = (id: string) =>
   fx.te.rt.db.selectFrom('changes').selectAll().where('entity_id', '=', id).orderBy('seq').execute();
 
+/** The ids of the first page (100) of alarms where `column op value`, newest first, read from the database. */
+const firstPageInDatabase = async (column: 'status' | 'municipality_id', op: '=' | '<>', value: string) =>
+  (
+    await fx.te.rt.db
+      .selectFrom('alarms')
+      .select('id')
+      .where(column, op, value)
+      .orderBy('received_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(100)
+      .execute()
+  ).map((a) => a.id);
+
 describe('GET /v1/alarms', () => {
   const aab: string[] = [];
   const toe: string[] = [];
@@ -52,15 +65,7 @@ describe('GET /v1/alarms', () => {
     expect(ids).not.toContain(mine.aab[0]);
     expect(ids).not.toContain(mine.toe[0]);
     // The whole default page: every open alarm in scope, newest first, at most 100.
-    const expected = await fx.te.rt.db
-      .selectFrom('alarms')
-      .select('id')
-      .where('status', '<>', 'resolved')
-      .orderBy('received_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(100)
-      .execute();
-    expect(ids).toEqual(expected.map((a) => a.id));
+    expect(ids).toEqual(await firstPageInDatabase('status', '<>', 'resolved'));
     expect(alarms.every((a) => a.status !== 'resolved')).toBe(true);
     const received = alarms.map((a) => Date.parse(a.receivedAt));
     expect([...received].sort((x, y) => y - x)).toEqual(received);
@@ -102,15 +107,7 @@ describe('GET /v1/alarms', () => {
     expect(ids).toEqual(expect.arrayContaining(toe));
     expect(ids.some((id: string) => aab.includes(id))).toBe(false);
     expect(toender.alarms.every((a: { municipality: string }) => a.municipality === 'toender')).toBe(true);
-    const expected = await fx.te.rt.db
-      .selectFrom('alarms')
-      .select('id')
-      .where('municipality_id', '=', 'toender')
-      .orderBy('received_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(100)
-      .execute();
-    expect(ids).toEqual(expected.map((a) => a.id));
+    expect(ids).toEqual(await firstPageInDatabase('municipality_id', '=', 'toender'));
     const outside = await get('op-aab', '/v1/alarms?municipality=toender&status=all');
     expect(outside.statusCode).toBe(200);
     expect(outside.json()).toEqual({ alarms: [], next: null });

@@ -1,33 +1,20 @@
 // Logging in, sessions, and that every request is judged by the user's current role and scope.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../platform/secrets.js';
-import { buildConsoleApp } from '../../services/console/app.js';
-import type { HttpApp } from '../../platform/http.js';
-import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
-import { bearer, login } from './helpers.js';
+import { bearer, consoleAppFixture, login } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
+const fx = consoleAppFixture();
 
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-});
-afterAll(() => te.close());
-
-const me = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/v1/auth/me', headers });
+const me = (headers: Record<string, string>) => fx.app.inject({ method: 'GET', url: '/v1/auth/me', headers });
 
 describe('POST /v1/auth/login', () => {
   it('answers a token, its expiry and the user, and sets an HttpOnly, SameSite=Strict session cookie', async () => {
     // The session's clock is the database's: read it just before and just after the login.
     const dbNow = async () =>
-      (await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(te.rt.db)).rows[0]!.now.getTime();
+      (await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(fx.te.rt.db)).rows[0]!.now.getTime();
     const before = await dbNow();
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/auth/login',
       payload: { username: 'op-both', password: 'pw-op-both-123' },
@@ -40,7 +27,7 @@ describe('POST /v1/auth/login', () => {
       user: { username: 'op-both', role: 'operator', municipalities: ['aabenraa', 'toender'] },
     });
     const after = await dbNow();
-    const lifetime = te.config.sessionHours * 3_600_000;
+    const lifetime = fx.te.config.sessionHours * 3_600_000;
     expect(Date.parse(body.expiresAt)).toBeGreaterThanOrEqual(before + lifetime);
     expect(Date.parse(body.expiresAt)).toBeLessThanOrEqual(after + lifetime);
     const cookie = String(r.headers['set-cookie']);
@@ -48,19 +35,23 @@ describe('POST /v1/auth/login', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\//);
-    expect(cookie).toContain(`Max-Age=${te.config.sessionHours * 3600}`);
+    expect(cookie).toContain(`Max-Age=${fx.te.config.sessionHours * 3600}`);
     expect(cookie).not.toMatch(/Secure/);
   });
 
   it('stores only a hash of the token', async () => {
-    const token = await login(app, 'op-aab');
-    const rows = await te.rt.db.selectFrom('sessions').select('token_hash').where('username', '=', 'op-aab').execute();
+    const token = await login(fx.app, 'op-aab');
+    const rows = await fx.te.rt.db
+      .selectFrom('sessions')
+      .select('token_hash')
+      .where('username', '=', 'op-aab')
+      .execute();
     expect(rows.map((r) => r.token_hash)).toContain(sha256(token));
     expect(rows.map((r) => r.token_hash)).not.toContain(token);
   });
 
   it('says "*" for a user of every municipality', async () => {
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/auth/login',
       payload: { username: 'sup-all', password: 'pw-sup-all-123' },
@@ -73,7 +64,7 @@ describe('POST /v1/auth/login', () => {
       { username: 'op-aab', password: 'wrong-password' },
       { username: 'nobody', password: 'pw-op-aab-123' },
     ]) {
-      const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload });
+      const r = await fx.app.inject({ method: 'POST', url: '/v1/auth/login', payload });
       expect(r.statusCode).toBe(401);
       expect(r.json()).toEqual({ error: 'invalid_credentials', message: expect.any(String) });
       expect(r.headers['set-cookie']).toBeUndefined();
@@ -81,7 +72,7 @@ describe('POST /v1/auth/login', () => {
   });
 
   it('answers 400 with the contract error body for a malformed login', async () => {
-    const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: '' } });
+    const r = await fx.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: '' } });
     expect(r.statusCode).toBe(400);
     expect(r.json()).toMatchObject({
       error: 'invalid_request',
@@ -91,7 +82,7 @@ describe('POST /v1/auth/login', () => {
 
   it('slows down password guessing: 429 with Retry-After after 20 attempts a minute for one username', async () => {
     const attempt = () =>
-      app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'guessed', password: 'guess-123' } });
+      fx.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'guessed', password: 'guess-123' } });
     const codes = [];
     for (let i = 0; i < 20; i++) codes.push((await attempt()).statusCode);
     expect(codes.every((c) => c === 401)).toBe(true);
@@ -102,7 +93,7 @@ describe('POST /v1/auth/login', () => {
     // Other users are not locked out by someone guessing at one name.
     expect(
       (
-        await app.inject({
+        await fx.app.inject({
           method: 'POST',
           url: '/v1/auth/login',
           payload: { username: 'op-aab', password: 'pw-op-aab-123' },
@@ -112,15 +103,15 @@ describe('POST /v1/auth/login', () => {
   });
 
   it('never logs a password or a token', async () => {
-    const from = te.logs.length;
-    const token = await login(app, 'op-toe');
+    const from = fx.te.logs.length;
+    const token = await login(fx.app, 'op-toe');
     expect((await me(bearer(token))).statusCode).toBe(200);
     // Both requests were logged (this test's lines only), so there was something to leak into.
-    const lines = te.logs.slice(from);
+    const lines = fx.te.logs.slice(from);
     expect(lines.some((l) => l.includes('/v1/auth/login'))).toBe(true);
     expect(lines.some((l) => l.includes('/v1/auth/me'))).toBe(true);
     // Every line so far, this test's and the earlier requests' alike.
-    const logs = te.logs.join('');
+    const logs = fx.te.logs.join('');
     expect(logs).not.toContain('pw-op-toe-123');
     expect(logs).not.toContain(token);
   });
@@ -128,7 +119,7 @@ describe('POST /v1/auth/login', () => {
 
 describe('sessions', () => {
   it('accepts the session as a bearer token and as the cookie', async () => {
-    const token = await login(app, 'op-aab');
+    const token = await login(fx.app, 'op-aab');
     const viaBearer = await me(bearer(token));
     const viaCookie = await me({ cookie: `rc_session=${token}` });
     for (const r of [viaBearer, viaCookie]) {
@@ -144,15 +135,15 @@ describe('sessions', () => {
       { authorization: 'Basic b3A6cHc=' },
       { cookie: 'rc_session=nope' },
     ]) {
-      const r = await app.inject({ method: 'GET', url: '/v1/alarms', headers });
+      const r = await fx.app.inject({ method: 'GET', url: '/v1/alarms', headers });
       expect(r.statusCode).toBe(401);
       expect(r.json()).toEqual({ error: 'unauthorized', message: expect.any(String) });
     }
   });
 
   it('refuses an expired session', async () => {
-    const token = await login(app, 'op-aab');
-    await te.rt.db
+    const token = await login(fx.app, 'op-aab');
+    await fx.te.rt.db
       .updateTable('sessions')
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where('token_hash', '=', sha256(token))
@@ -161,27 +152,31 @@ describe('sessions', () => {
   });
 
   it('ends the session at logout and clears the cookie', async () => {
-    const token = await login(app, 'op-aab');
-    const r = await app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie: `rc_session=${token}` } });
+    const token = await login(fx.app, 'op-aab');
+    const r = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      headers: { cookie: `rc_session=${token}` },
+    });
     expect(r.statusCode).toBe(204);
     expect(String(r.headers['set-cookie'])).toMatch(/rc_session=;.*Max-Age=0/);
     expect((await me(bearer(token))).statusCode).toBe(401);
   });
 
   it('applies a changed role or scope at the next request, without logging in again', async () => {
-    await te.rt.db
+    await fx.te.rt.db
       .insertInto('users')
       .values({ username: 'op-temp', password_hash: '', role: 'operator', municipalities: ['aabenraa'] })
       .execute();
     const token = 'a-test-session-token-for-op-temp';
-    await te.rt.db
+    await fx.te.rt.db
       .insertInto('sessions')
       .values({ token_hash: sha256(token), username: 'op-temp', expires_at: new Date(Date.now() + 3_600_000) })
       .execute();
-    expect((await app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(200);
-    await te.rt.db.updateTable('users').set({ role: 'analyst' }).where('username', '=', 'op-temp').execute();
-    expect((await app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(403);
-    await te.rt.db
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(200);
+    await fx.te.rt.db.updateTable('users').set({ role: 'analyst' }).where('username', '=', 'op-temp').execute();
+    expect((await fx.app.inject({ method: 'GET', url: '/v1/alarms', headers: bearer(token) })).statusCode).toBe(403);
+    await fx.te.rt.db
       .updateTable('users')
       .set({ role: 'operator', municipalities: ['toender'] })
       .where('username', '=', 'op-temp')

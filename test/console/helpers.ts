@@ -107,28 +107,43 @@ export async function refusedUpgrade(baseUrl: string, headers: Record<string, st
 }
 
 /**
- * A console app on a private database with the test registry and every test user logged in, built
- * before the file's tests and closed after them. Read its parts inside tests (they exist only then).
+ * A console app on a private database (with the test registry unless `seed` is false), built before
+ * the file's tests and closed after them. Read its parts inside tests (they exist only then).
  */
-export function consoleFixture() {
+export function consoleAppFixture(opts: { seed?: boolean } = {}) {
   let te: TestEnv | undefined;
   let app: HttpApp | undefined;
-  let tokens: Record<TestUser, string> | undefined;
   beforeAll(async () => {
     te = await createTestEnv();
-    await seedRegistry(te);
+    if (opts.seed !== false) await seedRegistry(te);
     const built = await buildConsoleApp(te.rt);
     app = built.app;
     te.onClose(built.close);
-    tokens = await loginAll(app);
   });
   afterAll(() => te?.close());
-  const fx = {
+  return {
     get te() {
       return te!;
     },
     get app() {
       return app!;
+    },
+  };
+}
+
+/** consoleAppFixture with every test user logged in. */
+export function consoleFixture() {
+  const base = consoleAppFixture();
+  let tokens: Record<TestUser, string> | undefined;
+  beforeAll(async () => {
+    tokens = await loginAll(base.app);
+  });
+  const fx = {
+    get te() {
+      return base.te;
+    },
+    get app() {
+      return base.app;
     },
     get tokens() {
       return tokens!;

@@ -1,23 +1,12 @@
 // The console's API documentation: OpenAPI at /docs for every endpoint, linked from the placeholder page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildConsoleApp } from '../../services/console/app.js';
-import type { HttpApp } from '../../platform/http.js';
-import { createTestEnv, type TestEnv } from '../support/env.js';
+import { describe, expect, it } from 'vitest';
+import { consoleAppFixture } from '../console/helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  te.onClose(built.close);
-});
-afterAll(() => te.close());
+const fx = consoleAppFixture({ seed: false });
 
 describe('the console server', () => {
   it('documents every console endpoint in the OpenAPI at /docs', async () => {
-    const r = await app.inject({ method: 'GET', url: '/docs/json' });
+    const r = await fx.app.inject({ method: 'GET', url: '/docs/json' });
     expect(r.statusCode).toBe(200);
     const paths = Object.keys(r.json().paths);
     expect(paths).toEqual(
@@ -39,7 +28,7 @@ describe('the console server', () => {
   });
 
   it('serves a placeholder page at / that links the API documentation', async () => {
-    const r = await app.inject({ method: 'GET', url: '/' });
+    const r = await fx.app.inject({ method: 'GET', url: '/' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/html/);
     expect(r.body).toContain('href="/docs"');
