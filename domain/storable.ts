@@ -13,8 +13,10 @@
 /** Why `s` cannot be stored as sent, or undefined when it can. */
 export function textProblem(s: string): string | undefined {
   if (s.includes('\u0000')) return 'contains U+0000 (NUL), which the database cannot store';
-  // In a `u` regex a lone surrogate is a code point of its own; a paired one is part of another.
-  if (/\p{Surrogate}/u.test(s)) return 'contains a lone UTF-16 surrogate, which is not Unicode text';
+  // The common case needs one quick scan: no surrogate at all. In a `u` regex a lone surrogate is a
+  // code point of its own; a paired one is part of another.
+  if (/[\ud800-\udfff]/.test(s) && /\p{Surrogate}/u.test(s))
+    return 'contains a lone UTF-16 surrogate, which is not Unicode text';
   return undefined;
 }
 
@@ -46,57 +48,60 @@ const isPlainObject = (v: object) => {
  * finite, anything that is not JSON, more than `maxBytes` of JSON text.
  *
  * Walks without recursion, and gives up as soon as the JSON text is known to be too long, so it is
- * safe on any value (however deep) and its work is bounded by the limits, not by the value. Only once
- * the depth is known to be bounded is the value serialised to measure it exactly.
+ * safe on any value (however deep) and visits no more nodes than the limits allow, however large the
+ * value (it still lists the keys of an object and scans a string it reaches). Only once the depth is
+ * known to be bounded is the value serialised to measure it exactly. No closure is made per call: this
+ * runs for every event.
  */
 export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | undefined {
-  const problem = (node: Node, message: string): JsonProblem => ({ path: pathOf(node), message });
   // A lower bound of the JSON text's length in bytes: every character is at least one byte.
   let bytes = 0;
-  const tooLong = () => bytes > limits.maxBytes;
   const stack: Node[] = [{ value, depth: 0, parent: undefined, key: undefined }];
-  while (stack.length > 0) {
+  while (stack.length > 0 && bytes <= limits.maxBytes) {
     const node = stack.pop()!;
     const v = node.value;
     if (v === null) bytes += 4;
-    else if (typeof v === 'boolean') bytes += v ? 4 : 5;
+    else if (typeof v === 'boolean') bytes += 4;
     else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return problem(node, 'is a number beyond ±1.8e308, which cannot be stored');
-      bytes += String(v).length;
+      if (!Number.isFinite(v)) return problemAt(node, 'is a number beyond ±1.8e308, which cannot be stored');
+      bytes += 1;
     } else if (typeof v === 'string') {
       const p = textProblem(v);
-      if (p) return problem(node, p);
+      if (p) return problemAt(node, p);
       bytes += v.length + 2;
     } else if (typeof v === 'object' && (Array.isArray(v) || isPlainObject(v))) {
       const depth = node.depth + 1;
-      if (depth > limits.maxDepth) return problem(node, `is nested deeper than ${limits.maxDepth} levels`);
+      if (depth > limits.maxDepth) return problemAt(node, `is nested deeper than ${limits.maxDepth} levels`);
       if (Array.isArray(v)) {
-        bytes += 2 + Math.max(0, v.length - 1);
-        for (let i = v.length - 1; i >= 0 && !tooLong(); i--) stack.push({ value: v[i], depth, parent: node, key: i });
+        bytes += 1 + v.length;
+        for (let i = v.length - 1; i >= 0 && bytes <= limits.maxBytes; i--)
+          stack.push({ value: v[i], depth, parent: node, key: i });
       } else {
         const keys = Object.keys(v);
-        bytes += 2 + Math.max(0, keys.length - 1);
-        for (let i = keys.length - 1; i >= 0 && !tooLong(); i--) {
+        bytes += 1 + keys.length;
+        for (let i = keys.length - 1; i >= 0 && bytes <= limits.maxBytes; i--) {
           const key = keys[i]!;
           const child: Node = { value: (v as Record<string, unknown>)[key], depth, parent: node, key };
           const p = textProblem(key);
-          if (p) return problem(child, `key ${p}`);
+          if (p) return problemAt(child, `key ${p}`);
           bytes += key.length + 3;
           stack.push(child);
         }
       }
     } else {
-      return problem(node, 'is not a JSON value');
+      return problemAt(node, 'is not a JSON value');
     }
-    if (tooLong()) break;
   }
-  if (tooLong() || utf8Length(JSON.stringify(value)) > limits.maxBytes)
+  if (bytes > limits.maxBytes || utf8Length(JSON.stringify(value)) > limits.maxBytes)
     return { path: [], message: `must be at most ${limits.maxBytes} bytes of JSON` };
   return undefined;
 }
 
+const problemAt = (node: Node, message: string): JsonProblem => ({ path: pathOf(node), message });
+
 /** Bytes of `s` in UTF-8 (a well-formed string: a surrogate pair is one four-byte character). */
 function utf8Length(s: string): number {
+  if (!/[\u0080-\uffff]/.test(s)) return s.length;
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
