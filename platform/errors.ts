@@ -38,3 +38,23 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     e.message ?? '',
   );
 }
+
+/**
+ * Postgres refused the data itself: SQLSTATE class 22 (data exception: a NUL byte, an invalid escape,
+ * a value out of range) or 54 (program limit exceeded: a value too large or too deep to index or
+ * parse). Sending the same again fails the same way, so it is bad input, not an outage. (Class 23, a
+ * violated constraint, is left out: in a statement whose every column the code fills it means a bug or
+ * a registry in a bad state, which may be fixed; the sender should retry, not give up.) Returns
+ * Postgres' message without any input it quotes (a value may be personal data), or undefined for every
+ * other error.
+ */
+export function dataRefusal(err: unknown): string | undefined {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (typeof e?.code !== 'string' || !/^(22|54)[0-9A-Z]{3}$/.test(e.code)) return undefined;
+  const message = typeof e.message === 'string' ? e.message : 'refused';
+  // Postgres quotes input as `…: "<input>"` at the end, or as `value "<input>" is out of range…`.
+  return message
+    .replace(/: ".*"$/s, '')
+    .replace(/value ".*" is/s, 'value is')
+    .slice(0, 200);
+}

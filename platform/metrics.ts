@@ -36,6 +36,16 @@ export function ingestMetrics(registry: Registry) {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers: [registry],
     }),
+    refused: new Counter({
+      name: 'rc_alarms_refused_by_database_total',
+      help: 'Events that passed validation but that the database refused (each one a gap in the validation)',
+      registers: [registry],
+    }),
+    isolations: new Counter({
+      name: 'rc_accept_commit_isolations_total',
+      help: 'Shared transactions that failed for a reason other than an unavailable database and were split to commit the items that could be',
+      registers: [registry],
+    }),
   };
 }
 export type IngestMetrics = ReturnType<typeof ingestMetrics>;

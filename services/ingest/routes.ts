@@ -5,7 +5,7 @@ import { errorBody } from '../../domain/views.js';
 import { unavailable } from '../../platform/errors.js';
 import type { HttpPlugin } from '../../platform/http.js';
 import type { IngestMetrics } from '../../platform/metrics.js';
-import type { AlarmAcceptor } from './acceptor.js';
+import { EventRefused, type AlarmAcceptor } from './acceptor.js';
 import type { Gateway, GatewayDirectory } from './gateways.js';
 import {
   accepted,
@@ -15,6 +15,7 @@ import {
   heartbeatRequest,
   heartbeatResponse,
   MAX_DETAILS_BYTES,
+  MAX_DETAILS_DEPTH,
   type AlarmEvent,
 } from './schemas.js';
 
@@ -30,6 +31,13 @@ const SINGLE_BODY_LIMIT = 64 * 1024;
 const RETRY_AFTER_SECONDS = 2;
 const notDurable = () =>
   unavailable('the alarm could not be stored durably; retry with the same eventId', RETRY_AFTER_SECONDS);
+
+/** The contract's 400 for an event the database refused (its validation let it through). */
+const refusedBody = (err: EventRefused) => ({
+  error: 'invalid_event',
+  message: err.message,
+  issues: [{ path: '', message: err.message }],
+});
 
 const toNewAlarm = (gatewayId: string, e: AlarmEvent): NewAlarm => ({
   gatewayId,
@@ -74,7 +82,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       schema: {
         tags: ['gateways'],
         summary: 'Post one alarm event',
-        description: `202 once committed; 200 with duplicate=true for a re-sent eventId; 503 with Retry-After when it could not be stored. details: at most ${MAX_DETAILS_BYTES} bytes.`,
+        description: `202 once committed; 200 with duplicate=true for a re-sent eventId; 503 with Retry-After when it could not be stored (re-send it). 400 invalid_event, naming the field, for an event the database could not store exactly as sent: a U+0000 (NUL) or a lone UTF-16 surrogate in any id or in any key or string of details; occurredAt in the year 0000, with an offset beyond ±15:59 or later than 9999-12-31T23:59:59.998Z in UTC; details over ${MAX_DETAILS_BYTES} bytes, nested deeper than ${MAX_DETAILS_DEPTH} levels or with a number beyond ±1.8e308. Should the database still refuse an event, that event alone is answered 400 ("the database refused this event: …"); events committed in the same transaction are not affected.`,
         security,
         body: alarmEvent,
         response: { 200: accepted, 202: accepted, ...errors },
@@ -86,6 +94,10 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       try {
         result = await acceptor.accept(toNewAlarm(gateway.id, req.body));
       } catch (err) {
+        if (err instanceof EventRefused) {
+          req.log.warn(errorFields(err), 'alarm refused by the database');
+          return reply.code(400).send(refusedBody(err));
+        }
         req.log.warn(errorFields(err), 'alarm not stored');
         throw notDurable();
       }
@@ -102,7 +114,8 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       schema: {
         tags: ['gateways'],
         summary: 'Post a backlog of up to 1000 events',
-        description: 'Results in input order; a bad event gets an error entry and does not reject the others.',
+        description:
+          'Results in input order; a bad event gets an error entry (invalid_event, the same rules as POST /v1/alarms, each event validated on its own) and does not reject the others, also when it is the database that refuses it. 503 with Retry-After when the events could not be stored: re-send the batch; what was stored answers as duplicates.',
         security,
         body: batchRequest,
         response: { 202: batchResponse, ...errors },
@@ -130,8 +143,11 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
           return { eventId, error: 'invalid_event', message };
         }
         const r = stored[k++]!;
+        if (r instanceof EventRefused) return { eventId, error: 'invalid_event', message: r.message };
         return { eventId, alarmId: r.alarmId, duplicate: r.duplicate };
       });
+      const refused = stored.filter((r) => r instanceof EventRefused).length;
+      if (refused) req.log.warn({ refused, events: good.length }, 'events of a batch refused by the database');
       if (good.length) gateways.noteAlive(gateway.id);
       return reply.code(202).send({ results });
     },
