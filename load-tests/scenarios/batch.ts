@@ -8,7 +8,7 @@ import { lost, tally, tallyLine, type Tally } from '../support/accounting.js';
 import { asBatches, benchEvents } from '../support/bench-traffic.js';
 import { knob, seed } from '../support/knobs.js';
 import type { Progress } from '../support/progress.js';
-import { int, perSecond, resourceTable, target } from '../support/report.js';
+import { int, perSecond, resourceTable, servicesAlive, target } from '../support/report.js';
 import { isAccepted, sendBatches } from '../support/send.js';
 import { withBareFloor, withServices, type Target } from '../support/session.js';
 import { ms, ratio, summarise, type Summary } from '../support/stats.js';
@@ -104,6 +104,6 @@ ${tallyLine('floor', floor.tally)}
 ${target(`at least ${int(TARGET_PER_SECOND)} alarms/s committed`, svc.committedPerSecond >= TARGET_PER_SECOND, `${int(svc.committedPerSecond)}/s`)}
 
 ${resourceTable(resources)}`;
-    return { body, ok: !lost(svc.tally) && !lost(floor.tally) && resources.every((r) => r.alive) };
+    return { body, ok: !lost(svc.tally) && !lost(floor.tally) && servicesAlive(resources) };
   },
 };

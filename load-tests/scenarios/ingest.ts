@@ -10,7 +10,7 @@ import { drainLine, storedCheck } from '../support/accounting.js';
 import { benchEvents } from '../support/bench-traffic.js';
 import { drainSeconds, knob, seed } from '../support/knobs.js';
 import type { Progress } from '../support/progress.js';
-import { int, resourceTable } from '../support/report.js';
+import { int, resourceTable, servicesAlive } from '../support/report.js';
 import { withBareFloor, withNaiveFloor, withServices, local, type ServicesTarget } from '../support/session.js';
 import { ms, ratio } from '../support/stats.js';
 import { demoRegistry } from '../../services/simulator/registry.js';
@@ -138,6 +138,6 @@ in flight when autocannon stopped are stored but their 202 was not counted); the
 the feed ${(svc.drainMs / 1000).toFixed(1)} s after autocannon stopped${lostAny ? ' — LOST OR UNTRIAGED ALARMS' : ' — nothing lost'}
 
 ${resourceTable(resources)}`;
-    return { body, ok: !lostAny && s.non2xx === 0 && s.errors === 0 && resources.every((r) => r.alive) };
+    return { body, ok: !lostAny && s.non2xx === 0 && s.errors === 0 && servicesAlive(resources) };
   },
 };

@@ -12,7 +12,7 @@ import { lost, tally, tallyLine, type Tally } from '../support/accounting.js';
 import { benchEvents, stormBatches, type BenchEvent } from '../support/bench-traffic.js';
 import { drainSeconds, knob, seed } from '../support/knobs.js';
 import type { Progress } from '../support/progress.js';
-import { int, latencyTable, perSecond, resourceTable, target } from '../support/report.js';
+import { int, latencyTable, perSecond, resourceTable, servicesAlive, target } from '../support/report.js';
 import { isAccepted, openLoop, sendBatches, type Outcome, type Planned } from '../support/send.js';
 import { withBareFloor, withServices, type ServicesTarget, type Target } from '../support/session.js';
 import { ms, ratio, summarise, type Summary } from '../support/stats.js';
@@ -223,6 +223,6 @@ ${resourceTable(resources)}`;
     const clean = [svc.stormTally, svc.pressTally, svc.quietTally, floor.stormTally, floor.pressTally].every(
       (x) => !lost(x),
     );
-    return { body, ok: clean && storedOk && resources.every((r) => r.alive) };
+    return { body, ok: clean && storedOk && servicesAlive(resources) };
   },
 };

@@ -9,7 +9,7 @@ import { lost, tally, tallyLine, type Tally } from '../support/accounting.js';
 import { yearOfCalls, type TimedEvent } from '../support/bench-traffic.js';
 import { knob, seed } from '../support/knobs.js';
 import type { Progress } from '../support/progress.js';
-import { int, latencyTable, perSecond, resourceTable, target } from '../support/report.js';
+import { int, latencyTable, perSecond, resourceTable, servicesAlive, target } from '../support/report.js';
 import { isAccepted, openLoop } from '../support/send.js';
 import { withBareFloor, withServices, type Target } from '../support/session.js';
 import { ms, summarise, type Summary } from '../support/stats.js';
@@ -134,6 +134,6 @@ ${tallyLine('floor', floor.tally)}
 ${target(`p99 (202 → triaged on feed) < ${TARGET_P99_MS} ms`, svc.feed.p99 < TARGET_P99_MS, `${ms(svc.feed.p99)} ms`)}
 
 ${resourceTable(resources)}`;
-    return { body, ok: !lost(svc.tally) && !lost(floor.tally) && resources.every((r) => r.alive) };
+    return { body, ok: !lost(svc.tally) && !lost(floor.tally) && servicesAlive(resources) };
   },
 };

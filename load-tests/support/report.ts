@@ -2,7 +2,7 @@
 // resources of each service process, and whether each target was met.
 import os from 'node:os';
 import { knobsUsed } from './knobs.js';
-import type { ResourceRow } from './session.js';
+import type { Resources } from './session.js';
 import { ms, ratio, type Summary } from './stats.js';
 
 export type LatencyRow = { what: string; s: Summary; floor?: { what: string; s: Summary } };
@@ -30,26 +30,37 @@ export const IDLE_RSS_TARGET_MB = 150;
 export const LOAD_RSS_TARGET_MB = 300;
 
 /** CPU seconds and memory of each service process (and of the load generator, which shares the cores). */
-export function resourceTable(rows: readonly ResourceRow[]): string {
+export function resourceTable({ rows, backend: b }: Resources): string {
   const lines = [
     '| process | pid | idle RSS MB | peak RSS MB under load | CPU s under load | CPU % of one core |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
+  const cpu = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const share = (x: number, wall: number) => (Number.isFinite(x) ? `${((100 * x) / wall).toFixed(0)} %` : '—');
   for (const r of rows) {
-    const share = Number.isFinite(r.cpuSeconds) ? `${((100 * r.cpuSeconds) / r.wallSeconds).toFixed(0)} %` : '—';
-    const cpu = Number.isFinite(r.cpuSeconds) ? r.cpuSeconds.toFixed(1) : '—';
     lines.push(
-      `| ${r.process}${r.alive ? '' : ' (EXITED)'} | ${r.pid ?? '—'} | ${mb(r.idleMb)} | ${mb(r.peakMb)} | ${cpu} | ${share} |`,
+      `| ${r.process}${r.alive ? '' : ' (EXITED)'} | ${r.pid ?? '—'} | ${mb(r.idleMb)} | ${mb(r.peakMb)} | ${cpu(r.cpuSeconds)} | ${share(r.cpuSeconds, r.wallSeconds)} |`,
     );
   }
+  lines.push(
+    `| Postgres: the ${b.postgresBackends} backends of the benchmark's database | — | — | — | ${cpu(b.postgresCpuSeconds)} | ${share(b.postgresCpuSeconds, b.wallSeconds)} |`,
+    `| redis-server (the whole server, shared with any other work) | — | — | — | ${cpu(b.redisCpuSeconds)} | ${share(b.redisCpuSeconds, b.wallSeconds)} |`,
+  );
   const services = rows.filter((r) => Number.isFinite(r.idleMb));
   const idle = Math.max(...services.map((r) => r.idleMb));
   const peak = Math.max(...services.map((r) => r.peakMb));
   const wall = rows[0]?.wallSeconds ?? NaN;
+  const waits = b.waits
+    .filter((w) => w.mean >= 0.05)
+    .slice(0, 5)
+    .map((w) => `${w.what} ${w.mean.toFixed(1)} (max ${w.max})`)
+    .join(', ');
   lines.push(
     '',
     `Measured over ${wall.toFixed(1)} s, from idle (after start-up, registry import and the feed's connection) to the end ` +
       `of the scenario's drain; peak RSS is VmHWM of the node process running each service, reset when idle was taken.`,
+    `Postgres, the benchmark's database: ${int(b.commits)} commits (${int(b.commits / b.wallSeconds)}/s); active backends by ` +
+      `what they wait on, mean over ${b.samples} one-second samples: ${waits || 'none'}.`,
     target(`every service idle RSS < ${IDLE_RSS_TARGET_MB} MB`, idle < IDLE_RSS_TARGET_MB, `largest ${mb(idle)} MB`),
     target(
       `every service peak RSS under load < ${LOAD_RSS_TARGET_MB} MB`,
@@ -59,6 +70,9 @@ export function resourceTable(rows: readonly ResourceRow[]): string {
   );
   return lines.join('\n');
 }
+
+/** No service process exited during the run. */
+export const servicesAlive = (r: Resources) => r.rows.every((x) => x.alive);
 
 export const target = (what: string, met: boolean, figure: string) =>
   `target ${what}: ${met ? 'met' : 'NOT met'} (${figure})`;

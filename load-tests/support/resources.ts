@@ -26,10 +26,22 @@ function parentOf(pid: number): number | undefined {
   return fields ? Number(fields[1]) : undefined;
 }
 
-function descendants(root: number): number[] {
-  const pids = readdirSync('/proc')
+export const allPids = () =>
+  readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number);
+
+/** utime + stime of a process in seconds, undefined once it has exited. */
+export function cpuSecondsOf(pid: number): number | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (proc(5)); index = field - 3.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function descendants(root: number): number[] {
+  const pids = allPids();
   const out: number[] = [];
   const frontier = [root];
   while (frontier.length) {
@@ -44,7 +56,7 @@ function descendants(root: number): number[] {
   return out;
 }
 
-const cmdline = (pid: number) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
+export const cmdline = (pid: number) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
 
 export class ProcessProbe {
   private cpuAtMark = 0;
@@ -72,12 +84,9 @@ export class ProcessProbe {
 
   /** Undefined once the process has exited. */
   sample(): Sample | undefined {
-    const stat = read(`/proc/${this.pid}/stat`);
+    const cpuSeconds = cpuSecondsOf(this.pid);
     const status = read(`/proc/${this.pid}/status`);
-    if (!stat || !status) return undefined;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the command name: state is field 3, utime 14 and stime 15 (proc(5)); index = field - 3.
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    if (cpuSeconds === undefined || !status) return undefined;
     const kb = (key: string) => Number(/\s(\d+) kB/.exec(status.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1]);
     return { cpuSeconds, rssMb: (kb('VmRSS:') * 1024) / MB, peakMb: (kb('VmHWM:') * 1024) / MB };
   }

@@ -13,6 +13,7 @@ import {
   registryBody,
   type DemoRegistry,
 } from '../../services/simulator/registry.js';
+import { BackendProbe, type BackendReport } from './backend-probe.js';
 import { FeedWatch } from './feed-watch.js';
 import { SMOKE } from './knobs.js';
 import type { Progress } from './progress.js';
@@ -62,6 +63,8 @@ export type ServicesTarget = Target & {
   query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
 };
 
+export type Resources = { rows: ResourceRow[]; backend: BackendReport };
+
 export type ResourceRow = {
   process: string;
   pid: number | undefined;
@@ -75,7 +78,7 @@ export type ResourceRow = {
 export async function withServices<T>(
   progress: Progress,
   fn: (t: ServicesTarget) => Promise<T>,
-): Promise<{ result: T; resources: ResourceRow[] }> {
+): Promise<{ result: T; resources: Resources }> {
   progress.note(`starting ingest, worker and console (logs in ${LOG_DIR}) …`);
   const stack = await startStack({
     database: DATABASE,
@@ -83,7 +86,7 @@ export async function withServices<T>(
     ports: PORTS,
     adminPassword: ADMIN_PASSWORD,
   });
-  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 2 });
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 3 });
   let feed: FeedWatch | undefined;
   try {
     const reg = demoRegistry();
@@ -99,6 +102,8 @@ export async function withServices<T>(
     feed = await FeedWatch.open(stack.consoleUrl, token);
     await sleep(SETTLE_MS);
     for (const p of probes) p.markIdle();
+    const backend = new BackendProbe(pool, DATABASE);
+    await backend.start();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const byRole = (r: Role) => probes.find((p) => p.role === r);
@@ -118,7 +123,8 @@ export async function withServices<T>(
     });
     const cpu = process.cpuUsage(cpu0);
     const wallSeconds = (performance.now() - t0) / 1000;
-    const resources: ResourceRow[] = (['ingest', 'worker', 'console'] as const).map((role) => {
+    const backendReport = await backend.stop();
+    const rows: ResourceRow[] = (['ingest', 'worker', 'console'] as const).map((role) => {
       const p = byRole(role)!;
       const load = p.underLoad()!;
       return {
@@ -131,7 +137,7 @@ export async function withServices<T>(
         alive: load.alive,
       };
     });
-    resources.push({
+    rows.push({
       process: 'load generator (this process)',
       pid: process.pid,
       idleMb: NaN,
@@ -141,7 +147,7 @@ export async function withServices<T>(
       wallSeconds,
       alive: true,
     });
-    return { result, resources };
+    return { result, resources: { rows, backend: backendReport } };
   } finally {
     feed?.close();
     await pool.end();
