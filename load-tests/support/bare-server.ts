@@ -4,7 +4,7 @@
 // validation, no storage.
 // Run as its own process: `tsx load-tests/support/bare-server.ts <port>`.
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const port = Number(process.argv[2] ?? 18390);
@@ -14,9 +14,12 @@ let seq = 0;
 
 app.get('/readyz', async () => ({ status: 'ready' }));
 
-/** After the answer, as the services do: the change reaches the feed once the alarm is accepted. */
-function push(accepted: { alarmId: string; type: unknown }[]): void {
-  setImmediate(() => {
+/**
+ * Once the answer is written, as the services do: the change reaches the feed once the alarm is accepted.
+ * (A client may still see the push before it has read a large answer, such as a batch's.)
+ */
+function pushAfter(reply: FastifyReply, accepted: { alarmId: string; type: unknown }[]): void {
+  reply.raw.once('finish', () => {
     for (const a of accepted) {
       const message = JSON.stringify({
         type: 'alarm',
@@ -31,17 +34,18 @@ function push(accepted: { alarmId: string; type: unknown }[]): void {
 app.post('/v1/alarms', async (req, reply) => {
   const event = req.body as { type?: string };
   const alarmId = randomUUID();
-  reply.code(202).send({ alarmId, duplicate: false });
-  push([{ alarmId, type: event.type }]);
-  return reply;
+  pushAfter(reply, [{ alarmId, type: event.type }]);
+  return reply.code(202).send({ alarmId, duplicate: false });
 });
 
 app.post('/v1/alarms/batch', async (req, reply) => {
   const { events } = req.body as { events: { eventId?: string; type?: string }[] };
   const results = events.map((e) => ({ eventId: e.eventId, alarmId: randomUUID(), duplicate: false }));
-  reply.code(202).send({ results });
-  push(results.map((r, i) => ({ alarmId: r.alarmId, type: events[i]!.type })));
-  return reply;
+  pushAfter(
+    reply,
+    results.map((r, i) => ({ alarmId: r.alarmId, type: events[i]!.type })),
+  );
+  return reply.code(202).send({ results });
 });
 
 const wss = new WebSocketServer({ noServer: true });
