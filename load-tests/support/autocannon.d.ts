@@ -6,7 +6,11 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     headers?: Record<string, string>;
-    requests?: (Request & { setupRequest?: (req: Request) => Request })[];
+    requests?: (Request & {
+      setupRequest?: (req: Request) => Request;
+      /** Called with each answer's status and body. */
+      onResponse?: (status: number, body: string) => void;
+    })[];
   };
   type Histogram = { average: number; p50: number; p90: number; p99: number; max: number };
   export type Result = {

@@ -1,31 +1,51 @@
-// The floor the benchmarks measure the services against, in the same run: a bare Fastify route that
-// parses the same JSON and answers 202, and a bare `ws` server that tells its clients about each
-// accepted request right after the answer, in the live feed's message shape. No validation, no storage.
+// The floor the benchmarks measure the services against, in the same run: bare Fastify routes that
+// parse the same JSON (one event, or a batch) and answer 202, and a bare `ws` server that tells its
+// clients about each accepted event right after the answer, in the live feed's message shape. No
+// validation, no storage.
 // Run as its own process: `tsx load-tests/support/bare-server.ts <port>`.
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-const port = Number(process.argv[2] ?? 18290);
+const port = Number(process.argv[2] ?? 18390);
 const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
 const clients = new Set<WebSocket>();
 let seq = 0;
 
 app.get('/readyz', async () => ({ status: 'ready' }));
+
+/**
+ * Once the answer is written, as the services do: the change reaches the feed once the alarm is accepted.
+ * (A client may still see the push before it has read a large answer, such as a batch's.)
+ */
+function pushAfter(reply: FastifyReply, accepted: { alarmId: string; type: unknown }[]): void {
+  reply.raw.once('finish', () => {
+    for (const a of accepted) {
+      const message = JSON.stringify({
+        type: 'alarm',
+        seq: ++seq,
+        alarm: { id: a.alarmId, type: a.type, triage: { class: 'phone_resolvable', priority: 3 } },
+      });
+      for (const c of clients) c.send(message);
+    }
+  });
+}
+
 app.post('/v1/alarms', async (req, reply) => {
   const event = req.body as { type?: string };
   const alarmId = randomUUID();
-  reply.code(202).send({ alarmId, duplicate: false });
-  // After the answer, as the services do: the change reaches the feed once the alarm is accepted.
-  setImmediate(() => {
-    const message = JSON.stringify({
-      type: 'alarm',
-      seq: ++seq,
-      alarm: { id: alarmId, type: event.type, triage: { class: 'phone_resolvable', priority: 3 } },
-    });
-    for (const c of clients) c.send(message);
-  });
-  return reply;
+  pushAfter(reply, [{ alarmId, type: event.type }]);
+  return reply.code(202).send({ alarmId, duplicate: false });
+});
+
+app.post('/v1/alarms/batch', async (req, reply) => {
+  const { events } = req.body as { events: { eventId?: string; type?: string }[] };
+  const results = events.map((e) => ({ eventId: e.eventId, alarmId: randomUUID(), duplicate: false }));
+  pushAfter(
+    reply,
+    results.map((r, i) => ({ alarmId: r.alarmId, type: events[i]!.type })),
+  );
+  return reply.code(202).send({ results });
 });
 
 const wss = new WebSocketServer({ noServer: true });

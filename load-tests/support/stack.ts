@@ -15,38 +15,51 @@ export type StackOptions = {
   ports: { ingest: number; console: number; worker: number };
   adminPassword: string;
   /** The services to start (default all three; the console is needed to import the registry). */
-  roles?: readonly ('ingest' | 'worker' | 'console')[];
+  roles?: readonly Role[];
   /** Postgres server to create the database on; its database part is replaced. */
   postgresUrl?: string;
   env?: Record<string, string>;
 };
 
+export type Role = 'ingest' | 'worker' | 'console';
+
 export type Stack = {
   ingestUrl: string;
   consoleUrl: string;
   workerUrl: string;
+  /** The stack's own database, for counting from outside what was stored. */
+  databaseUrl: string;
   logDir: string;
+  /** The process started for each role (a tsx wrapper; the service runs in its node child). */
+  processes: { role: Role; child: ChildProcess }[];
   stop(): Promise<void>;
 };
 
-export const LOG_DIR = path.join(tmpdir(), 'rc-bench');
+export const LOG_DIR = path.join(tmpdir(), 'rc-load');
 
-function databaseUrl(server: string, database: string): string {
+export const POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(server: string, database: string): string {
   const u = new URL(server);
   u.pathname = `/${database}`;
   return u.toString();
 }
 
-/** Drop the benchmark's database and delete its Redis keys, so every run starts empty. */
-export async function resetState(opts: StackOptions): Promise<void> {
-  const server = opts.postgresUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Drop a database of the benchmarks (and create it again, empty, when `create`). */
+export async function dropDatabase(database: string, create = false, server = POSTGRES_SERVER): Promise<void> {
   const c = new pg.Client({ connectionString: databaseUrl(server, 'postgres') });
   await c.connect();
   try {
-    await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(opts.database)} WITH (FORCE)`);
+    await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
+    if (create) await c.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
   } finally {
     await c.end();
   }
+}
+
+/** Drop the benchmark's database and delete its Redis keys, so every run starts empty. */
+export async function resetState(opts: StackOptions): Promise<void> {
+  await dropDatabase(opts.database, false, opts.postgresUrl ?? POSTGRES_SERVER);
   const redis = fastFailRedis(opts.redisUrl ?? 'redis://127.0.0.1:6379/0');
   try {
     await redisReady(redis);
@@ -71,6 +84,9 @@ export async function waitReady(urls: string[], timeoutMs = 60_000): Promise<voi
   }
 }
 
+/** Every process spawnScript started that has not exited yet. */
+const running = new Set<ChildProcess>();
+
 /** Spawn a TypeScript entry point with tsx in its own process group, output to a log file. */
 export function spawnScript(name: string, args: string[], env: Record<string, string>): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -82,7 +98,14 @@ export function spawnScript(name: string, args: string[], env: Record<string, st
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   return child;
+}
+
+/** Stop every process this benchmark started and that still runs (an interrupted run). */
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all([...running].map((c) => stopProcess(c)));
 }
 
 /** SIGTERM the process group, SIGKILL it when it has not exited after `graceMs`. */
@@ -105,8 +128,9 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
 export async function startStack(opts: StackOptions): Promise<Stack> {
   await resetState(opts);
   const host = '127.0.0.1';
+  const dbUrl = databaseUrl(opts.postgresUrl ?? POSTGRES_SERVER, opts.database);
   const env = {
-    DATABASE_URL: databaseUrl(opts.postgresUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres', opts.database),
+    DATABASE_URL: dbUrl,
     REDIS_URL: opts.redisUrl ?? 'redis://127.0.0.1:6379/0',
     REDIS_PREFIX: opts.redisPrefix,
     INGEST_PORT: String(opts.ports.ingest),
@@ -118,14 +142,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.env,
   };
   const roles = opts.roles ?? (['console', 'ingest', 'worker'] as const);
-  const children = roles.map((role) => spawnScript(role, ['bin/server.ts', role], env));
+  const processes = roles.map((role) => ({ role, child: spawnScript(role, ['bin/server.ts', role], env) }));
   const stack: Stack = {
     ingestUrl: `http://${host}:${opts.ports.ingest}`,
     consoleUrl: `http://${host}:${opts.ports.console}`,
     workerUrl: `http://${host}:${opts.ports.worker}`,
+    databaseUrl: dbUrl,
     logDir: LOG_DIR,
+    processes,
     stop: async () => {
-      await Promise.all(children.map((c) => stopProcess(c)));
+      await Promise.all(processes.map((p) => stopProcess(p.child)));
     },
   };
   try {
