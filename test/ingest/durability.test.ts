@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../../bin/start.js';
 import { buildIngestApp } from '../../services/ingest/app.js';
 import { createTestEnv, eventually, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { countStored } from './helpers.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 let te: TestEnv;
@@ -23,17 +24,6 @@ beforeAll(async () => {
   te.onClose(() => redisProxy.close());
 });
 afterAll(() => te.close());
-
-const storedCount = async (eventIds: string[]) =>
-  Number(
-    (
-      await te.rt.db
-        .selectFrom('alarms')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('event_id', 'in', eventIds)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
 
 /** Sessions of this database waiting for an advisory lock (the change log's sequencing lock). */
 const changeLogLockWaiters = async () =>
@@ -92,13 +82,23 @@ describe('durable accept', () => {
       expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
       expect(r.json()).toMatchObject({ error: 'unavailable', message: expect.any(String) });
     }
-    expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(0);
+    expect(
+      await countStored(
+        te,
+        events.map((e) => e.ev.eventId),
+      ),
+    ).toBe(0);
 
     const after = await Promise.all(
       events.map(({ m, ev }) => app.inject({ method: 'POST', url: '/v1/alarms', headers: auth(m), payload: ev })),
     );
     expect(after.map((r) => r.statusCode)).toEqual(events.map(() => 202));
-    expect(await storedCount(events.map((e) => e.ev.eventId))).toBe(events.length);
+    expect(
+      await countStored(
+        te,
+        events.map((e) => e.ev.eventId),
+      ),
+    ).toBe(events.length);
   });
 
   it('still answers 202 while Redis is unreachable: the alarm is stored, untriaged, for the reconciler', async () => {

@@ -4,26 +4,15 @@
 // exactly as sent, and stays ready. And below the validation: whatever the database refuses, the good
 // alarms sharing its commit are stored.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, VOICE_STATES } from '../../domain/events.js';
 import type { NewAlarm } from '../../db/accept.js';
-import type { HttpApp } from '../../platform/http.js';
-import { EventRefused, type AlarmAcceptor } from '../../services/ingest/acceptor.js';
-import { buildIngestApp } from '../../services/ingest/app.js';
-import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { EventRefused } from '../../services/ingest/acceptor.js';
+import { gatewayKey, testEvent } from '../support/env.js';
+import { ingestFixture } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let acceptor: AlarmAcceptor;
+const fx = ingestFixture();
 const auth = { authorization: `Bearer ${gatewayKey('aabenraa')}`, 'content-type': 'application/json' };
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  ({ app, acceptor } = await buildIngestApp(te.rt));
-  te.onClose(() => app.close());
-});
-afterAll(() => te.close());
 
 // ---- Arbitraries ----
 
@@ -164,7 +153,7 @@ function toJsonText(value: unknown): string {
 const countAlarms = async () =>
   Number(
     (
-      await te.rt.db
+      await fx.te.rt.db
         .selectFrom('alarms')
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow()
@@ -173,7 +162,7 @@ const countAlarms = async () =>
 
 /** The stored alarm of an accepted event matches the event as the server read it, exactly. */
 async function expectStoredAsSent(event: Record<string, unknown>, alarmId: string, duplicate: boolean) {
-  const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', alarmId).executeTakeFirstOrThrow();
+  const row = await fx.te.rt.db.selectFrom('alarms').selectAll().where('id', '=', alarmId).executeTakeFirstOrThrow();
   expect(row.event_id).toBe(event.eventId);
   if (duplicate) return;
   expect(row.device_id).toBe(event.deviceId);
@@ -201,7 +190,7 @@ describe('arbitrary events through the real ingest', () => {
         const asJson = JSON.parse(JSON.stringify(event)) as Record<string, unknown>;
         const before = await countAlarms();
         if (!inBatch) {
-          const r = await app.inject({ method: 'POST', url: '/v1/alarms', headers: auth, payload: bodyText });
+          const r = await fx.app.inject({ method: 'POST', url: '/v1/alarms', headers: auth, payload: bodyText });
           expect(r.statusCode, r.body).toBeLessThan(500);
           expect([200, 202, 400]).toContain(r.statusCode);
           if (r.statusCode === 400) {
@@ -219,7 +208,7 @@ describe('arbitrary events through the real ingest', () => {
         }
         // In a batch, beside a good event that must be stored whatever its neighbour is.
         const good = testEvent('aabenraa', 4);
-        const r = await app.inject({
+        const r = await fx.app.inject({
           method: 'POST',
           url: '/v1/alarms/batch',
           headers: auth,
@@ -251,9 +240,9 @@ describe('arbitrary events through the real ingest', () => {
     expect(accepted).toBeGreaterThan(10);
     expect(refused).toBeGreaterThan(10);
 
-    const ready = await app.inject('/readyz');
+    const ready = await fx.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    const after = await app.inject({
+    const after = await fx.app.inject({
       method: 'POST',
       url: '/v1/alarms',
       headers: auth,
@@ -301,7 +290,7 @@ describe('arbitrary alarms below the validation, in a group commit with good one
           ...testEvent('toender', i * 2 + 1),
         })) as NewAlarm[];
         const items = [...good.slice(0, 3), ...bad, ...good.slice(3)];
-        const settled = await Promise.allSettled(items.map((item) => acceptor.accept(item)));
+        const settled = await Promise.allSettled(items.map((item) => fx.acceptor.accept(item)));
         settled.forEach((s, i) => {
           const reason = s.status === 'rejected' ? s.reason : undefined;
           // Good alarms are committed; what the database cannot take as data is refused as such.
@@ -311,6 +300,6 @@ describe('arbitrary alarms below the validation, in a group commit with good one
       }),
       { numRuns: 40 },
     );
-    expect((await app.inject('/readyz')).statusCode).toBe(200);
+    expect((await fx.app.inject('/readyz')).statusCode).toBe(200);
   });
 });

@@ -1,33 +1,24 @@
 // The gateway API as the contract promises it.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildIngestApp } from '../../services/ingest/app.js';
-import type { HttpApp } from '../../platform/http.js';
-import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { gatewayKey, testEvent } from '../support/env.js';
+import { ingestFixture } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
+const fx = ingestFixture();
 const auth = (m: string) => ({ authorization: `Bearer ${gatewayKey(m)}` });
 
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  app = (await buildIngestApp(te.rt)).app;
-  te.onClose(() => app.close());
-});
-afterAll(() => te.close());
-
 const post = (m: string, body: unknown, url = '/v1/alarms') =>
-  app.inject({ method: 'POST', url, headers: auth(m), payload: body as object });
+  fx.app.inject({ method: 'POST', url, headers: auth(m), payload: body as object });
 const stored = async (gatewayId: string, eventId: string) =>
-  te.rt.db
+  fx.te.rt.db
     .selectFrom('alarms')
     .selectAll()
     .where('gateway_id', '=', gatewayId)
     .where('event_id', '=', eventId)
     .execute();
 const storedById = (id: string) =>
-  te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  fx.te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('POST /v1/alarms', () => {
   it('answers 202 only with the alarm committed in Postgres and visible as received', async () => {
@@ -49,7 +40,7 @@ describe('POST /v1/alarms', () => {
       voice: 'connected',
       battery_percent: 81,
     });
-    const change = await te.rt.db
+    const change = await fx.te.rt.db
       .selectFrom('changes')
       .select(['payload'])
       .where('entity_id', '=', body.alarmId)
@@ -72,12 +63,12 @@ describe('POST /v1/alarms', () => {
   });
 
   it('stores one alarm for 20 concurrent re-sends of one eventId, across two ingest instances', async () => {
-    const other = (await buildIngestApp(te.runtime())).app;
-    te.onClose(() => other.close());
+    const other = (await buildIngestApp(fx.te.runtime())).app;
+    fx.te.onClose(() => other.close());
     const ev = testEvent('toender', 1, 'fall', { voice: 'no_answer' });
     const rs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        (i % 2 ? app : other).inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: ev }),
+        (i % 2 ? fx.app : other).inject({ method: 'POST', url: '/v1/alarms', headers: auth('toender'), payload: ev }),
       ),
     );
     const ids = new Set(rs.map((r) => r.json().alarmId));
@@ -85,7 +76,7 @@ describe('POST /v1/alarms', () => {
     expect(rs.filter((r) => r.statusCode === 202 && r.json().duplicate === false)).toHaveLength(1);
     expect(rs.filter((r) => r.statusCode === 200 && r.json().duplicate === true)).toHaveLength(19);
     expect(await stored('gw-toender', ev.eventId)).toHaveLength(1);
-    const changes = await te.rt.db
+    const changes = await fx.te.rt.db
       .selectFrom('changes')
       .select('seq')
       .where('entity_id', '=', [...ids][0]!)
@@ -117,7 +108,7 @@ describe('POST /v1/alarms', () => {
     const fall = (await post('aabenraa', testEvent('aabenraa', 4, 'fall'))).json().alarmId;
     const battery = (await post('aabenraa', testEvent('aabenraa', 4, 'low_battery'))).json().alarmId;
     const med = (await post('aabenraa', testEvent('aabenraa', 4, 'medication'))).json().alarmId;
-    const q = te.rt.queues.queues;
+    const q = fx.te.rt.queues.queues;
     const jobs = await Promise.all([q.urgent.getJob(fall), q.technical.getJob(battery), q.routine.getJob(med)]);
     expect(jobs.map((j) => j?.data)).toEqual([{ alarmId: fall }, { alarmId: battery }, { alarmId: med }]);
     expect(await q.urgent.getJob(battery)).toBeUndefined();
@@ -149,7 +140,7 @@ describe('POST /v1/alarms', () => {
   });
 
   it('answers 400 for a body that is not JSON', async () => {
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/alarms',
       headers: { ...auth('aabenraa'), 'content-type': 'application/json' },
@@ -161,8 +152,8 @@ describe('POST /v1/alarms', () => {
 
   it('answers 401 without a key or with a wrong one', async () => {
     const ev = testEvent('aabenraa', 0);
-    const none = await app.inject({ method: 'POST', url: '/v1/alarms', payload: ev });
-    const wrong = await app.inject({
+    const none = await fx.app.inject({ method: 'POST', url: '/v1/alarms', payload: ev });
+    const wrong = await fx.app.inject({
       method: 'POST',
       url: '/v1/alarms',
       headers: { authorization: 'Bearer nope-nope-nope-nope' },
@@ -176,7 +167,7 @@ describe('POST /v1/alarms', () => {
   });
 
   it('answers 415 for a body that is not JSON by content type', async () => {
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/alarms',
       headers: { ...auth('aabenraa'), 'content-type': 'text/plain' },
@@ -193,8 +184,8 @@ describe('POST /v1/alarms', () => {
   });
 
   it('answers 429 with Retry-After when a gateway exceeds its rate', async () => {
-    const limited = (await buildIngestApp(te.runtime({ GATEWAY_RATE_LIMIT_PER_MINUTE: '3' }))).app;
-    te.onClose(() => limited.close());
+    const limited = (await buildIngestApp(fx.te.runtime({ GATEWAY_RATE_LIMIT_PER_MINUTE: '3' }))).app;
+    fx.te.onClose(() => limited.close());
     const codes: number[] = [];
     let last;
     for (let i = 0; i < 4; i++) {
@@ -255,9 +246,9 @@ describe('POST /v1/alarms/batch', () => {
 describe('POST /v1/gateways/heartbeat', () => {
   it('records the gateway’s sign of life', async () => {
     const dbNow = async () =>
-      (await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(te.rt.db)).rows[0]!.now;
+      (await sql<{ now: Date }>`SELECT clock_timestamp() AS now`.execute(fx.te.rt.db)).rows[0]!.now;
     const before = await dbNow();
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/gateways/heartbeat',
       headers: auth('toender'),
@@ -265,7 +256,7 @@ describe('POST /v1/gateways/heartbeat', () => {
     });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ gatewayId: 'gw-toender', heartbeatSeconds: 300 });
-    const gw = await te.rt.db
+    const gw = await fx.te.rt.db
       .selectFrom('gateways')
       .select('last_heartbeat_at')
       .where('id', '=', 'gw-toender')
@@ -276,7 +267,7 @@ describe('POST /v1/gateways/heartbeat', () => {
   });
 
   it('answers 401 to an unknown gateway', async () => {
-    const r = await app.inject({
+    const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/gateways/heartbeat',
       headers: { authorization: 'Bearer x' },
@@ -290,33 +281,33 @@ describe('operations', () => {
   it('serves health, readiness, metrics and OpenAPI', async () => {
     // An accepted pendant of its own, so the per-type counter has a series to show.
     expect((await post('aabenraa', testEvent('aabenraa', 16, 'pendant'))).statusCode).toBe(202);
-    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject('/readyz');
+    expect((await fx.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await fx.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgres: true, redis: true });
-    const metrics = (await app.inject('/metrics')).body;
+    const metrics = (await fx.app.inject('/metrics')).body;
     expect(metrics).toMatch(/rc_alarms_accepted_total\{type="pendant",municipality="aabenraa"[^}]*\} [1-9]\d*/);
     expect(metrics).toMatch(/rc_accept_duration_seconds_bucket/);
     expect(metrics).toMatch(/rc_queue_depth\{lane="urgent",state="waiting"/);
-    const spec = (await app.inject('/docs/json')).json();
+    const spec = (await fx.app.inject('/docs/json')).json();
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/alarms', '/v1/alarms/batch', '/v1/gateways/heartbeat']),
     );
-    expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
+    expect((await fx.app.inject('/docs')).statusCode).toBeLessThan(400);
   });
 
   it('keeps personal data and keys out of the log', async () => {
-    const from = te.logs.length;
+    const from = fx.te.logs.length;
     const r = await post(
       'aabenraa',
       testEvent('aabenraa', 14, 'pendant', { details: { note: 'Borger 14 fell in the kitchen' } }),
     );
     expect(r.statusCode).toBe(202);
     // This request was logged (this test's lines only), so there was something to leak into.
-    const lines = te.logs.slice(from);
+    const lines = fx.te.logs.slice(from);
     expect(lines.some((l) => l.includes('/v1/alarms'))).toBe(true);
     // Every line so far, this test's and the earlier requests' alike.
-    const text = te.logs.join('');
+    const text = fx.te.logs.join('');
     expect(text).not.toContain(gatewayKey('aabenraa'));
     expect(text).not.toContain('Borger 14');
   });

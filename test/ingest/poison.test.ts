@@ -4,23 +4,22 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAlarm } from '../../db/accept.js';
-import type { HttpApp } from '../../platform/http.js';
-import { EventRefused, type AlarmAcceptor } from '../../services/ingest/acceptor.js';
-import { buildIngestApp } from '../../services/ingest/app.js';
-import { createTestEnv, eventually, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { EventRefused } from '../../services/ingest/acceptor.js';
+import { eventually, gatewayKey, testEvent } from '../support/env.js';
+import { countStored, ingestFixture } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let acceptor: AlarmAcceptor;
+const fx = ingestFixture();
+/** How many of these events are stored. */
+const storedOf = (items: { ev: { eventId: string } }[]) =>
+  countStored(
+    fx.te,
+    items.map((i) => i.ev.eventId),
+  );
 
 /** Personal data a refused event carries; it must never come back in an answer or a log line. */
 const PERSONAL = 'Karen Jensen, Storegade 12';
 
 beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  ({ app, acceptor } = await buildIngestApp(te.rt));
-  te.onClose(() => app.close());
   // Stand-ins for what no validation catches yet. An alarm whose details carry "refuse" is refused as
   // data by Postgres (SQLSTATE class 22), quoting its input as Postgres does; one carrying "fail"
   // fails for another reason (an internal error); with the switch on, every insert fails so.
@@ -40,9 +39,9 @@ beforeAll(async () => {
        END $$;
        CREATE TRIGGER poison BEFORE INSERT ON alarms FOR EACH ROW EXECUTE FUNCTION poison();`,
     )
-    .execute(te.rt.db);
+    .execute(fx.te.rt.db);
 });
-afterAll(() => te.close());
+afterAll(() => fx.te.close());
 
 const GATEWAYS = [
   { key: 'aabenraa', id: 'gw-aabenraa', m: 'aabenraa' },
@@ -56,27 +55,22 @@ const fiftyGood = () =>
     return { gw, ev: testEvent(gw.m, (i % 10) * 2 + (gw.m === 'toender' ? 1 : 0)) };
   });
 const post = (key: string, body: unknown, url = '/v1/alarms') =>
-  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${gatewayKey(key)}` }, payload: body as object });
+  fx.app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${gatewayKey(key)}` },
+    payload: body as object,
+  });
 const alarm = (gatewayId: string, ev: ReturnType<typeof testEvent>, extra: Partial<NewAlarm> = {}) =>
   ({ gatewayId, ...ev, ...extra }) as NewAlarm;
 
-const countStored = async (eventIds: string[]) =>
-  Number(
-    (
-      await te.rt.db
-        .selectFrom('alarms')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('event_id', 'in', eventIds)
-        .executeTakeFirstOrThrow()
-    ).n,
-  );
 /** A counter or a histogram's count from /metrics. */
 async function metric(name: string): Promise<number> {
-  const text = (await app.inject('/metrics')).body;
+  const text = (await fx.app.inject('/metrics')).body;
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
-const setFailAll = (on: boolean) => sql`UPDATE poison_switch SET fail_all = ${on}`.execute(te.rt.db);
+const setFailAll = (on: boolean) => sql`UPDATE poison_switch SET fail_all = ${on}`.execute(fx.te.rt.db);
 
 describe('a group commit of single events', () => {
   it('commits fifty events in one transaction when nothing fails, without splitting it', async () => {
@@ -85,7 +79,7 @@ describe('a group commit of single events', () => {
       await metric('rc_accept_commit_isolations_total'),
     ];
     const good = fiftyGood();
-    const results = await Promise.all(good.map(({ gw, ev }) => acceptor.accept(alarm(gw.id, ev))));
+    const results = await Promise.all(good.map(({ gw, ev }) => fx.acceptor.accept(alarm(gw.id, ev))));
     expect(results.every((r) => !r.duplicate)).toBe(true);
     expect(await metric('rc_accept_commit_batch_size_count')).toBe(commits + 1);
     expect(await metric('rc_accept_commit_isolations_total')).toBe(isolations);
@@ -101,8 +95,8 @@ describe('a group commit of single events', () => {
     expect(badAnswer.json()).toMatchObject({ error: 'invalid_event', issues: [{ path: 'details.note' }] });
     const goodAnswers = answers.filter((_, i) => i !== 25);
     expect(goodAnswers.map((r) => r.statusCode)).toEqual(good.map(() => 202));
-    expect(await countStored(good.map((g) => g.ev.eventId))).toBe(50);
-    expect(await countStored([bad.eventId])).toBe(0);
+    expect(await storedOf(good)).toBe(50);
+    expect(await countStored(fx.te, [bad.eventId])).toBe(0);
   });
 
   it('when the database itself refuses events, commits the other fifty of the same transaction, refuses only those, and queues the fifty for triage', async () => {
@@ -122,7 +116,7 @@ describe('a group commit of single events', () => {
     const items = [...goodItems];
     bad.forEach((b, i) => items.splice(i * 9 + 3, 0, b));
     // Submitted in one turn of the event loop: one group commit.
-    const settled = await Promise.allSettled(items.map((item) => acceptor.accept(item)));
+    const settled = await Promise.allSettled(items.map((item) => fx.acceptor.accept(item)));
 
     const byItem = new Map(items.map((item, i) => [item, settled[i]!]));
     for (const b of bad) {
@@ -135,18 +129,23 @@ describe('a group commit of single events', () => {
     }
     const accepted = goodItems.map((item) => byItem.get(item)!);
     expect(accepted.map((s) => s.status)).toEqual(good.map(() => 'fulfilled'));
-    expect(await countStored(good.map((g) => g.ev.eventId))).toBe(50);
+    expect(await storedOf(good)).toBe(50);
     // (Postgres cannot even be asked about an id with a NUL in it; the refusal above is its answer.)
-    expect(await countStored(bad.slice(1).map((b) => b.eventId))).toBe(0);
+    expect(
+      await countStored(
+        fx.te,
+        bad.slice(1).map((b) => b.eventId),
+      ),
+    ).toBe(0);
     expect(await metric('rc_alarms_refused_by_database_total')).toBe(refusedBefore + bad.length);
     expect(await metric('rc_accept_commit_isolations_total')).toBeGreaterThan(isolationsBefore);
     // Queued for triage after their commit, as always.
     const ids = accepted.map((s) => (s as PromiseFulfilledResult<{ alarmId: string }>).value.alarmId);
     await eventually(async () => {
-      const jobs = await Promise.all(ids.map((id) => te.rt.queues.queues.urgent.getJob(id)));
+      const jobs = await Promise.all(ids.map((id) => fx.te.rt.queues.queues.urgent.getJob(id)));
       return jobs.every(Boolean);
     });
-    expect(te.logs.join('')).not.toContain('Karen');
+    expect(fx.te.logs.join('')).not.toContain('Karen');
   });
 
   it('over HTTP: an event the database refuses is answered 400 invalid_event without its data; fifty raced with it are 202', async () => {
@@ -162,9 +161,9 @@ describe('a group commit of single events', () => {
       issues: [{ path: '', message: 'the database refused this event: value out of range' }],
     });
     expect(answers.filter((_, i) => i !== 10).map((r) => r.statusCode)).toEqual(good.map(() => 202));
-    expect(await countStored(good.map((g) => g.ev.eventId))).toBe(50);
-    expect(await countStored([bad.eventId])).toBe(0);
-    expect(te.logs.join('')).not.toContain('Karen');
+    expect(await storedOf(good)).toBe(50);
+    expect(await countStored(fx.te, [bad.eventId])).toBe(0);
+    expect(fx.te.logs.join('')).not.toContain('Karen');
   });
 
   it('answers an event that fails on its own for another reason 503 (re-send), not 400, and commits the others', async () => {
@@ -175,12 +174,12 @@ describe('a group commit of single events', () => {
       bad,
       ...good.slice(7).map(({ gw, ev }) => alarm(gw.id, ev)),
     ];
-    const settled = await Promise.allSettled(items.map((item) => acceptor.accept(item)));
+    const settled = await Promise.allSettled(items.map((item) => fx.acceptor.accept(item)));
     expect(settled.map((s) => s.status)).toEqual(items.map((it) => (it === bad ? 'rejected' : 'fulfilled')));
     const err = (settled[7] as PromiseRejectedResult).reason;
     expect(err).not.toBeInstanceOf(EventRefused);
     expect(err).toMatchObject({ code: 'XX000' });
-    expect(await countStored(good.map((g) => g.ev.eventId))).toBe(20);
+    expect(await storedOf(good)).toBe(20);
 
     const r = await post('aabenraa', testEvent('aabenraa', 4, 'fall', { details: { fail: true } }));
     expect(r.statusCode).toBe(503);
@@ -193,7 +192,7 @@ describe('a group commit of single events', () => {
     await setFailAll(true);
     let settled;
     try {
-      settled = await Promise.allSettled(good.map(({ gw, ev }) => acceptor.accept(alarm(gw.id, ev))));
+      settled = await Promise.allSettled(good.map(({ gw, ev }) => fx.acceptor.accept(alarm(gw.id, ev))));
     } finally {
       await setFailAll(false);
     }
@@ -205,7 +204,7 @@ describe('a group commit of single events', () => {
     expect(await metric('rc_accept_commit_isolations_total')).toBeLessThanOrEqual(
       isolationsBefore + Math.ceil(Math.log2(40)),
     );
-    expect(await countStored(good.map((g) => g.ev.eventId))).toBe(0);
+    expect(await storedOf(good)).toBe(0);
     // And the same events go through once the database accepts them again.
     const again = await Promise.all(good.map(({ gw, ev }) => post(gw.key, ev)));
     expect(again.map((r) => r.statusCode)).toEqual(good.map(() => 202));
@@ -250,8 +249,13 @@ describe('a batch', () => {
         });
     }
     const stored = events.filter((_, i) => !refusedAt.includes(i)).map((e) => e.eventId as string);
-    expect(await countStored([...new Set(stored)])).toBe(993);
-    expect(await countStored(refusedAt.map((i) => events[i]!.eventId as string))).toBe(0);
+    expect(await countStored(fx.te, [...new Set(stored)])).toBe(993);
+    expect(
+      await countStored(
+        fx.te,
+        refusedAt.map((i) => events[i]!.eventId as string),
+      ),
+    ).toBe(0);
     expect(r.body).not.toContain('Karen');
   });
 

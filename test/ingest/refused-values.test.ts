@@ -2,31 +2,21 @@
 // contract's 400 invalid_event naming the field; never a 5xx, never stored. Each rule is checked
 // against Postgres itself first, so a rule stands only as long as Postgres needs it.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jsonProblem, textProblem, timestampProblem } from '../../domain/storable.js';
-import type { HttpApp } from '../../platform/http.js';
-import { buildIngestApp } from '../../services/ingest/app.js';
 import { MAX_DETAILS_BYTES, MAX_DETAILS_DEPTH } from '../../services/ingest/schemas.js';
-import { createTestEnv, gatewayKey, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { gatewayKey, testEvent } from '../support/env.js';
+import { ingestFixture } from './helpers.js';
 
-let te: TestEnv;
-let app: HttpApp;
+const fx = ingestFixture();
 const auth = { authorization: `Bearer ${gatewayKey('aabenraa')}` };
-
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te);
-  app = (await buildIngestApp(te.rt)).app;
-  te.onClose(() => app.close());
-});
-afterAll(() => te.close());
 
 /** Post a body given as JSON text (to send what JSON.stringify cannot write, e.g. 1e400). */
 const postText = (body: string, url = '/v1/alarms') =>
-  app.inject({ method: 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: body });
+  fx.app.inject({ method: 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: body });
 const post = (body: unknown, url = '/v1/alarms') => postText(JSON.stringify(body), url);
 const storedRows = (eventId: string) =>
-  te.rt.db
+  fx.te.rt.db
     .selectFrom('alarms')
     .selectAll()
     .where('gateway_id', '=', 'gw-aabenraa')
@@ -36,7 +26,7 @@ const storedRows = (eventId: string) =>
 /** What Postgres makes of a value: its error code, or the value as it reads back. */
 async function inPostgres(value: string, type: 'text' | 'jsonb' | 'timestamptz') {
   try {
-    const r = await sql<{ v: unknown }>`SELECT ${value}::${sql.raw(type)} AS v`.execute(te.rt.db);
+    const r = await sql<{ v: unknown }>`SELECT ${value}::${sql.raw(type)} AS v`.execute(fx.te.rt.db);
     return { ok: true as const, value: r.rows[0]!.v };
   } catch (err) {
     return { ok: false as const, code: (err as { code?: string }).code };
