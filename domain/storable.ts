@@ -124,6 +124,13 @@ const MAX_OFFSET_MINUTES = 15 * 60 + 59;
 const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 998);
 
 /**
+ * The instant of an RFC 3339 date-time in milliseconds, its fraction truncated to milliseconds.
+ * Date.parse alone misreads fractions longer than three digits (".0021824776" as 21 ms, not 2 ms).
+ */
+export const epochMillis = (rfc3339: string): number =>
+  Date.parse(rfc3339.replace(/\.(\d+)/, (_, digits: string) => `.${digits.slice(0, 3).padEnd(3, '0')}`));
+
+/**
  * Why an RFC 3339 date-time with an offset (already checked for form and calendar) cannot be stored as
  * a timestamptz that reads back as an RFC 3339 time in UTC, or undefined when it can: Postgres has no
  * year 0000 and no offset beyond ±15:59; and an instant after the year 9999 in UTC would read back
@@ -135,7 +142,7 @@ export function timestampProblem(rfc3339: string): string | undefined {
   if (Number(m[1]) < 1) return 'is in the year 0000, which the database does not have (the year before 0001 is 1 BC)';
   if (m[2] && Number(m[3]) * 60 + Number(m[4]) > MAX_OFFSET_MINUTES)
     return 'has an offset beyond ±15:59, which the database refuses';
-  const t = Date.parse(rfc3339);
+  const t = epochMillis(rfc3339);
   if (!(t <= LAST_INSTANT)) return 'is later than 9999-12-31T23:59:59.998Z in UTC';
   return undefined;
 }

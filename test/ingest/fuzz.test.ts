@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, VOICE_STATES } from '../../domain/events.js';
+import { epochMillis } from '../../domain/storable.js';
 import type { NewAlarm } from '../../db/accept.js';
 import { EventRefused } from '../../services/ingest/acceptor.js';
 import { gatewayKey, testEvent } from '../support/env.js';
@@ -172,7 +173,7 @@ async function expectStoredAsSent(event: Record<string, unknown>, alarmId: strin
   expect(row.battery_percent).toBe(event.batteryPercent ?? null);
   expect(row.details).toEqual(event.details ?? {});
   // Postgres keeps microseconds, a Date milliseconds; each rounds its own way.
-  expect(Math.abs(row.occurred_at.getTime() - Date.parse(event.occurredAt as string))).toBeLessThanOrEqual(1);
+  expect(Math.abs(row.occurred_at.getTime() - epochMillis(event.occurredAt as string))).toBeLessThanOrEqual(1);
 }
 
 type Result = { eventId: string | null; alarmId?: string; duplicate?: boolean; error?: string; message?: string };

@@ -3,7 +3,7 @@
 // against Postgres itself first, so a rule stands only as long as Postgres needs it.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { jsonProblem, textProblem, timestampProblem } from '../../domain/storable.js';
+import { epochMillis, jsonProblem, textProblem, timestampProblem } from '../../domain/storable.js';
 import { MAX_DETAILS_BYTES, MAX_DETAILS_DEPTH } from '../../services/ingest/schemas.js';
 import { gatewayKey, testEvent } from '../support/env.js';
 import { ingestFixture } from './helpers.js';
@@ -246,5 +246,15 @@ describe('POST /v1/alarms/batch applies the same rules to each event on its own'
       bad[2]!.eventId,
     ]);
     for (const e of good) expect(await storedRows(e.eventId)).toHaveLength(1);
+  });
+});
+
+describe('reading an instant', () => {
+  it('truncates a long fraction to milliseconds, as Postgres rounds it to microseconds', () => {
+    expect(epochMillis('9999-12-01T19:36:00.0021824776+12:57')).toBe(Date.UTC(9999, 11, 1, 6, 39, 0, 2));
+    expect(epochMillis('2026-01-01T00:00:00Z')).toBe(Date.UTC(2026, 0, 1));
+    expect(epochMillis('2026-01-01T00:00:00.5Z')).toBe(Date.UTC(2026, 0, 1, 0, 0, 0, 500));
+    expect(timestampProblem('9999-12-31T23:59:59.9989999999Z')).toBeUndefined();
+    expect(timestampProblem('9999-12-31T23:59:59.9990000001Z')).toMatch(/later than/);
   });
 });
