@@ -3,14 +3,18 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deleteByPrefix, fastFailRedis, redisReady } from '../../platform/redis.js';
 import { dropTestDatabase, migrationNames, REDIS_URL, urlFor } from '../support/databases.js';
+
+/** The Redis prefix of the services this file starts, deleted when it ends. */
+const PREFIX = `rct-startup-${process.pid}`;
 
 type Exit = { code: number | null; stderr: string; stdout: string };
 
 function runMain(role: string, env: Record<string, string>, untilReady = false): Promise<Exit> {
   return new Promise((resolve) => {
     const child = spawn('node_modules/.bin/tsx', ['bin/server.ts', role], {
-      env: { ...process.env, LOG_LEVEL: 'info', REDIS_PREFIX: `rct-startup-${process.pid}`, ...env },
+      env: { ...process.env, LOG_LEVEL: 'info', REDIS_PREFIX: PREFIX, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -31,6 +35,10 @@ function runMain(role: string, env: Record<string, string>, untilReady = false):
 const created: string[] = [];
 afterAll(async () => {
   for (const db of created) await dropTestDatabase(db);
+  const redis = fastFailRedis(REDIS_URL);
+  await redisReady(redis)
+    .then(() => deleteByPrefix(redis, PREFIX))
+    .finally(() => redis.disconnect());
 });
 
 describe('start-up', () => {
