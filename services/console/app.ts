@@ -1,10 +1,10 @@
 // The console server (CONSOLE_PORT): REST for operators, planners and administrators, and the live feed.
-import { errorFields } from '../../platform/logger.js';
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
 import { rateLimited } from '../../platform/errors.js';
 import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
+import { errorFields } from '../../platform/logger.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import type { ServiceApp } from '../../platform/service.js';

@@ -10,13 +10,13 @@
 //    fans out. Whatever the hub fanned out before registration was committed before the catch-up
 //    snapshot, so it is in the catch-up; the rest is in the buffer or still to come. After `synced`
 //    the client is sent only seqs above the last one it was sent.
-import { errorFields } from '../../platform/logger.js';
 import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
 import { findSessions } from '../../db/sessions.js';
 import type { LiveMessage } from '../../domain/views.js';
 import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
+import { errorFields } from '../../platform/logger.js';
 import type { ConsoleMetrics } from '../../platform/metrics.js';
 import { blockingRedis, type Redis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';

@@ -1,9 +1,9 @@
 // The gateway API (contract: "Gateways → ingest"): authenticate, validate, commit, answer.
-import { errorFields } from '../../platform/logger.js';
 import type { NewAlarm } from '../../db/accept.js';
 import { errorBody } from '../../domain/views.js';
 import { unavailable } from '../../platform/errors.js';
 import type { HttpPlugin } from '../../platform/http.js';
+import { errorFields } from '../../platform/logger.js';
 import type { IngestMetrics } from '../../platform/metrics.js';
 import { EventRefused, type AlarmAcceptor } from './acceptor.js';
 import type { Gateway, GatewayDirectory } from './gateways.js';

@@ -1,8 +1,8 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
 // Its HTTP side (health, readiness, metrics) is app.ts.
-import { errorFields } from '../../platform/logger.js';
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
+import { errorFields } from '../../platform/logger.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
 import { bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
 import { blockingRedis } from '../../platform/redis.js';
