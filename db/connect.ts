@@ -11,11 +11,6 @@ export type Db = Kysely<Database>;
 /** A transaction: statements given one run in it, and its row locks are held until it ends. */
 export type Trx = Transaction<Database>;
 
-/** Run `work` in one transaction: resolves after COMMIT, rolls back when `work` throws. */
-export function inTransaction<T>(db: Db, work: (trx: Trx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(work);
-}
-
 export type DbOptions = {
   /** Pool size. */
   max?: number;

@@ -11,14 +11,21 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 /** Arbitrary constant: the advisory lock key under which one process at a time migrates. */
 const MIGRATION_LOCK = 72_530_001;
 
+/** The migration files in `dir`, in the order they apply (their names sort in that order). */
+export async function migrationFiles(dir = MIGRATIONS_DIR): Promise<string[]> {
+  return (await fs.readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+}
+
+/** A migration's name as kysely_migration records it: its file name without .sql. */
+export const migrationName = (file: string) => file.replace(/\.sql$/, '');
+
 class SqlFileProvider implements MigrationProvider {
   constructor(private readonly dir: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await fs.readdir(this.dir)).filter((f) => f.endsWith('.sql')).sort();
     const out: Record<string, Migration> = {};
-    for (const file of files) {
+    for (const file of await migrationFiles(this.dir)) {
       const text = await fs.readFile(path.join(this.dir, file), 'utf8');
-      out[file.replace(/\.sql$/, '')] = { up: async (db) => void (await sql.raw(text).execute(db)) };
+      out[migrationName(file)] = { up: async (db) => void (await sql.raw(text).execute(db)) };
     }
     return out;
   }

@@ -92,28 +92,12 @@ export function jsonProblem(value: unknown, limits: JsonLimits): JsonProblem | u
       return problemAt(node, 'is not a JSON value');
     }
   }
-  if (bytes > limits.maxBytes || utf8Length(JSON.stringify(value)) > limits.maxBytes)
+  if (bytes > limits.maxBytes || Buffer.byteLength(JSON.stringify(value)) > limits.maxBytes)
     return { path: [], message: `must be at most ${limits.maxBytes} bytes of JSON` };
   return undefined;
 }
 
 const problemAt = (node: Node, message: string): JsonProblem => ({ path: pathOf(node), message });
-
-/** Bytes of `s` in UTF-8 (a well-formed string: a surrogate pair is one four-byte character). */
-function utf8Length(s: string): number {
-  if (!/[\u0080-\uffff]/.test(s)) return s.length;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** Postgres' limit on a time zone offset: ±15:59. */
 const MAX_OFFSET_MINUTES = 15 * 60 + 59;

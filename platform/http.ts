@@ -98,6 +98,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.setSerializerCompiler(serializerCompiler);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    const answer = (e: HttpError) =>
+      reply.code(e.statusCode).headers(e.headers).send({ error: e.code, message: e.message });
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({
         path: issuePath(v.instancePath, err.validationContext),
@@ -109,9 +111,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
         issues,
       });
     }
-    if (err instanceof HttpError) {
-      return reply.code(err.statusCode).headers(err.headers).send({ error: err.code, message: err.message });
-    }
+    if (err instanceof HttpError) return answer(err);
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return reply.code(413).send({
@@ -135,8 +135,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }
     if (isDatabaseUnavailable(err)) {
       req.log.warn(errorFields(err), 'database unavailable');
-      const e = unavailable('the database is unavailable; retry shortly');
-      return reply.code(e.statusCode).headers(e.headers).send({ error: e.code, message: e.message });
+      return answer(unavailable('the database is unavailable; retry shortly'));
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'internal error' });

@@ -1,7 +1,7 @@
 // The registry: municipalities, gateways, citizens, devices and users, upserted in one transaction.
 // Served by PUT /v1/admin/registry and by the command line (bin/registry-import.ts).
 import { z } from 'zod';
-import { inTransaction, type Db } from '../../db/connect.js';
+import type { Db } from '../../db/connect.js';
 import {
   adminExists,
   createUserUnlessTaken,
@@ -116,7 +116,7 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
   const gateways = (reg.gateways ?? []).map((g) => ({ ...g, apiKeyHash: g.apiKey ? sha256(g.apiKey) : null }));
 
   try {
-    return await inTransaction(db, async (trx) => {
+    return await db.transaction().execute(async (trx) => {
       const municipalities = await upsertMunicipalities(trx, reg.municipalities ?? []);
       const referenced = new Set([
         ...gateways.flatMap((g) => g.municipalities),

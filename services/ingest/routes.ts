@@ -28,9 +28,7 @@ declare module 'fastify' {
 /** One event with at most 4 KiB of details fits easily (a batch has the app's larger limit). */
 const SINGLE_BODY_LIMIT = 64 * 1024;
 
-const RETRY_AFTER_SECONDS = 2;
-const notDurable = () =>
-  unavailable('the alarm could not be stored durably; retry with the same eventId', RETRY_AFTER_SECONDS);
+const notDurable = () => unavailable('the alarm could not be stored durably; retry with the same eventId');
 
 /** The contract's 400 for an event the database refused (its validation let it through). */
 const refusedBody = (err: EventRefused) => ({

@@ -31,16 +31,14 @@ export const MAX_DETAILS_BYTES = 4096;
 export const MAX_DETAILS_DEPTH = 32;
 export const MAX_BATCH_EVENTS = 1000;
 
+/** A zod refinement from one of domain/storable.ts's checks: its problem, if any, is the issue. */
+const refusing = (problemOf: (s: string) => string | undefined) => (s: string, ctx: z.RefinementCtx) => {
+  const problem = problemOf(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
 /** Text the database stores exactly as sent (domain/storable.ts), of min–max UTF-16 code units. */
-const storableText = (min: number, max: number) =>
-  z
-    .string()
-    .min(min)
-    .max(max)
-    .superRefine((s, ctx) => {
-      const problem = textProblem(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+const storableText = (min: number, max: number) => z.string().min(min).max(max).superRefine(refusing(textProblem));
 
 export const alarmEvent = z.object({
   eventId: storableText(1, 128).describe('Unique per gateway; the idempotency key'),
@@ -48,10 +46,7 @@ export const alarmEvent = z.object({
   type: z.enum(EVENT_TYPES),
   occurredAt: z.iso
     .datetime({ offset: true })
-    .superRefine((s, ctx) => {
-      const problem = timestampProblem(s);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
+    .superRefine(refusing(timestampProblem))
     .describe('Device time, RFC 3339 with an offset; years 0001–9999, offset at most ±15:59'),
   voice: z.enum(VOICE_STATES).nullish().describe('Whether a speech connection to the unit succeeded'),
   relatesTo: storableText(1, 128).nullish().describe('The eventId this event follows up (cancel, mains_restored)'),

@@ -5,7 +5,7 @@
 // press's row second sees the other's committed work (a press triaged after the cancel was stored
 // sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements, and
 // why the common path takes four round trips, are in db/triage.ts.
-import { inTransaction, type Trx } from '../../db/connect.js';
+import type { Trx } from '../../db/connect.js';
 import { lockAlarmForTriage, lockCancelledAlarm, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
@@ -46,7 +46,7 @@ const withAdvice = (row: AlarmRow, t: Triage): AlarmRow => ({
  * A cancel re-advises its press in the same transaction (see `readviseCancelledPress`).
  */
 export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageOutcome> {
-  const outcome = await inTransaction(rt.db, async (trx): Promise<TriageOutcome> => {
+  const outcome = await rt.db.transaction().execute(async (trx): Promise<TriageOutcome> => {
     const locked = await lockAlarmForTriage(trx, alarmId);
     if (!locked) return { result: 'missing' };
     if (locked.row.triaged_at !== null) return { result: 'already_triaged' };

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb, createPool } from '../../db/connect.js';
-import { MIGRATIONS_DIR, migrateToLatest } from '../../db/migrate.js';
+import { MIGRATIONS_DIR, migrateToLatest, migrationFiles, migrationName } from '../../db/migrate.js';
 
 export const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/responscenter';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -27,17 +27,13 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** The names of every migration in migrations/, in the order they apply (as kysely_migration records them). */
 export async function migrationNames(): Promise<string[]> {
-  return (await fs.readdir(MIGRATIONS_DIR))
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .map((f) => f.replace(/\.sql$/, ''));
+  return (await migrationFiles()).map(migrationName);
 }
 
 /** The template's name changes with the migrations, so an edited migration never reuses a stale template. */
 export async function templateName(): Promise<string> {
-  const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update(await fs.readFile(path.join(MIGRATIONS_DIR, f)));
+  for (const f of await migrationFiles()) h.update(f).update(await fs.readFile(path.join(MIGRATIONS_DIR, f)));
   return `rc_test_template_${h.digest('hex').slice(0, 12)}`;
 }
 
