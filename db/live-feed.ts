@@ -1,7 +1,7 @@
 // The live feed's catch-up reads: what a console that just connected must be sent before it goes live.
 // Both take the user's feed filter (services/console/access.ts) and apply it in SQL.
 import { sql, type RawBuilder } from 'kysely';
-import { currentSeq, toFeedRow, type FeedRow } from './changes.js';
+import { currentSeq, toFeedRow, type ChangeRow, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
 import { alarmIsOpen, dispatchIsOpen } from './open.js';
 
@@ -16,21 +16,32 @@ const scopeSql = (f: FeedFilter, column: string) =>
     ? sql<boolean>`true`
     : sql<boolean>`${sql.ref(column)} = ANY(${[...f.municipalities]}::text[])`;
 
-type RawRow = { seq: number; kind: 'alarm' | 'dispatch'; municipality_id: string; payload: unknown };
-
-/** The latest change of every alarm or dispatch (as `e`) that `where` selects. */
-const latestChanges = (table: 'alarms' | 'dispatches', where: RawBuilder<boolean>) => sql<RawRow>`
+/**
+ * Every alarm or dispatch of `kind` open at `head`, as its latest change up to `head`. The candidates
+ * are the entities open now (`openNow`, which the partial indexes serve) and those changed after
+ * `head` (closed since, or new): for each, its latest change up to `head` decides whether it was open
+ * then, by the status in the change's view.
+ */
+const openAtHead = (
+  kind: 'alarm' | 'dispatch',
+  head: number,
+  openNow: RawBuilder<unknown>,
+  openInView: RawBuilder<boolean>,
+  f: FeedFilter,
+) => sql<ChangeRow>`
   SELECT c.seq, c.kind, c.municipality_id, c.payload
-  FROM ${sql.table(table)} e
+  FROM (${openNow} UNION SELECT entity_id FROM changes WHERE seq > ${head} AND kind = ${kind}) e(id)
   CROSS JOIN LATERAL (
-    SELECT seq, kind, municipality_id, payload FROM changes WHERE entity_id = e.id ORDER BY seq DESC LIMIT 1
+    SELECT seq, kind, municipality_id, payload FROM changes
+    WHERE entity_id = e.id AND seq <= ${head} ORDER BY seq DESC LIMIT 1
   ) c
-  WHERE ${where}`;
+  WHERE ${openInView} AND ${scopeSql(f, 'c.municipality_id')}`;
 
 /**
  * The user's open alarms and open dispatches, each as its latest change, in seq order, together with
- * the log's head `seq` they are consistent with. One REPEATABLE READ snapshot, so "open" and "latest"
- * are judged at the same instant as `seq`: nothing committed after it can be half in the answer.
+ * the log's head `seq` they are consistent with: exactly what was open once every change up to `seq`,
+ * and none after it, had happened. Changes above `seq` (committed or not) come after, from the live
+ * feed. One REPEATABLE READ snapshot, so the head and the rows are read at the same instant.
  */
 export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number; rows: FeedRow[] }> {
   return db
@@ -41,20 +52,34 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
       const seq = await currentSeq(trx);
       const parts = [];
       if (f.kinds.includes('alarm'))
-        parts.push(latestChanges('alarms', sql`${alarmIsOpen('e.status')} AND ${scopeSql(f, 'e.municipality_id')}`));
+        parts.push(
+          openAtHead(
+            'alarm',
+            seq,
+            sql`SELECT id FROM alarms a WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`,
+            alarmIsOpen(sql`c.payload->>'status'`),
+            f,
+          ),
+        );
       if (f.kinds.includes('dispatch'))
         parts.push(
-          latestChanges('dispatches', sql`${dispatchIsOpen('e.status')} AND ${scopeSql(f, 'e.municipality_id')}`),
+          openAtHead(
+            'dispatch',
+            seq,
+            sql`SELECT id FROM dispatches d WHERE ${dispatchIsOpen('d.status')} AND ${scopeSql(f, 'd.municipality_id')}`,
+            dispatchIsOpen(sql`c.payload->>'status'`),
+            f,
+          ),
         );
       if (parts.length === 0) return { seq, rows: [] };
-      const res = await sql<RawRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY seq`.execute(trx);
+      const res = await sql<ChangeRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY seq`.execute(trx);
       return { seq, rows: res.rows.map(toFeedRow) };
     });
 }
 
 /**
  * Changes with after < seq <= upTo that the filter lets through, oldest first, at most `limit`.
- * No transaction needed: seq order is commit order, so every row up to an already committed head is final.
+ * `upTo` must be final (currentSeq): every row up to it is then committed, so no transaction is needed.
  */
 export async function feedChangesBetween(
   db: Db,
@@ -64,7 +89,7 @@ export async function feedChangesBetween(
   limit = 1000,
 ): Promise<FeedRow[]> {
   if (f.kinds.length === 0) return [];
-  const res = await sql<RawRow>`
+  const res = await sql<ChangeRow>`
     SELECT seq, kind, municipality_id, payload FROM changes
     WHERE seq > ${after} AND seq <= ${upTo}
       AND kind = ANY(${[...f.kinds]}::text[]) AND ${scopeSql(f, 'municipality_id')}

@@ -1,7 +1,7 @@
 // What "open" means in SQL: one fragment per entity, used by every query that asks (the console's
 // lists, the live feed's catch-up, incident grouping at accept, a planner's access to a citizen card).
 // The statuses themselves are defined in domain/ (OPEN_ALARM_STATUSES, OPEN_DISPATCH_STATUSES).
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { OPEN_DISPATCH_STATUSES } from '../domain/dispatch.js';
 import type { AlarmStatus, OpenAlarmStatus } from '../domain/events.js';
 
@@ -9,6 +9,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** The one status an alarm leaves the open ones for; fails to compile when domain/events.ts adds another. */
 const RESOLVED = 'resolved' satisfies AlarmStatus;
 const _onlyResolvedIsClosed: Same<Exclude<AlarmStatus, OpenAlarmStatus>, typeof RESOLVED> = true;
+
+/** A status: a column reference such as 'a.status', or an expression (a view's `payload->>'status'`). */
+type Status = string | RawBuilder<unknown>;
+const expr = (status: Status) => (typeof status === 'string' ? sql.ref(status) : status);
 
 /**
  * The alarm at `status` (a column reference such as 'a.status') is open, i.e. its status is in
@@ -21,8 +25,8 @@ const _onlyResolvedIsClosed: Same<Exclude<AlarmStatus, OpenAlarmStatus>, typeof 
  * alarms instead (EXPLAIN of the accept statement: alarms_municipality_received instead of
  * alarms_device_open).
  */
-export const alarmIsOpen = (status: string) => sql<boolean>`${sql.ref(status)} <> ${sql.lit(RESOLVED)}`;
+export const alarmIsOpen = (status: Status) => sql<boolean>`${expr(status)} <> ${sql.lit(RESOLVED)}`;
 
 /** The dispatch at `status` (a column reference such as 'd.status') is open: in OPEN_DISPATCH_STATUSES. */
-export const dispatchIsOpen = (status: string) =>
-  sql<boolean>`${sql.ref(status)} = ANY(${[...OPEN_DISPATCH_STATUSES]}::text[])`;
+export const dispatchIsOpen = (status: Status) =>
+  sql<boolean>`${expr(status)} = ANY(${[...OPEN_DISPATCH_STATUSES]}::text[])`;

@@ -104,9 +104,8 @@ export interface DispatchesTable {
 }
 
 export interface ChangesTable {
-  id: Generated<number>;
-  /** Assigned at commit (null only inside the writing transaction). */
-  seq: ColumnType<number | null, never, never>;
+  /** Set at INSERT from the writer's transaction (migrations/0003); served below change_horizon() only. */
+  seq: ColumnType<number, never, never>;
   kind: 'alarm' | 'dispatch';
   entity_id: string;
   municipality_id: string;

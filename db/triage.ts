@@ -50,7 +50,7 @@ export function lockCancelledAlarm(
  * Store the advice (triage columns, triaged_at, status) of an alarm locked in this transaction and append
  * its change to the log, in one statement. The row is locked, so its new state is known before the UPDATE
  * and the change's view can be built first. This is the one place that appends to the log without
- * db/changes.ts; the seq is still assigned at COMMIT.
+ * db/changes.ts; the seq comes from the column's default, as there.
  */
 export async function storeAdvice(trx: Trx, next: AlarmRow): Promise<void> {
   await sql`

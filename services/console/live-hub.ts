@@ -2,8 +2,9 @@
 // to every connected user allowed to see it.
 //
 // Why this is gap- and duplicate-free:
-//  - seq order is commit order (db/changes.ts), so whenever the hub has read up to seq N, every row
-//    below N is final. The hub reads `changes` after its head, in order, and only moves forward.
+//  - The hub reads only final changes (db/changes.ts: below the horizon of running transactions), in
+//    seq order, so whenever it has read up to seq N, every row below N is final. It only moves forward.
+//    Changes held back behind an older running transaction are read again shortly (`heldBackMs`).
 //  - A notification on Redis ("the log reached N") only triggers a read; a lost one is made up by the
 //    poll timer. Pulls are coalesced: one in flight, and a notification during it asks for one more.
 //  - A new client is registered *before* its catch-up query and, until synced, buffers what the hub
@@ -44,6 +45,11 @@ export type LiveHubOptions = {
   pingMs: number;
   /** Rows read from the log per query. */
   pageSize: number;
+  /**
+   * How soon to read again when committed changes wait behind an older transaction still running. One
+   * that wrote changes announces its own commit; this covers those that wrote none, or rolled back.
+   */
+  heldBackMs: number;
 };
 
 const DEFAULTS: LiveHubOptions = {
@@ -53,6 +59,7 @@ const DEFAULTS: LiveHubOptions = {
   revalidateMs: 15_000,
   pingMs: 30_000,
   pageSize: 1000,
+  heldBackMs: 5,
 };
 
 class LiveClient {
@@ -100,6 +107,7 @@ export class LiveHub {
   private failing = false;
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
+  private recheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly rt: Runtime,
@@ -157,12 +165,19 @@ export class LiveHub {
             }
             continue;
           }
-          const rows = await readChangesSince(this.rt.db, this.head, this.opts.pageSize);
+          const { rows, heldBack } = await readChangesSince(this.rt.db, this.head, this.opts.pageSize);
           if (this.closed) return;
           for (const row of rows) {
             if (row.seq <= this.head) continue;
             this.fanOut(row);
             this.head = row.seq;
+          }
+          if (heldBack) {
+            this.recheck ??= setTimeout(() => {
+              this.recheck = null;
+              this.kick();
+            }, this.opts.heldBackMs);
+            break;
           }
           if (rows.length < this.opts.pageSize) break;
         }
@@ -333,6 +348,8 @@ export class LiveHub {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = null;
     for (const c of [...this.clients]) this.drop(c, CLOSE.goingAway, 'server shutting down; reconnect with since');
     this.subscriber?.disconnect();
     this.subscriber = null;

@@ -25,11 +25,11 @@ beforeAll(async () => {
 });
 afterAll(() => te.close());
 
-/** Sessions of this database waiting for an advisory lock (the change log's sequencing lock). */
-const changeLogLockWaiters = async () =>
+/** Sessions of this database waiting for a table lock (held on alarms by the test). */
+const tableLockWaiters = async () =>
   (
     await te.rt.pool.query(
-      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+      "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'relation'",
     )
   ).rowCount;
 
@@ -126,16 +126,16 @@ describe('durable accept', () => {
     const rt = te.runtime({ INGEST_PORT: '0' });
     const service = await listen('ingest', await buildIngestApp(rt), rt.config, rt.logger);
     const port = Number(new URL(service.url).port);
-    // Hold the change-log lock so an accepted alarm is mid-commit when shutdown begins.
-    const holder = await te.rt.db.connection().execute(async (conn) => {
-      await sql`SELECT pg_advisory_lock(72530002)`.execute(conn);
+    // Hold a lock that keeps alarms from being inserted, so an accepted alarm is mid-commit when shutdown begins.
+    const holder = await te.rt.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE alarms IN SHARE MODE`.execute(trx);
       const inFlight = fetch(`${service.url}/v1/alarms`, {
         method: 'POST',
         headers: { ...auth('toender'), 'content-type': 'application/json' },
         body: JSON.stringify(testEvent('toender', 9, 'pendant')),
       });
-      // The accepted alarm is mid-commit: its COMMIT waits for the change-log lock held here.
-      await eventually(changeLogLockWaiters, 10_000, 'the alarm’s commit waiting for the change-log lock');
+      // The accepted alarm is mid-commit: its INSERT waits for the lock held here.
+      await eventually(tableLockWaiters, 10_000, 'the alarm’s commit waiting for the table lock');
       const closing = service.close();
       // Shutdown has begun once the port refuses connections (nothing else announces it).
       await eventually(() => refused(port), 10_000, 'the ingest port closed');
@@ -144,11 +144,11 @@ describe('durable accept', () => {
         headers: { ...auth('toender'), 'content-type': 'application/json' },
         body: JSON.stringify(testEvent('toender', 11, 'pendant')),
       }).catch((err: Error) => err);
-      await sql`SELECT pg_advisory_unlock(72530002)`.execute(conn);
-      return { inFlight: await inFlight, late, closing };
+      // The lock goes with this transaction: only then can the in-flight alarm commit.
+      return { inFlight, late, closing };
     });
     await holder.closing;
-    expect(holder.inFlight.status).toBe(202);
+    expect((await holder.inFlight).status).toBe(202);
     // A new request is refused: 503 while closing, or the connection is refused once the port is closed.
     if (holder.late instanceof Error) expect(holder.late.message).toMatch(/fetch failed/);
     else expect(holder.late.status).toBe(503);
