@@ -1,10 +1,10 @@
-// The triage worker's statements: lock an alarm with its incident context, store its advice.
+// The triage worker's statements: lock alarms with their incident context, store their advice.
 //
-// A triage is one transaction that first locks the alarm's row (services/triage/triage-alarm.ts says
-// why). The common path is four round trips to Postgres: BEGIN; lock the row and read its incident
-// context in one SELECT (`lockAlarmForTriage`); store the advice and append its change in one
-// statement (`storeAdvice`); COMMIT. Round trips, not SQL, are what a triage costs, so the statements
-// are written to need as few as possible.
+// A triage is one transaction that first locks the alarms' rows (services/triage/triage-alarm.ts says
+// why). It is four round trips to Postgres, for one alarm or a job's two hundred: BEGIN; lock the rows
+// and read their incident context in one SELECT (`lockAlarmsForTriage`); store the advice and append
+// the changes in one statement (`storeAdvice`); COMMIT. Round trips, not SQL, are what a triage costs,
+// so the statements are written to need as few as possible.
 import { sql, type RawBuilder } from 'kysely';
 import type { Trx } from './connect.js';
 import type { AlarmRow } from './schema.js';
@@ -16,8 +16,11 @@ import { toAlarmView } from './views.js';
  */
 export type LockedAlarm = { row: AlarmRow; earlierInIncident: number; cancelled: boolean; now: Date };
 
-/** Lock one alarm row and read its incident context, in one statement. */
-async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm | undefined> {
+/**
+ * Lock alarm rows and read their incident context, in one statement. Rows are locked in id order, so
+ * two transactions locking overlapping sets wait for each other and never deadlock.
+ */
+async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm[]> {
   const r = await sql<AlarmRow & { ctx_earlier: string; ctx_cancelled: boolean; ctx_now: Date }>`
     SELECT a.*,
            (SELECT count(*) FROM alarms p
@@ -26,16 +29,19 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
                    WHERE c.gateway_id = a.gateway_id AND c.relates_to = a.event_id AND c.type = 'cancel') AS ctx_cancelled,
            now() AS ctx_now
     FROM alarms a WHERE ${where}
+    ORDER BY a.id
     FOR UPDATE OF a`.execute(trx);
-  const found = r.rows[0];
-  if (!found) return undefined;
-  const { ctx_earlier, ctx_cancelled, ctx_now, ...row } = found;
-  return { row, earlierInIncident: Number(ctx_earlier), cancelled: ctx_cancelled, now: ctx_now };
+  return r.rows.map(({ ctx_earlier, ctx_cancelled, ctx_now, ...row }) => ({
+    row,
+    earlierInIncident: Number(ctx_earlier),
+    cancelled: ctx_cancelled,
+    now: ctx_now,
+  }));
 }
 
-/** Lock an alarm for its triage, with its incident context; undefined when no such alarm is stored. */
-export function lockAlarmForTriage(trx: Trx, alarmId: string): Promise<LockedAlarm | undefined> {
-  return lockWithContext(trx, sql`a.id = ${alarmId}`);
+/** Lock alarms for their triage, with their incident context; alarms not stored are left out. */
+export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Promise<LockedAlarm[]> {
+  return lockWithContext(trx, sql`a.id = ANY(${[...alarmIds]}::uuid[])`);
 }
 
 /** Lock the alarm a cancel relates to (same gateway, its event id), with its incident context. */
@@ -43,25 +49,37 @@ export function lockCancelledAlarm(
   trx: Trx,
   cancel: Pick<AlarmRow, 'gateway_id' | 'relates_to'>,
 ): Promise<LockedAlarm | undefined> {
-  return lockWithContext(trx, sql`a.gateway_id = ${cancel.gateway_id} AND a.event_id = ${cancel.relates_to}`);
+  return lockWithContext(trx, sql`a.gateway_id = ${cancel.gateway_id} AND a.event_id = ${cancel.relates_to}`).then(
+    (rows) => rows[0],
+  );
 }
 
 /**
- * Store the advice (triage columns, triaged_at, status) of an alarm locked in this transaction and append
- * its change to the log, in one statement. The row is locked, so its new state is known before the UPDATE
- * and the change's view can be built first. This is the one place that appends to the log without
- * db/changes.ts; the seq comes from the column's default, as there.
+ * Store the advice (triage columns, triaged_at, status) of alarms locked in this transaction and append
+ * their changes to the log, in that order, in one statement. The rows are locked, so their new state is
+ * known before the UPDATE and each change's view can be built first. This is the one place that appends
+ * to the log without db/changes.ts; the seq comes from the column's default, as there.
  */
-export async function storeAdvice(trx: Trx, next: AlarmRow): Promise<void> {
+export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<void> {
+  if (next.length === 0) return;
+  const col = <T>(f: (r: AlarmRow) => T) => next.map(f);
   await sql`
-    WITH updated AS (
-      UPDATE alarms SET triage_class = ${next.triage_class}, triage_priority = ${next.triage_priority},
-                        triage_confidence = ${next.triage_confidence}, triage_reasons = ${next.triage_reasons},
-                        triaged_at = ${next.triaged_at}, status = ${next.status}
-      WHERE id = ${next.id}
-      RETURNING id, municipality_id
+    WITH advice AS (
+      SELECT * FROM unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.triage_class)}::text[],
+                           ${col((r) => r.triage_priority)}::smallint[], ${col((r) => r.triage_confidence)}::real[],
+                           ${col((r) => JSON.stringify(r.triage_reasons ?? []))}::jsonb[], ${col((r) => r.triaged_at)}::timestamptz[],
+                           ${col((r) => r.status)}::text[], ${col((r) => JSON.stringify(toAlarmView(r)))}::jsonb[])
+             WITH ORDINALITY AS v(id, class, priority, confidence, reasons, triaged_at, status, view, ord)
+    ),
+    updated AS (
+      UPDATE alarms a SET triage_class = v.class, triage_priority = v.priority, triage_confidence = v.confidence,
+                          triage_reasons = ARRAY(SELECT jsonb_array_elements_text(v.reasons)),
+                          triaged_at = v.triaged_at, status = v.status
+      FROM advice v WHERE a.id = v.id
+      RETURNING a.id, a.municipality_id
     )
     INSERT INTO changes (kind, entity_id, municipality_id, payload)
-    SELECT 'alarm', updated.id, updated.municipality_id, ${JSON.stringify(toAlarmView(next))}::jsonb
-    FROM updated`.execute(trx);
+    SELECT 'alarm', u.id, u.municipality_id, v.view
+    FROM updated u JOIN advice v ON v.id = u.id
+    ORDER BY v.ord`.execute(trx);
 }

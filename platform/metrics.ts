@@ -66,8 +66,8 @@ export function triageMetrics(registry: Registry) {
       registers: [registry],
     }),
     reconciled: new Counter({
-      name: 'rc_reconciler_requeued_total',
-      help: 'Untriaged alarms the reconciler enqueued again',
+      name: 'rc_reconciler_triaged_total',
+      help: 'Alarms the reconciler triaged because they were still untriaged after RECONCILE_AFTER_SECONDS',
       registers: [registry],
     }),
   };

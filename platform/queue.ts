@@ -1,10 +1,20 @@
-// The triage queues: one BullMQ queue per urgency lane. Jobs carry the alarm id only, never personal
-// data (Redis keeps job data in clear text). jobId = alarmId, so an alarm is queued at most once at a time.
-import { Queue, type JobsOptions } from 'bullmq';
+// The triage queues: one BullMQ queue per urgency lane. A job carries the ids of alarms accepted
+// together (one commit's alarms of one lane, at most TRIAGE_JOB_MAX), never personal data (Redis keeps
+// job data in clear text): the worker triages them in one transaction, so queueing, the job's round
+// trips and triage's own are paid per commit, not per alarm. Redis is the fast path: the reconciler
+// triages whatever Postgres holds untriaged for long, whatever became of its job.
+import { Queue, type JobsOptions, type JobState } from 'bullmq';
 import { LANES, type Lane } from '../domain/events.js';
 import type { Redis } from './redis.js';
 
-export type TriageJob = { alarmId: string };
+/** `{ alarmId }`: a job of one alarm, as queued before jobs carried several; still worked. */
+export type TriageJob = { alarmIds: string[] } | { alarmId: string };
+
+/** The alarms a job asks to triage. */
+export const alarmIdsOf = (job: TriageJob): string[] => ('alarmIds' in job ? job.alarmIds : [job.alarmId]);
+
+/** Most alarms in one job, so one lane's backlog is still worked by several jobs at once. */
+export const TRIAGE_JOB_MAX = 200;
 
 export const queueName = (lane: Lane) => `triage-${lane}`;
 export const bullPrefix = (redisPrefix: string) => `${redisPrefix}:bull`;
@@ -13,7 +23,7 @@ export const TRIAGE_JOB_OPTIONS: JobsOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 250 },
   removeOnComplete: true,
-  // Kept for inspection; the reconciler retries any alarm still untriaged, failed job or not.
+  // Kept for inspection; the reconciler triages any alarm still untriaged, failed job or not.
   removeOnFail: { count: 5000 },
 };
 
@@ -32,25 +42,30 @@ export class TriageQueues {
     ) as Record<Lane, Queue<TriageJob>>;
   }
 
-  /** Enqueue alarms for triage; an alarm already waiting or running is not queued twice. */
-  async enqueue(jobs: { alarmId: string; lane: Lane }[]): Promise<void> {
-    const byLane = new Map<Lane, { alarmId: string }[]>();
-    for (const j of jobs) {
-      const list = byLane.get(j.lane) ?? [];
-      list.push({ alarmId: j.alarmId });
-      byLane.set(j.lane, list);
+  /** Enqueue alarms for triage: per lane, one job for every TRIAGE_JOB_MAX of them, in their order. */
+  async enqueue(alarms: { alarmId: string; lane: Lane }[]): Promise<void> {
+    const byLane = new Map<Lane, string[]>();
+    for (const a of alarms) {
+      const list = byLane.get(a.lane) ?? [];
+      list.push(a.alarmId);
+      byLane.set(a.lane, list);
     }
     await Promise.all(
-      [...byLane].map(([lane, list]) =>
-        this.queues[lane].addBulk(
-          list.map((j) => ({
-            name: 'triage',
-            data: { alarmId: j.alarmId },
-            opts: { ...TRIAGE_JOB_OPTIONS, jobId: j.alarmId },
-          })),
-        ),
-      ),
+      [...byLane].map(([lane, ids]) => {
+        const jobs = [];
+        for (let i = 0; i < ids.length; i += TRIAGE_JOB_MAX)
+          jobs.push({ name: 'triage', data: { alarmIds: ids.slice(i, i + TRIAGE_JOB_MAX) }, opts: TRIAGE_JOB_OPTIONS });
+        return jobs.length === 1
+          ? this.queues[lane].add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
+          : this.queues[lane].addBulk(jobs);
+      }),
     );
+  }
+
+  /** The alarms in a lane's jobs in the given states (inspection; it reads every such job). */
+  async alarmsIn(lane: Lane, states: JobState[]): Promise<string[]> {
+    const jobs = await this.queues[lane].getJobs(states);
+    return jobs.flatMap((j) => alarmIdsOf(j.data));
   }
 
   /** Jobs waiting, running, delayed or failed, per lane (for /metrics). */

@@ -1,5 +1,6 @@
 // The ingest side of durable accept: single events share group commits, a batch is one transaction.
-// The gateway is answered as soon as its alarm is committed; queueing for triage follows.
+// The gateway is answered as soon as its alarm is committed; queueing for triage follows. Each urgency
+// lane has its own group commit, so a press never waits in a transaction of 500 technical events.
 //
 // A shared transaction must not let one event fail the others. When it fails for a reason other than
 // the database being unavailable, the reason may be one item's (a value the database refuses that the
@@ -8,6 +9,7 @@
 // error. Without a failure this costs nothing: one transaction, as before.
 import type { Accepted, NewAlarm, StoreOutcome } from '../../db/accept.js';
 import { storeAlarms } from '../../db/accept.js';
+import { LANES, laneFor, type Lane } from '../../domain/events.js';
 import { announce } from '../intake/accept-alarms.js';
 import { dataRefusal, isDatabaseUnavailable } from '../../platform/errors.js';
 import { errorFields } from '../../platform/logger.js';
@@ -41,14 +43,16 @@ const loggable = (err: unknown) => {
 export type Outcome = { ok: true; accepted: Accepted } | { ok: false; error: unknown };
 
 export class AlarmAcceptor {
-  private readonly batcher: CommitBatcher<NewAlarm, Outcome>;
+  private readonly batchers: Record<Lane, CommitBatcher<NewAlarm, Outcome>>;
   private readonly announcing = new Set<Promise<void>>();
 
   constructor(
     private readonly rt: Runtime,
     private readonly metrics: IngestMetrics,
   ) {
-    this.batcher = new CommitBatcher((items) => this.commit(items), { maxBatch: 500, maxInFlight: 3 });
+    this.batchers = Object.fromEntries(
+      LANES.map((lane) => [lane, new CommitBatcher((items) => this.commit(items), { maxBatch: 500, maxInFlight: 2 })]),
+    ) as Record<Lane, CommitBatcher<NewAlarm, Outcome>>;
   }
 
   /**
@@ -56,7 +60,7 @@ export class AlarmAcceptor {
    * refused its data, or with the error that kept it from being committed.
    */
   async accept(item: NewAlarm): Promise<Accepted> {
-    const outcome = await this.batcher.submit(item);
+    const outcome = await this.batchers[laneFor(item.type)].submit(item);
     if (!outcome.ok) throw outcome.error;
     return outcome.accepted;
   }
@@ -75,7 +79,7 @@ export class AlarmAcceptor {
 
   /** Wait for commits and the queueing that follows them (graceful shutdown). */
   async drain(): Promise<void> {
-    await this.batcher.drained();
+    await Promise.all(LANES.map((lane) => this.batchers[lane].drained()));
     await Promise.all([...this.announcing]);
   }
 

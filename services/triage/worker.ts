@@ -1,16 +1,17 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
 // Its HTTP side (health, readiness, metrics) is app.ts.
+import { EventEmitter } from 'node:events';
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
 import { errorFields } from '../../platform/logger.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
-import { bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
+import { alarmIdsOf, bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
 import { blockingRedis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
-import { triageAlarm } from './triage-alarm.js';
+import { triageAlarms, type TriageOutcome } from './triage-alarm.js';
 
 export type TriageWorkerOptions = {
   reconcileEveryMs?: number;
@@ -19,8 +20,15 @@ export type TriageWorkerOptions = {
   lanes?: readonly Lane[];
 };
 
+/** What became of each alarm a job asked for (or of the job, when it failed): for tests and tools. */
+export type TriageEvents = {
+  alarm: [alarmId: string, result: TriageOutcome['result']];
+  failed: [alarmIds: string[], error: Error];
+};
+
 export type TriageWorker = {
   workers: Worker<TriageJob>[];
+  events: EventEmitter<TriageEvents>;
   metrics: TriageMetrics;
   registry: ReturnType<typeof createRegistry>;
   close(): Promise<void>;
@@ -33,6 +41,7 @@ const STALLED_CHECK_MS = 5_000;
 export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}): TriageWorker {
   const registry = createRegistry('worker');
   const metrics = triageMetrics(registry);
+  const events = new EventEmitter<TriageEvents>();
   queueDepthGauge(registry, () => rt.queues.depth());
   const connections = (opts.lanes ?? LANES).map(() => blockingRedis(rt.config.redisUrl));
   const workers = (opts.lanes ?? LANES).map((lane, i) => {
@@ -41,12 +50,17 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     const worker = new Worker<TriageJob>(
       queueName(lane),
       async (job) => {
-        const out = await triageAlarm(rt, job.data.alarmId);
-        if (out.result === 'triaged') {
-          metrics.triaged.inc({ class: out.triage.class });
-          metrics.triageSeconds.observe({ lane }, (Date.now() - new Date(out.alarm.received_at).getTime()) / 1000);
+        const outcomes = await triageAlarms(rt, alarmIdsOf(job.data));
+        const counts: Partial<Record<TriageOutcome['result'], number>> = {};
+        for (const [id, out] of outcomes) {
+          counts[out.result] = (counts[out.result] ?? 0) + 1;
+          if (out.result === 'triaged') {
+            metrics.triaged.inc({ class: out.triage.class });
+            metrics.triageSeconds.observe({ lane }, (Date.now() - new Date(out.alarm.received_at).getTime()) / 1000);
+          }
+          events.emit('alarm', id, out.result);
         }
-        return out.result;
+        return counts;
       },
       {
         connection,
@@ -57,12 +71,11 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
         maxStalledCount: 2,
       },
     );
-    worker.on('failed', (job, err) =>
-      rt.logger.warn(
-        { alarmId: job?.data.alarmId, lane, attempts: job?.attemptsMade, ...errorFields(err) },
-        'triage job failed',
-      ),
-    );
+    worker.on('failed', (job, err) => {
+      const alarmIds = job ? alarmIdsOf(job.data) : [];
+      rt.logger.warn({ alarmIds, lane, attempts: job?.attemptsMade, ...errorFields(err) }, 'triage job failed');
+      events.emit('failed', alarmIds, err);
+    });
     worker.on('error', (err) => rt.logger.debug({ lane, ...errorFields(err) }, 'triage worker: redis error'));
     return worker;
   });
@@ -72,7 +85,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
       const n = await reconcile(rt);
       if (n > 0) {
         metrics.reconciled.inc(n);
-        rt.logger.info({ alarms: n }, 'reconciler queued untriaged alarms again');
+        rt.logger.info({ alarms: n }, 'reconciler triaged alarms left untriaged');
       }
     }),
     every(opts.superviseEveryMs ?? 5_000, 'gateway supervision', rt.logger, async () => {
@@ -83,6 +96,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
 
   return {
     workers,
+    events,
     metrics,
     registry,
     async close() {

@@ -1,6 +1,8 @@
 // The gateway API as the contract promises it.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { LANES, type Lane } from '../../domain/events.js';
+import { alarmIdsOf } from '../../platform/queue.js';
 import { buildIngestApp } from '../../services/ingest/app.js';
 import { gatewayKey, testEvent } from '../support/env.js';
 import { ingestFixture } from './helpers.js';
@@ -104,14 +106,45 @@ describe('POST /v1/alarms', () => {
     expect(row).toMatchObject({ unknown_device: false, citizen_id: 'c-toender-5', municipality_id: 'toender' });
   });
 
-  it('queues triage in the urgency lane of the event type, with the alarm id only', async () => {
+  it('queues triage in the urgency lane of the event type, with alarm ids only', async () => {
     const fall = (await post('aabenraa', testEvent('aabenraa', 4, 'fall'))).json().alarmId;
     const battery = (await post('aabenraa', testEvent('aabenraa', 4, 'low_battery'))).json().alarmId;
     const med = (await post('aabenraa', testEvent('aabenraa', 4, 'medication'))).json().alarmId;
-    const q = fx.te.rt.queues.queues;
-    const jobs = await Promise.all([q.urgent.getJob(fall), q.technical.getJob(battery), q.routine.getJob(med)]);
-    expect(jobs.map((j) => j?.data)).toEqual([{ alarmId: fall }, { alarmId: battery }, { alarmId: med }]);
-    expect(await q.urgent.getJob(battery)).toBeUndefined();
+    const queues = fx.te.rt.queues;
+    await fx.acceptor.drain();
+    const waiting = async (lane: Lane) => queues.alarmsIn(lane, ['waiting']);
+    expect(await waiting('urgent')).toContain(fall);
+    expect(await waiting('technical')).toContain(battery);
+    expect(await waiting('routine')).toContain(med);
+    expect(await waiting('urgent')).not.toContain(battery);
+    for (const lane of LANES)
+      for (const job of await queues.queues[lane].getJobs(['waiting']))
+        expect(Object.keys(job.data)).toEqual(['alarmIds']);
+  });
+
+  it('queues the alarms of one commit together: one job per lane', async () => {
+    const events = [
+      ...Array.from({ length: 5 }, (_, i) => testEvent('toender', i, 'fall')),
+      ...Array.from({ length: 3 }, (_, i) => testEvent('toender', i, 'low_battery')),
+    ];
+    const r = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/alarms/batch',
+      headers: auth('toender'),
+      payload: { events },
+    });
+    expect(r.statusCode).toBe(202);
+    const ids = (r.json().results as { alarmId: string }[]).map((x) => x.alarmId);
+    // Queueing follows the commit and its answer.
+    await fx.acceptor.drain();
+    const jobsHolding = async (lane: Lane, some: string[]) =>
+      (await fx.te.rt.queues.queues[lane].getJobs(['waiting'])).filter((j) =>
+        alarmIdsOf(j.data).some((id) => some.includes(id)),
+      );
+    const urgent = await jobsHolding('urgent', ids);
+    expect(urgent.map((j) => alarmIdsOf(j.data))).toEqual([ids.slice(0, 5)]);
+    const technical = await jobsHolding('technical', ids);
+    expect(technical.map((j) => alarmIdsOf(j.data))).toEqual([ids.slice(5)]);
   });
 
   it.each([

@@ -142,8 +142,8 @@ describe('a group commit of single events', () => {
     // Queued for triage after their commit, as always.
     const ids = accepted.map((s) => (s as PromiseFulfilledResult<{ alarmId: string }>).value.alarmId);
     await eventually(async () => {
-      const jobs = await Promise.all(ids.map((id) => fx.te.rt.queues.queues.urgent.getJob(id)));
-      return jobs.every(Boolean);
+      const queued = new Set(await fx.te.rt.queues.alarmsIn('urgent', ['waiting']));
+      return ids.every((id) => queued.has(id));
     });
     expect(fx.te.logs.join('')).not.toContain('Karen');
   });

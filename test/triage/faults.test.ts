@@ -50,7 +50,7 @@ describe('faults on the fast path', () => {
     }
   });
 
-  it('an alarm whose job is parked in failed is retried and triaged', async () => {
+  it('an alarm whose job is parked in failed is triaged by the reconciler', async () => {
     const { results } = await storeAlarms(te.rt.db, [alarm('aabenraa', 6, 'fall')]);
     const id = results[0]!.alarmId;
     const connection = blockingRedis(te.config.redisUrl);

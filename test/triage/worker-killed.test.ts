@@ -79,7 +79,7 @@ describe('a worker killed mid-job', () => {
       const first = startWorkerProcess();
       await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
       await eventually(
-        async () => (await (await te.rt.queues.queues.urgent.getJob(id))?.getState()) === 'active',
+        async () => (await te.rt.queues.alarmsIn('urgent', ['active'])).includes(id),
         20_000,
         'job active',
       );

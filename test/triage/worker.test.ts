@@ -27,24 +27,22 @@ const lockWaiters = async () =>
 const changesOf = (id: string) =>
   te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
 /**
- * The worker's finished jobs, as events: `finished(id)` resolves with the result of the next run of the
- * alarm's job that completes, or fails, from the moment this was called on (earlier runs are not kept).
+ * What the worker did with each alarm, as events: `finished(id)` resolves with the outcome of the next
+ * run of a job holding the alarm that completes ('triaged', 'already_triaged', 'missing') or fails
+ * ('failed: <message>'), from the moment this was called on (earlier runs are not kept).
  */
 function jobEvents(worker: TriageWorker) {
   const results = new Map<string, string[]>();
   const waiters = new Map<string, (r: string) => void>();
-  const settle = (id: string | undefined, result: string) => {
-    if (!id) return;
+  const settle = (id: string, result: string) => {
     const waiter = waiters.get(id);
     if (waiter) {
       waiters.delete(id);
       waiter(result);
     } else results.set(id, [...(results.get(id) ?? []), result]);
   };
-  for (const w of worker.workers) {
-    w.on('completed', (job, result: string) => settle(job.id, result));
-    w.on('failed', (job, err) => settle(job?.id, `failed: ${err.message}`));
-  }
+  worker.events.on('alarm', (id, result) => settle(id, result));
+  worker.events.on('failed', (ids, err) => ids.forEach((id) => settle(id, `failed: ${err.message}`)));
   return {
     finished: (id: string) =>
       new Promise<string>((resolve) => {
@@ -200,7 +198,7 @@ describe('triage worker', () => {
       const worker = createTriageWorker(te.runtime(), { superviseEveryMs: 60_000, reconcileEveryMs: 60_000 });
       await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
       await eventually(
-        async () => (await (await te.rt.queues.queues.urgent.getJob(id))?.getState()) === 'active',
+        async () => (await te.rt.queues.alarmsIn('urgent', ['active'])).includes(id),
         10_000,
         'job active',
       );
