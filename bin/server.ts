@@ -1,5 +1,6 @@
-// Process entry point: `tsx bin/server.ts ingest|worker|console|all`. Only process concerns live here:
-// which roles to run, logging, start-up and shutdown (the shared part of both is bin/start.ts).
+// Process entry point: `node dist/bin/server.js ingest|worker|console|all` once compiled (`npm run build`;
+// `npm start`, `npm run start:<role>`), `tsx bin/server.ts <role>` from source. Only process concerns live
+// here: which roles to run, logging, start-up and shutdown (the shared part of both is bin/start.ts).
 import { createLogger } from '../platform/logger.js';
 import {
   loadConfigOrExit,
@@ -15,7 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   const arg = argv[0] ?? 'all';
   const roles: Role[] = arg === 'all' ? [...ROLES] : ROLES.filter((r) => r === arg);
   if (roles.length === 0) {
-    console.error(`usage: bin/server.ts ingest|worker|console|all (got ${arg})`);
+    console.error(`usage: server ingest|worker|console|all (got ${arg})`);
     process.exit(2);
   }
 

@@ -1,12 +1,23 @@
 // Migrations: plain SQL files in migrations/, applied in name order by Kysely's Migrator.
 // Every service runs them at start; an advisory lock makes concurrent starts take turns.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Db } from './connect.js';
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
+/**
+ * The project's root: the nearest directory at or above `from` that holds package.json. This module runs
+ * from db/ under tsx and from dist/db/ once compiled, so a fixed number of `..` would be right in only one.
+ */
+function projectRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json at or above ${from}`);
+  }
+}
+
+export const MIGRATIONS_DIR = path.join(projectRoot(), 'migrations');
 
 /** Arbitrary constant: the advisory lock key under which one process at a time migrates. */
 const MIGRATION_LOCK = 72_530_001;

@@ -14,7 +14,7 @@ import type { Scenario } from './scenarios/types.js';
 import { year } from './scenarios/year.js';
 import { Progress } from './support/progress.js';
 import { heading } from './support/report.js';
-import { stopAllProcesses } from './support/stack.js';
+import { buildServices, stopAllProcesses } from './support/stack.js';
 
 const SCENARIOS: Record<string, Scenario> = { steady, ingest, batch, storm, year };
 
@@ -37,6 +37,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.error(`\n${signal}: stopping the services …`);
     void stopAllProcesses().finally(() => process.exit(130));
   });
+}
+
+// The services run compiled, as in production: build dist/ once, before the scenario's clock starts.
+console.error('compiling the services (npm run build) …');
+try {
+  await buildServices();
+} catch (err) {
+  console.error(`load ${name}: ${(err as Error).message}`);
+  process.exit(1);
 }
 
 const progress = new Progress();

@@ -1,9 +1,8 @@
 // CPU time and memory of each service process, read from /proc (Linux). A service is started as
-// `node_modules/.bin/tsx bin/server.ts <role>`: that is a small wrapper process whose node child runs
-// the service, so the probe follows the wrapper to the descendant whose command line runs bin/server.ts.
+// `node dist/bin/server.js <role>` (support/stack.ts), with no wrapper process: the pid spawned is the
+// service's.
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS = 100;
@@ -19,13 +18,6 @@ function read(path: string): string | undefined {
   }
 }
 
-function parentOf(pid: number): number | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  // The command name (field 2) is in parentheses and may hold spaces: split after its closing one.
-  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields ? Number(fields[1]) : undefined;
-}
-
 export const allPids = () =>
   readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -35,25 +27,10 @@ export const allPids = () =>
 export function cpuSecondsOf(pid: number): number | undefined {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces: split after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the command name: state is field 3, utime 14 and stime 15 (proc(5)); index = field - 3.
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function descendants(root: number): number[] {
-  const pids = allPids();
-  const out: number[] = [];
-  const frontier = [root];
-  while (frontier.length) {
-    const p = frontier.pop()!;
-    for (const c of pids) {
-      if (parentOf(c) === p) {
-        out.push(c);
-        frontier.push(c);
-      }
-    }
-  }
-  return out;
 }
 
 export const cmdline = (pid: number) => (read(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
@@ -68,18 +45,9 @@ export class ProcessProbe {
     readonly pid: number,
   ) {}
 
-  /** The process that runs the service: the deepest descendant of the wrapper running bin/server.ts. */
-  static async find(role: string, wrapper: ChildProcess, timeoutMs = 15_000): Promise<ProcessProbe> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const running = descendants(wrapper.pid!).filter((p) => cmdline(p).includes('bin/server.ts'));
-      if (running.length) return new ProcessProbe(role, running[running.length - 1]!);
-      if (Date.now() > deadline) {
-        // tsx ran the service in its own process after all.
-        return new ProcessProbe(role, wrapper.pid!);
-      }
-      await sleep(100);
-    }
+  /** The probe of a service's process, the node process the benchmark spawned for it. */
+  static of(role: string, service: ChildProcess): ProcessProbe {
+    return new ProcessProbe(role, service.pid!);
   }
 
   /** Undefined once the process has exited. */

@@ -97,7 +97,7 @@ export async function withServices<T>(
     });
     http.close();
     if (put.status !== 200) throw new Error(`registry import answered ${put.status}: ${JSON.stringify(put.body)}`);
-    const probes = await Promise.all(stack.processes.map((p) => ProcessProbe.find(p.role, p.child)));
+    const probes = stack.processes.map((p) => ProcessProbe.of(p.role, p.child));
     const token = await login(stack.consoleUrl, ALL_MUNICIPALITIES_LOGIN.username, ALL_MUNICIPALITIES_LOGIN.password);
     feed = await FeedWatch.open(stack.consoleUrl, token);
     await sleep(SETTLE_MS);

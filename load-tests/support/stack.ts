@@ -1,5 +1,7 @@
-// The real services as separate processes, the way production runs them (`tsx bin/server.ts <role>`),
-// on a database and Redis prefix of their own that are reset before each run.
+// The real services as separate processes, the way production runs them (compiled by `npm run build`,
+// then `node --enable-source-maps dist/bin/server.js <role>`), on a database and Redis prefix of their
+// own that are reset before each run. Each service is the node process spawned here, so its pid is the
+// one to measure.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ export type Stack = {
   /** The stack's own database, for counting from outside what was stored. */
   databaseUrl: string;
   logDir: string;
-  /** The process started for each role (a tsx wrapper; the service runs in its node child). */
+  /** The process started for each role: the node process that runs the service. */
   processes: { role: Role; child: ChildProcess }[];
   stop(): Promise<void>;
 };
@@ -84,14 +86,34 @@ export async function waitReady(urls: string[], timeoutMs = 60_000): Promise<voi
   }
 }
 
-/** Every process spawnScript started that has not exited yet. */
+/** The services' entry point once compiled, and how production starts it (package.json, Dockerfile). */
+const SERVER = ['--enable-source-maps', 'dist/bin/server.js'];
+
+let built: Promise<void> | undefined;
+
+/**
+ * Compile the services into dist/ (`npm run build`), once per benchmark process, so what runs is the
+ * code as it is now. tsc's output, if any, goes to stderr: stdout is for the results.
+ */
+export function buildServices(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) => {
+    const child = spawn('npm', ['run', '-s', 'build'], { stdio: ['ignore', 2, 2] });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`npm run build failed (${signal ?? `exit code ${code}`})`)),
+    );
+  });
+  return built;
+}
+
+/** Every process spawnProcess started that has not exited yet. */
 const running = new Set<ChildProcess>();
 
-/** Spawn a TypeScript entry point with tsx in its own process group, output to a log file. */
-export function spawnScript(name: string, args: string[], env: Record<string, string>): ChildProcess {
+/** Spawn a process in its own process group, output to a log file. */
+function spawnProcess(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(path.join(LOG_DIR, `${name}.log`));
-  const child = spawn('node_modules/.bin/tsx', args, {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +123,14 @@ export function spawnScript(name: string, args: string[], env: Record<string, st
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
+}
+
+/**
+ * Spawn a TypeScript entry point of the benchmark itself (a floor's server) with tsx. tsx runs it in a
+ * node child of its own; stopProcess stops both, as it signals the process group.
+ */
+export function spawnScript(name: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawnProcess(name, 'node_modules/.bin/tsx', args, env);
 }
 
 /** Stop every process this benchmark started and that still runs (an interrupted run). */
@@ -126,6 +156,7 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
+  await buildServices();
   await resetState(opts);
   const host = '127.0.0.1';
   const dbUrl = databaseUrl(opts.postgresUrl ?? POSTGRES_SERVER, opts.database);
@@ -142,7 +173,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.env,
   };
   const roles = opts.roles ?? (['console', 'ingest', 'worker'] as const);
-  const processes = roles.map((role) => ({ role, child: spawnScript(role, ['bin/server.ts', role], env) }));
+  const processes = roles.map((role) => ({
+    role,
+    child: spawnProcess(role, process.execPath, [...SERVER, role], env),
+  }));
   const stack: Stack = {
     ingestUrl: `http://${host}:${opts.ports.ingest}`,
     consoleUrl: `http://${host}:${opts.ports.console}`,
