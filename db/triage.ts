@@ -6,6 +6,7 @@
 // the changes in one statement (`storeAdvice`); COMMIT. Round trips, not SQL, are what a triage costs,
 // so the statements are written to need as few as possible.
 import { sql, type RawBuilder } from 'kysely';
+import { REPEATS_DO_NOT_RAISE } from '../domain/triage.js';
 import type { Trx } from './connect.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
@@ -23,8 +24,9 @@ export type LockedAlarm = { row: AlarmRow; earlierInIncident: number; cancelled:
 async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm[]> {
   const r = await sql<AlarmRow & { ctx_earlier: string; ctx_cancelled: boolean; ctx_now: Date }>`
     SELECT a.*,
-           (SELECT count(*) FROM alarms p
-            WHERE p.incident_id = a.incident_id AND p.received_at < a.received_at) AS ctx_earlier,
+           CASE WHEN a.type = ANY(${[...REPEATS_DO_NOT_RAISE]}::text[]) THEN 0
+                ELSE (SELECT count(*) FROM alarms p
+                      WHERE p.incident_id = a.incident_id AND p.received_at < a.received_at) END AS ctx_earlier,
            EXISTS (SELECT 1 FROM alarms c
                    WHERE c.gateway_id = a.gateway_id AND c.relates_to = a.event_id AND c.type = 'cancel') AS ctx_cancelled,
            now() AS ctx_now
@@ -39,18 +41,19 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
   }));
 }
 
-/** Lock alarms for their triage, with their incident context; alarms not stored are left out. */
+/**
+ * Lock alarms for their triage, with their incident context, and with them the alarm each cancel among
+ * them relates to (same gateway, its event id), which the cancel may re-advise. Alarms not stored are
+ * left out.
+ */
 export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Promise<LockedAlarm[]> {
-  return lockWithContext(trx, sql`a.id = ANY(${[...alarmIds]}::uuid[])`);
-}
-
-/** Lock the alarm a cancel relates to (same gateway, its event id), with its incident context. */
-export function lockCancelledAlarm(
-  trx: Trx,
-  cancel: Pick<AlarmRow, 'gateway_id' | 'relates_to'>,
-): Promise<LockedAlarm | undefined> {
-  return lockWithContext(trx, sql`a.gateway_id = ${cancel.gateway_id} AND a.event_id = ${cancel.relates_to}`).then(
-    (rows) => rows[0],
+  const ids = [...alarmIds];
+  return lockWithContext(
+    trx,
+    sql`a.id IN (SELECT unnest(${ids}::uuid[])
+                 UNION
+                 SELECT p.id FROM alarms c JOIN alarms p ON p.gateway_id = c.gateway_id AND p.event_id = c.relates_to
+                 WHERE c.id = ANY(${ids}::uuid[]) AND c.type = 'cancel')`,
   );
 }
 

@@ -4,7 +4,7 @@
 // Safety floors are applied last and can only raise urgency, never lower it, so any rule added later
 // (the learning engine is its own module) cannot call a smoke alarm or a silent fall false.
 import type { EventType, TriageClass, VoiceState } from './events.js';
-import { isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
+import { EVENT_TYPES, isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
 import { isNightHour } from './time.js';
 
 export type TriageInput = {
@@ -21,7 +21,9 @@ export type TriageInput = {
    * the same device, municipality and lane within INCIDENT_WINDOW_MINUTES of each other) were received
    * before it, whatever their type or status. Counted in SQL by the statement that locks the alarm for
    * triage (db/triage.ts): alarms with the same incident_id and a strictly earlier received_at, so alarms
-   * stored in one transaction (one received_at) do not count each other.
+   * stored in one transaction (one received_at) do not count each other. Not counted (0) for the types in
+   * REPEATS_DO_NOT_RAISE, whose advice it does not change: a sensor repeating itself thousands of times
+   * would otherwise make every triage of its incident count all the earlier ones.
    */
   earlierInIncident: number;
   /**
@@ -169,9 +171,14 @@ function raise(t: Triage, cls: TriageClass, priority: Priority, reason: string):
 }
 
 /** Context that raises urgency on top of the type's base rule. */
+/** Event types whose repeats do not raise urgency: a cancel, technical and test events. */
+export const REPEATS_DO_NOT_RAISE: readonly EventType[] = EVENT_TYPES.filter(
+  (type) => type === 'cancel' || isTechnicalOrTest(type),
+);
+
 function adjust(t: Triage, input: TriageInput): Triage {
   let out = t;
-  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && input.type !== 'cancel' && !isTechnicalOrTest(input.type)) {
+  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && !REPEATS_DO_NOT_RAISE.includes(input.type)) {
     out = raise(
       out,
       'phone_resolvable',

@@ -12,10 +12,10 @@ import { storeAlarms } from '../../db/accept.js';
 import { LANES, laneFor, type Lane } from '../../domain/events.js';
 import { announce } from '../intake/accept-alarms.js';
 import { dataRefusal, isDatabaseUnavailable } from '../../platform/errors.js';
+import { CommitBatcher } from '../../platform/group-commit.js';
 import { errorFields } from '../../platform/logger.js';
 import type { IngestMetrics } from '../../platform/metrics.js';
 import type { Runtime } from '../../platform/runtime.js';
-import { CommitBatcher } from './commit-batcher.js';
 
 /**
  * The database refused this event's data (domain/storable.ts lists what the validation refuses before

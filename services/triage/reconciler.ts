@@ -10,20 +10,23 @@ import { listUntriagedAlarms } from '../../db/alarms.js';
 import { LANES } from '../../domain/events.js';
 import { TRIAGE_JOB_MAX } from '../../platform/queue.js';
 import type { Runtime } from '../../platform/runtime.js';
-import { triageAlarms } from './triage-alarm.js';
+import { triageIsolating } from './triage-alarm.js';
 
 /** At most this many alarms per tick, oldest first (index alarms_untriaged); the next tick takes the rest. */
 const BATCH = 1000;
 
-/** One pass, the urgent lane first; returns how many alarms it triaged. */
+/**
+ * One pass, the urgent lane first; returns how many alarms it triaged. An alarm whose triage fails is
+ * left for the next pass without holding back the others (`triageIsolating`); the failure is in the log.
+ */
 export async function reconcile(rt: Runtime): Promise<number> {
   const stale = await listUntriagedAlarms(rt.db, rt.config.reconcileAfterSeconds, BATCH);
   let triaged = 0;
   for (const lane of LANES) {
     const ids = stale.filter((a) => a.lane === lane).map((a) => a.id);
     for (let i = 0; i < ids.length; i += TRIAGE_JOB_MAX) {
-      const outcomes = await triageAlarms(rt, ids.slice(i, i + TRIAGE_JOB_MAX));
-      for (const o of outcomes.values()) if (o.result === 'triaged') triaged++;
+      const results = await triageIsolating(rt, ids.slice(i, i + TRIAGE_JOB_MAX));
+      for (const r of results.values()) if (r.ok && r.outcome.result === 'triaged') triaged++;
     }
   }
   return triaged;

@@ -1,18 +1,18 @@
-// Triage of alarms: gather their context, classify (pure rules), store the advice idempotently. A job's
-// alarms share one transaction (`triageAlarms`); a cancel that relates to a press is triaged on its own
-// (`triageAlarm`), as it may re-advise the press.
+// Triage of alarms: gather their context, classify (pure rules), store the advice idempotently. The
+// alarms of the jobs a lane runs at once share one transaction (`triageAlarms`).
 //
-// Everything happens in a transaction that first locks the alarms' rows. The lock is what makes a
-// cancel and its press safe to triage in any order, on any workers: whichever transaction takes the
-// press's row second sees the other's committed work (a press triaged after the cancel was stored
-// sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements, and
-// why the common path takes four round trips, are in db/triage.ts.
-import type { Trx } from '../../db/connect.js';
-import { lockAlarmsForTriage, lockCancelledAlarm, storeAdvice, type LockedAlarm } from '../../db/triage.js';
+// Everything happens in a transaction that first locks the alarms' rows, and the rows of the alarms
+// their cancels relate to, in one statement, in id order (so two triages never deadlock). The lock is
+// what makes a cancel and its press safe to triage in any order, on any workers: whichever transaction
+// takes the press's row second sees the other's committed work (a press triaged after the cancel was
+// stored sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements,
+// and why a triage takes four round trips however many alarms it holds, are in db/triage.ts.
+import { lockAlarmsForTriage, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
 import { classify, type Triage } from '../../domain/triage.js';
 import { localHour } from '../../domain/time.js';
+import { isDatabaseUnavailable } from '../../platform/errors.js';
 import type { Runtime } from '../../platform/runtime.js';
 
 export type TriageOutcome =
@@ -43,7 +43,7 @@ const withAdvice = (row: AlarmRow, t: Triage): AlarmRow => ({
 });
 
 /** The advice for a locked, untriaged alarm, and its row with the advice stored. */
-function triaged(locked: LockedAlarm): { result: 'triaged'; alarm: AlarmRow; triage: Triage; readvised: null } {
+function triaged(locked: LockedAlarm): Extract<TriageOutcome, { result: 'triaged' }> {
   const triage = advise(locked);
   const alarm: AlarmRow = {
     ...withAdvice(locked.row, triage),
@@ -57,65 +57,79 @@ function triaged(locked: LockedAlarm): { result: 'triaged'; alarm: AlarmRow; tri
 const isCancelOfAnother = (row: AlarmRow) => row.type === 'cancel' && row.relates_to !== null;
 
 /**
- * Triage alarms (a job's), in one transaction: one outcome per id. Idempotent: an alarm already
- * triaged is left as it is and no change is appended, so a re-delivered job changes nothing. An
- * operator's claim or decision is never overwritten. A cancel of another alarm is triaged after the
- * others, in a transaction of its own (`triageAlarm`).
+ * Triage alarms (a job's, or several jobs'), in one transaction: one outcome per id. Idempotent: an
+ * alarm already triaged is left as it is and no change is appended, so a re-delivered job changes
+ * nothing. An operator's claim or decision is never overwritten. A cancel re-advises the alarm it
+ * relates to in the same transaction (`readviseCancelledPress`).
  */
 export async function triageAlarms(rt: Runtime, alarmIds: readonly string[]): Promise<Map<string, TriageOutcome>> {
+  const wanted = new Set(alarmIds);
   const outcomes = new Map<string, TriageOutcome>();
-  const cancels: string[] = [];
   const stored = await rt.db.transaction().execute(async (trx) => {
-    const advised: AlarmRow[] = [];
-    for (const locked of await lockAlarmsForTriage(trx, alarmIds)) {
-      const id = locked.row.id;
-      if (locked.row.triaged_at !== null) outcomes.set(id, { result: 'already_triaged' });
-      else if (isCancelOfAnother(locked.row)) cancels.push(id);
+    const locked = await lockAlarmsForTriage(trx, alarmIds);
+    // Every row to store, by id, in the order they are advised.
+    const advised = new Map<string, AlarmRow>();
+    for (const l of locked) {
+      if (!wanted.has(l.row.id)) continue;
+      if (l.row.triaged_at !== null) outcomes.set(l.row.id, { result: 'already_triaged' });
       else {
-        const outcome = triaged(locked);
-        outcomes.set(id, outcome);
-        advised.push(outcome.alarm);
+        const outcome = triaged(l);
+        outcomes.set(l.row.id, outcome);
+        advised.set(l.row.id, outcome.alarm);
       }
     }
-    await storeAdvice(trx, advised);
-    return advised.length;
+    for (const outcome of outcomes.values()) {
+      if (outcome.result !== 'triaged' || !isCancelOfAnother(outcome.alarm)) continue;
+      const cancel = outcome.alarm;
+      const press = locked.find((l) => l.row.gateway_id === cancel.gateway_id && l.row.event_id === cancel.relates_to);
+      // Triaged in this transaction: its own triage saw the cancel.
+      if (!press || advised.has(press.row.id)) continue;
+      outcome.readvised = readviseCancelledPress(press);
+      if (outcome.readvised) advised.set(press.row.id, outcome.readvised);
+    }
+    await storeAdvice(trx, [...advised.values()]);
+    return advised.size;
   });
   if (stored > 0) await rt.feed.published();
-  for (const id of cancels) outcomes.set(id, await triageAlarm(rt, id));
   for (const id of alarmIds) if (!outcomes.has(id)) outcomes.set(id, { result: 'missing' });
   return outcomes;
 }
 
+/** One alarm's triage, or the error that kept it from being stored. */
+export type TriageResult = { ok: true; outcome: TriageOutcome } | { ok: false; error: unknown };
+
 /**
- * Triage one alarm, idempotently as `triageAlarms`. A cancel re-advises its press in the same
- * transaction (see `readviseCancelledPress`).
+ * `triageAlarms`, but a failure tied to one alarm fails that alarm alone: when the shared transaction
+ * fails for a reason other than an unavailable database, its alarms are triaged again in halves, down to
+ * the ones that fail on their own. Without a failure this is one transaction, as `triageAlarms`.
  */
+export async function triageIsolating(rt: Runtime, alarmIds: readonly string[]): Promise<Map<string, TriageResult>> {
+  try {
+    const outcomes = await triageAlarms(rt, alarmIds);
+    return new Map([...outcomes].map(([id, outcome]) => [id, { ok: true, outcome }]));
+  } catch (error) {
+    if (alarmIds.length <= 1 || isDatabaseUnavailable(error))
+      return new Map(alarmIds.map((id) => [id, { ok: false, error }]));
+    const mid = Math.ceil(alarmIds.length / 2);
+    const first = await triageIsolating(rt, alarmIds.slice(0, mid));
+    return new Map([...first, ...(await triageIsolating(rt, alarmIds.slice(mid)))]);
+  }
+}
+
+/** Triage one alarm, as `triageAlarms`. */
 export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageOutcome> {
-  const outcome = await rt.db.transaction().execute(async (trx): Promise<TriageOutcome> => {
-    const [locked] = await lockAlarmsForTriage(trx, [alarmId]);
-    if (!locked) return { result: 'missing' };
-    if (locked.row.triaged_at !== null) return { result: 'already_triaged' };
-    const outcome = triaged(locked);
-    await storeAdvice(trx, [outcome.alarm]);
-    const readvised = isCancelOfAnother(outcome.alarm) ? await readviseCancelledPress(trx, outcome.alarm) : null;
-    return { ...outcome, readvised };
-  });
-  if (outcome.result === 'triaged') await rt.feed.published();
-  return outcome;
+  return (await triageAlarms(rt, [alarmId])).get(alarmId)!;
 }
 
 /**
- * A cancel that arrives after its press was triaged: advise the press again as cancelled, while no
- * operator has taken it. The safety floors still hold (a pendant with no answer stays a dispatch).
- * Returns the press's new row when its advice changed.
+ * A cancel that arrives after its press was triaged: advise the press (locked, with its context) again
+ * as cancelled, while no operator has taken it. The safety floors still hold (a pendant with no answer
+ * stays a dispatch). Returns the press's new row when its advice changed.
  */
-async function readviseCancelledPress(trx: Trx, cancel: AlarmRow): Promise<AlarmRow | null> {
-  const press = await lockCancelledAlarm(trx, cancel);
+function readviseCancelledPress(press: LockedAlarm): AlarmRow | null {
   // Not yet triaged: its own triage will see the cancel. Claimed or resolved: the operator has it.
-  if (!press || press.row.status !== 'triaged' || press.row.claimed_by !== null) return null;
+  if (press.row.status !== 'triaged' || press.row.claimed_by !== null) return null;
   const advice = advise(press, true);
   if (advice.class === press.row.triage_class && advice.priority === press.row.triage_priority) return null;
-  const row = withAdvice(press.row, advice);
-  await storeAdvice(trx, [row]);
-  return row;
+  return withAdvice(press.row, advice);
 }

@@ -1,8 +1,13 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
 // Its HTTP side (health, readiness, metrics) is app.ts.
+//
+// A lane's jobs running at once share their transactions: each job hands its alarms to the lane's
+// group commit (platform/group-commit.ts) and completes when they are stored, so a burst of small jobs
+// costs a few transactions, not one each. A failure tied to one alarm fails only the jobs holding it.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
+import { CommitBatcher } from '../../platform/group-commit.js';
 import { errorFields } from '../../platform/logger.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
 import { alarmIdsOf, bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
@@ -11,7 +16,7 @@ import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
-import { triageAlarms, type TriageOutcome } from './triage-alarm.js';
+import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
 
 export type TriageWorkerOptions = {
   reconcileEveryMs?: number;
@@ -37,6 +42,8 @@ export type TriageWorker = {
 // Triage takes milliseconds: a job whose worker died is given back after ~10 s, not BullMQ's default 30 s.
 const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
+/** Most alarms in one triage transaction, and such transactions in flight per lane. */
+const GROUP = { maxBatch: 1000, maxInFlight: 1 };
 
 export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}): TriageWorker {
   const registry = createRegistry('worker');
@@ -47,19 +54,32 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
   const workers = (opts.lanes ?? LANES).map((lane, i) => {
     const connection = connections[i]!;
     connection.on('error', () => {}); // reported through the worker's own error events
+    const group = new CommitBatcher<string, TriageResult>(async (ids) => {
+      const results = await triageIsolating(rt, [...new Set(ids)]);
+      return ids.map((id) => results.get(id)!);
+    }, GROUP);
     const worker = new Worker<TriageJob>(
       queueName(lane),
       async (job) => {
-        const outcomes = await triageAlarms(rt, alarmIdsOf(job.data));
+        const ids = alarmIdsOf(job.data);
+        const results = await Promise.all(ids.map((id) => group.submit(id)));
         const counts: Partial<Record<TriageOutcome['result'], number>> = {};
-        for (const [id, out] of outcomes) {
+        let failure: unknown;
+        results.forEach((r, i) => {
+          if (!r.ok) {
+            failure ??= r.error;
+            return;
+          }
+          const out = r.outcome;
           counts[out.result] = (counts[out.result] ?? 0) + 1;
           if (out.result === 'triaged') {
             metrics.triaged.inc({ class: out.triage.class });
             metrics.triageSeconds.observe({ lane }, (Date.now() - new Date(out.alarm.received_at).getTime()) / 1000);
           }
-          events.emit('alarm', id, out.result);
-        }
+          events.emit('alarm', ids[i]!, out.result);
+        });
+        // The job is tried again (its alarms already triaged are left as they are).
+        if (failure !== undefined) throw failure;
         return counts;
       },
       {

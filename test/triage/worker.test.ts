@@ -24,6 +24,9 @@ const lockWaiters = async () =>
       "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
     )
   ).rowCount;
+const untriaged = async (ids: string[]) =>
+  (await te.rt.db.selectFrom('alarms').select('id').where('id', 'in', ids).where('triaged_at', 'is', null).execute())
+    .length;
 const changesOf = (id: string) =>
   te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
 /**
@@ -268,5 +271,42 @@ describe('triage worker', () => {
       'KS-10',
     ])
       expect(text).not.toContain(secret);
+  });
+
+  it('triages the other alarms of a shared transaction when one of them fails, and only that one’s job fails', async () => {
+    const stored = await storeAlarms(
+      te.rt.db,
+      Array.from({ length: 12 }, (_, i) => alarm(i % 2 ? 'toender' : 'aabenraa', 30 + i, 'low_battery')),
+    );
+    const ids = stored.results.map((r) => r.alarmId);
+    const [stuck, ...others] = ids as [string, ...string[]];
+    const url = new URL(te.config.databaseUrl);
+    url.searchParams.set('options', '-c lock_timeout=200');
+    const worker = createTriageWorker(te.runtime({ DATABASE_URL: url.toString() }), {
+      superviseEveryMs: 60_000,
+      reconcileEveryMs: 60_000,
+    });
+    const jobs = jobEvents(worker);
+    const holder = await te.rt.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM alarms WHERE id = $1 FOR UPDATE', [stuck]);
+      // Two jobs at once, as two commits would queue them: the stuck alarm's and another.
+      await Promise.all([
+        te.rt.queues.enqueue(ids.slice(0, 6).map((alarmId) => ({ alarmId, lane: 'technical' as const }))),
+        te.rt.queues.enqueue(ids.slice(6).map((alarmId) => ({ alarmId, lane: 'technical' as const }))),
+      ]);
+      expect(await jobs.finished(stuck)).toMatch(/^failed: .*lock timeout/);
+      // The other job's alarms are triaged, and so are the stuck alarm's job-mates, while it is still held.
+      for (const id of ids.slice(6)) expect(await jobs.finished(id)).toBe('triaged');
+      expect(await untriaged(others)).toBe(0);
+      await holder.query('ROLLBACK');
+      expect(await jobs.finished(stuck)).toBe('triaged');
+    } finally {
+      holder.release();
+      await worker.close();
+    }
+    expect(await untriaged(ids)).toBe(0);
+    for (const id of ids) expect(await changesOf(id)).toHaveLength(2);
   });
 });

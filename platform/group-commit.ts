@@ -1,6 +1,8 @@
-// Group commit: concurrent requests share one transaction. Items submitted in the same turn of the
+// Group commit: concurrent callers share one transaction. Items submitted in the same turn of the
 // event loop, or while the previous commits are still in flight, are flushed together. Each caller's
-// promise settles only when the transaction holding its item has committed (or failed).
+// promise settles only when the transaction holding its item has committed (or failed). Ingest's
+// accepts and the worker's triage both go through it, so the cost of a transaction is shared by
+// everything that arrived while the previous one was busy.
 type Pending<I, R> = { item: I; resolve: (r: R) => void; reject: (e: unknown) => void };
 
 export type BatcherOptions = {
