@@ -5,6 +5,7 @@
 // triages whatever Postgres holds untriaged for long, whatever became of its job.
 import { Queue, type JobsOptions, type JobState } from 'bullmq';
 import { LANES, type Lane } from '../domain/events.js';
+import { CommitBatcher } from './group-commit.js';
 import type { Redis } from './redis.js';
 
 /** `{ alarmId }`: a job of one alarm, as queued before jobs carried several; still worked. */
@@ -15,6 +16,8 @@ export const alarmIdsOf = (job: TriageJob): string[] => ('alarmIds' in job ? job
 
 /** Most alarms in one job, so one lane's backlog is still worked by several jobs at once. */
 export const TRIAGE_JOB_MAX = 200;
+/** One add in flight per lane; what arrives meanwhile waits for the next. */
+const ADDING = { maxBatch: 10_000, maxInFlight: 1 };
 
 export const queueName = (lane: Lane) => `triage-${lane}`;
 export const bullPrefix = (redisPrefix: string) => `${redisPrefix}:bull`;
@@ -29,6 +32,11 @@ export const TRIAGE_JOB_OPTIONS: JobsOptions = {
 
 export class TriageQueues {
   readonly queues: Record<Lane, Queue<TriageJob>>;
+  /**
+   * Per lane, alarms handed in while the lane's previous add is still in flight are queued together by
+   * the next one: under load, commits that follow each other closely share jobs.
+   */
+  private readonly adding: Record<Lane, CommitBatcher<string, void>>;
 
   constructor(connection: Redis, redisPrefix: string) {
     const prefix = bullPrefix(redisPrefix);
@@ -40,26 +48,31 @@ export class TriageQueues {
         return [lane, queue];
       }),
     ) as Record<Lane, Queue<TriageJob>>;
+    this.adding = Object.fromEntries(
+      LANES.map((lane) => [
+        lane,
+        new CommitBatcher<string, void>(async (ids) => {
+          await this.add(lane, ids);
+          return ids.map(() => undefined);
+        }, ADDING),
+      ]),
+    ) as Record<Lane, CommitBatcher<string, void>>;
   }
 
-  /** Enqueue alarms for triage: per lane, one job for every TRIAGE_JOB_MAX of them, in their order. */
+  /**
+   * Enqueue alarms for triage, in their order: per lane, one job for every TRIAGE_JOB_MAX of them,
+   * shared with other alarms handed in meanwhile. Resolves once every one of them is in Redis.
+   */
   async enqueue(alarms: { alarmId: string; lane: Lane }[]): Promise<void> {
-    const byLane = new Map<Lane, string[]>();
-    for (const a of alarms) {
-      const list = byLane.get(a.lane) ?? [];
-      list.push(a.alarmId);
-      byLane.set(a.lane, list);
-    }
-    await Promise.all(
-      [...byLane].map(([lane, ids]) => {
-        const jobs = [];
-        for (let i = 0; i < ids.length; i += TRIAGE_JOB_MAX)
-          jobs.push({ name: 'triage', data: { alarmIds: ids.slice(i, i + TRIAGE_JOB_MAX) }, opts: TRIAGE_JOB_OPTIONS });
-        return jobs.length === 1
-          ? this.queues[lane].add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts)
-          : this.queues[lane].addBulk(jobs);
-      }),
-    );
+    await Promise.all(alarms.map((a) => this.adding[a.lane].submit(a.alarmId)));
+  }
+
+  private async add(lane: Lane, ids: string[]): Promise<void> {
+    const jobs = [];
+    for (let i = 0; i < ids.length; i += TRIAGE_JOB_MAX)
+      jobs.push({ name: 'triage', data: { alarmIds: ids.slice(i, i + TRIAGE_JOB_MAX) }, opts: TRIAGE_JOB_OPTIONS });
+    if (jobs.length === 1) await this.queues[lane].add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+    else await this.queues[lane].addBulk(jobs);
   }
 
   /** The alarms in a lane's jobs in the given states (inspection; it reads every such job). */

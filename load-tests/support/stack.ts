@@ -86,8 +86,16 @@ export async function waitReady(urls: string[], timeoutMs = 60_000): Promise<voi
   }
 }
 
-/** The services' entry point once compiled, and how production starts it (package.json, Dockerfile). */
-const SERVER = ['--enable-source-maps', 'dist/bin/server.js'];
+/**
+ * The services' entry point once compiled, and how production starts it (package.json, Dockerfile).
+ * LOAD_NODE_ARGS adds node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of
+ * each service (written when it exits at the end of the run).
+ */
+const SERVER = [
+  ...(process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  '--enable-source-maps',
+  'dist/bin/server.js',
+];
 
 let built: Promise<void> | undefined;
 
