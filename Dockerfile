@@ -35,6 +35,9 @@ COPY migrations migrations
 
 USER node
 ENV HOST=0.0.0.0
+# glibc keeps the 19 MB buffers of each argon2 password hash in its heap once freed (its mmap threshold
+# grows to their size); a fixed threshold hands them back: about 80 MB less resident per service.
+ENV MALLOC_MMAP_THRESHOLD_=131072
 EXPOSE 8080 8081 8082
 
 ENTRYPOINT ["node", "--enable-source-maps", "dist/bin/server.js"]

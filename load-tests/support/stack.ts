@@ -178,6 +178,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     HOST: host,
     LOG_LEVEL: 'warn',
     BOOTSTRAP_ADMIN_PASSWORD: opts.adminPassword,
+    // As production starts them (package.json, Dockerfile): see MALLOC_MMAP_THRESHOLD_ in the README.
+    MALLOC_MMAP_THRESHOLD_: '131072',
     ...opts.env,
   };
   const roles = opts.roles ?? (['console', 'ingest', 'worker'] as const);

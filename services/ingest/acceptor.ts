@@ -39,12 +39,39 @@ const loggable = (err: unknown) => {
   return reason === undefined ? fields : { err: { ...fields.err, message: reason } };
 };
 
+const BULK_COMMITS_AT_ONCE = 2;
+
+/** At most `n` calls of `run` at once; the others wait their turn, in order. */
+class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly n: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.n) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
 /** What became of one item: committed, or the error that kept it out (EventRefused for its own data). */
 export type Outcome = { ok: true; accepted: Accepted } | { ok: false; error: unknown };
 
 export class AlarmAcceptor {
   private readonly batchers: Record<Lane, CommitBatcher<NewAlarm, Outcome>>;
   private readonly announcing = new Set<Promise<void>>();
+  /**
+   * Batches (a gateway flushing a backlog) commit at most this many at a time: each is a large
+   * transaction, and more of them at once only share the same cores, while a press arriving meanwhile
+   * needs its share to commit at once. The others wait in memory, before their transaction begins.
+   */
+  private readonly bulk = new Slots(BULK_COMMITS_AT_ONCE);
 
   constructor(
     private readonly rt: Runtime,
@@ -71,7 +98,7 @@ export class AlarmAcceptor {
    * the gateway re-sends the batch, and what was committed answers as duplicates.
    */
   async acceptBatch(items: NewAlarm[]): Promise<(Accepted | EventRefused)[]> {
-    const outcomes = await this.commit(items);
+    const outcomes = await this.bulk.run(() => this.commit(items));
     const failed = outcomes.find((o) => !o.ok && !(o.error instanceof EventRefused));
     if (failed && !failed.ok) throw failed.error;
     return outcomes.map((o) => (o.ok ? o.accepted : (o.error as EventRefused)));

@@ -7,10 +7,10 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
-import { CommitBatcher } from '../../platform/group-commit.js';
+import { CommitBatcher, type BatcherOptions } from '../../platform/group-commit.js';
 import { errorFields } from '../../platform/logger.js';
 import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
-import { alarmIdsOf, bullPrefix, queueName, type TriageJob } from '../../platform/queue.js';
+import { alarmIdsOf, bullPrefix, queueName, TRIAGE_JOB_MAX, type TriageJob } from '../../platform/queue.js';
 import { blockingRedis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
@@ -42,8 +42,17 @@ export type TriageWorker = {
 // Triage takes milliseconds: a job whose worker died is given back after ~10 s, not BullMQ's default 30 s.
 const LOCK_MS = 10_000;
 const STALLED_CHECK_MS = 5_000;
-/** Most alarms in one triage transaction, and such transactions in flight per lane. */
-const GROUP = { maxBatch: 1000, maxInFlight: 1 };
+/**
+ * Most alarms in one triage transaction, and such transactions in flight, per lane. A lane's batch is
+ * worked on the worker's one event loop: kept to a job's size (a few milliseconds of classifying and
+ * encoding), so an urgent job never waits long behind a technical one; and the technical and routine
+ * lanes keep one transaction in flight, so a storm leaves the cores to the urgent lane.
+ */
+const GROUP: Record<Lane, BatcherOptions> = {
+  urgent: { maxBatch: TRIAGE_JOB_MAX, maxInFlight: 2 },
+  routine: { maxBatch: TRIAGE_JOB_MAX, maxInFlight: 1 },
+  technical: { maxBatch: TRIAGE_JOB_MAX, maxInFlight: 1 },
+};
 
 export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}): TriageWorker {
   const registry = createRegistry('worker');
@@ -57,7 +66,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     const group = new CommitBatcher<string, TriageResult>(async (ids) => {
       const results = await triageIsolating(rt, [...new Set(ids)]);
       return ids.map((id) => results.get(id)!);
-    }, GROUP);
+    }, GROUP[lane]);
     const worker = new Worker<TriageJob>(
       queueName(lane),
       async (job) => {
