@@ -36,7 +36,7 @@ const configSchema = z
     COOKIE_SECURE: bool.default(false),
     /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
     GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
-    /** An alarm stored but not triaged for this long is enqueued again by the reconciler. */
+    /** An alarm stored but not triaged for this long is triaged by the reconciler, whatever became of its job. */
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
     /** Jobs one worker process triages at once, per urgency lane. */
     TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),

@@ -1,6 +1,6 @@
 // Accepting alarms: commit them (the record), then queue them for triage and tell consoles.
 // Queueing and notifying happen after COMMIT and may fail without losing anything: the reconciler
-// re-enqueues any alarm stored but not triaged, and consoles poll the change log.
+// triages any alarm stored but not triaged, and consoles poll the change log.
 import type { Lane } from '../../domain/events.js';
 import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/accept.js';
 import { errorFields } from '../../platform/logger.js';
