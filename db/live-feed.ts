@@ -50,27 +50,16 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
     .execute(async (trx) => {
       // The first statement fixes the snapshot.
       const seq = await currentSeq(trx);
+      const status = sql`c.payload->>'status'`;
       const parts = [];
-      if (f.kinds.includes('alarm'))
-        parts.push(
-          openAtHead(
-            'alarm',
-            seq,
-            sql`SELECT id FROM alarms a WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`,
-            alarmIsOpen(sql`c.payload->>'status'`),
-            f,
-          ),
-        );
-      if (f.kinds.includes('dispatch'))
-        parts.push(
-          openAtHead(
-            'dispatch',
-            seq,
-            sql`SELECT id FROM dispatches d WHERE ${dispatchIsOpen('d.status')} AND ${scopeSql(f, 'd.municipality_id')}`,
-            dispatchIsOpen(sql`c.payload->>'status'`),
-            f,
-          ),
-        );
+      if (f.kinds.includes('alarm')) {
+        const openNow = sql`SELECT id FROM alarms a WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`;
+        parts.push(openAtHead('alarm', seq, openNow, alarmIsOpen(status), f));
+      }
+      if (f.kinds.includes('dispatch')) {
+        const openNow = sql`SELECT id FROM dispatches d WHERE ${dispatchIsOpen('d.status')} AND ${scopeSql(f, 'd.municipality_id')}`;
+        parts.push(openAtHead('dispatch', seq, openNow, dispatchIsOpen(status), f));
+      }
       if (parts.length === 0) return { seq, rows: [] };
       const res = await sql<ChangeRow>`${sql.join(parts, sql` UNION ALL `)} ORDER BY seq`.execute(trx);
       return { seq, rows: res.rows.map(toFeedRow) };

@@ -29,6 +29,16 @@ const untriaged = async (ids: string[]) =>
     .length;
 const changesOf = (id: string) =>
   te.rt.db.selectFrom('changes').select(['seq', 'payload']).where('entity_id', '=', id).orderBy('seq').execute();
+/** A worker whose statements give up after 200 ms waiting for a lock; no reconciler or supervision. */
+function impatientWorker(): TriageWorker {
+  const url = new URL(te.config.databaseUrl);
+  url.searchParams.set('options', '-c lock_timeout=200');
+  return createTriageWorker(te.runtime({ DATABASE_URL: url.toString() }), {
+    superviseEveryMs: 60_000,
+    reconcileEveryMs: 60_000,
+  });
+}
+
 /**
  * What the worker did with each alarm, as events: `finished(id)` resolves with the outcome of the next
  * run of a job holding the alarm that completes ('triaged', 'already_triaged', 'missing') or fails
@@ -233,12 +243,7 @@ describe('triage worker', () => {
     expect((await row(id)).citizen_id).toBe(citizen.id);
     // A worker whose statements give up after 200 ms waiting for a lock, while the alarm's row is held:
     // its first attempt fails (and is logged), the retry after the row is free triages the alarm.
-    const url = new URL(te.config.databaseUrl);
-    url.searchParams.set('options', '-c lock_timeout=200');
-    const worker = createTriageWorker(te.runtime({ DATABASE_URL: url.toString() }), {
-      superviseEveryMs: 60_000,
-      reconcileEveryMs: 60_000,
-    });
+    const worker = impatientWorker();
     const jobs = jobEvents(worker);
     const holder = await te.rt.pool.connect();
     try {
@@ -280,12 +285,7 @@ describe('triage worker', () => {
     );
     const ids = stored.results.map((r) => r.alarmId);
     const [stuck, ...others] = ids as [string, ...string[]];
-    const url = new URL(te.config.databaseUrl);
-    url.searchParams.set('options', '-c lock_timeout=200');
-    const worker = createTriageWorker(te.runtime({ DATABASE_URL: url.toString() }), {
-      superviseEveryMs: 60_000,
-      reconcileEveryMs: 60_000,
-    });
+    const worker = impatientWorker();
     const jobs = jobEvents(worker);
     const holder = await te.rt.pool.connect();
     try {
