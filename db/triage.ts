@@ -76,7 +76,7 @@ export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<
     ),
     updated AS (
       UPDATE alarms a SET triage_class = v.class, triage_priority = v.priority, triage_confidence = v.confidence,
-                          triage_reasons = ARRAY(SELECT jsonb_array_elements_text(v.reasons)),
+                          triage_reasons = ARRAY(SELECT r FROM jsonb_array_elements_text(v.reasons) WITH ORDINALITY AS e(r, n) ORDER BY n),
                           triaged_at = v.triaged_at, status = v.status
       FROM advice v WHERE a.id = v.id
       RETURNING a.id, a.municipality_id

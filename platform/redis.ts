@@ -8,7 +8,7 @@ export function blockingRedis(url: string, opts: RedisOptions = {}): Redis {
 
 /**
  * For producers on a request path: fail fast while Redis is away (the alarm is already committed in
- * Postgres and the reconciler will enqueue it), instead of queueing commands in memory.
+ * Postgres and the reconciler will triage it), instead of queueing commands in memory.
  */
 export function fastFailRedis(url: string, opts: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, ...opts });
