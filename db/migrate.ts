@@ -10,7 +10,7 @@ import type { Db } from './connect.js';
  * The project's root: the nearest directory at or above `from` that holds package.json. This module runs
  * from db/ under tsx and from dist/db/ once compiled, so a fixed number of `..` would be right in only one.
  */
-function projectRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+export function projectRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no package.json at or above ${from}`);

@@ -21,7 +21,13 @@ import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
-export const CONSOLE_PUBLIC_ROUTES: readonly string[] = ['GET /', 'POST /v1/auth/login', ...OPERATIONS_ROUTES];
+export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
+  'GET /',
+  // The front end's built files (services/console/routes/home.ts): code and styles, no data.
+  'GET /assets/*',
+  'POST /v1/auth/login',
+  ...OPERATIONS_ROUTES,
+];
 
 export type ConsoleApp = ServiceApp & {
   hub: LiveHub;

@@ -27,10 +27,16 @@ describe('the console server', () => {
     );
   });
 
-  it('serves a placeholder page at / that links the API documentation', async () => {
+  it('serves the built browser console at /, its assets without credentials and cached for good', async () => {
     const r = await fx.app.inject({ method: 'GET', url: '/' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/html/);
-    expect(r.body).toContain('href="/docs"');
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(r.body)?.[1];
+    expect(script, 'the page loads its built script from /assets/ (npm run build)').toBeDefined();
+    const asset = await fx.app.inject({ method: 'GET', url: script! });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-type']).toMatch(/javascript/);
+    expect(asset.headers['cache-control']).toContain('immutable');
+    expect((await fx.app.inject({ method: 'GET', url: '/assets/none.js' })).statusCode).toBe(404);
   });
 });

@@ -1,5 +1,13 @@
-// A placeholder page at / until the browser console exists: says what this server is and where the API is documented.
+// The operator console's page at /, and its assets under /assets/: the front end in web/, built by
+// `npm run build` into dist/web/. Without a build, a page that says so and where the API is documented.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { projectRoot } from '../../../db/migrate.js';
 import type { HttpPlugin } from '../../../platform/http.js';
+
+/** Where `npm run build` puts the console's front end. */
+export const WEB_DIR = path.join(projectRoot(), 'dist', 'web');
 
 const PAGE = `<!doctype html>
 <html lang="da">
@@ -7,12 +15,26 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
 <h1>Responscenter</h1>
-<p>The console server is running. The browser console is not built yet.</p>
+<p>The console server is running, but its browser console is not built: run <code>npm run build</code>.</p>
 <p>The API (log in, alarms, citizen cards, dispatches, the live feed) is documented at <a href="/docs">/docs</a>.</p>
 </body>
 </html>
 `;
 
 export const homeRoutes: HttpPlugin = async (app) => {
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  const index = path.join(WEB_DIR, 'index.html');
+  const built = existsSync(index);
+  // Read once: the page changes only with a new build, and a new build means a restart.
+  const page = built ? readFileSync(index, 'utf8') : PAGE;
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  if (built)
+    await app.register(fastifyStatic, {
+      root: path.join(WEB_DIR, 'assets'),
+      prefix: '/assets/',
+      decorateReply: false,
+      schemaHide: true,
+      // Built file names carry a hash of their content.
+      immutable: true,
+      maxAge: '365d',
+    });
 };

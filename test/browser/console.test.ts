@@ -1,0 +1,118 @@
+// The operator console in a real browser (Debian's chromium, driven by playwright-core): log in, an
+// alarm posted through ingest appears on the board triaged, a claim in one browser shows as taken in
+// another, and a user of one municipality never sees another's alarm.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsoleApp } from '../../services/console/app.js';
+import { WEB_DIR } from '../../services/console/routes/home.js';
+import { buildIngestApp } from '../../services/ingest/app.js';
+import { createTriageWorker } from '../../services/triage/worker.js';
+import { createTestEnv, gatewayKey, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const passwords = new Map(testRegistry().users.map((u) => [u.username, u.password]));
+
+let te: TestEnv;
+let browser: Browser;
+let consoleUrl: string;
+let ingestUrl: string;
+
+beforeAll(async () => {
+  // Both are installed by `npm ci` (the build) and `.ci/run` (chromium); a missing one is a failure, not a skip.
+  if (!existsSync(path.join(WEB_DIR, 'index.html')))
+    throw new Error(`no console build in ${WEB_DIR}: run npm run build`);
+  if (!CHROMIUM) throw new Error('no chromium: apt-get install -y chromium (.ci/run does)');
+  te = await createTestEnv();
+  await seedRegistry(te);
+  const console = await buildConsoleApp(te.runtime());
+  te.onClose(() => console.close());
+  consoleUrl = await console.app.listen({ port: 0, host: '127.0.0.1' });
+  const ingest = await buildIngestApp(te.runtime());
+  te.onClose(() => ingest.close());
+  ingestUrl = await ingest.app.listen({ port: 0, host: '127.0.0.1' });
+  const worker = createTriageWorker(te.runtime(), { superviseEveryMs: 60_000 });
+  te.onClose(() => worker.close());
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await te?.close();
+});
+
+async function loggedIn(username: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  te.onClose(() => expect(errors).toEqual([]));
+  await page.goto(consoleUrl);
+  await page.getByLabel('Brugernavn').fill(username);
+  await page.getByLabel('Adgangskode').fill(passwords.get(username)!);
+  await page.getByRole('button', { name: 'Log ind' }).click();
+  await page.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor({ timeout: 10_000 });
+  return page;
+}
+
+async function post(m: string, event: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${ingestUrl}/v1/alarms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${gatewayKey(m)}` },
+    body: JSON.stringify(event),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { alarmId: string }).alarmId;
+}
+
+const row = (page: Page, alarmId: string) => page.locator(`tr[data-alarm="${alarmId}"]`);
+
+describe('the operator console in chromium', () => {
+  it('refuses a wrong password and stays on the login form', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(consoleUrl);
+    await page.getByLabel('Brugernavn').fill('op-aab');
+    await page.getByLabel('Adgangskode').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log ind' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Forkert brugernavn eller adgangskode');
+    expect(await page.getByLabel('Adgangskode').isVisible()).toBe(true);
+  });
+
+  it('shows an alarm posted through ingest on the board within 2 s, triaged', async () => {
+    const page = await loggedIn('op-both');
+    const t0 = Date.now();
+    const id = await post('aabenraa', testEvent('aabenraa', 6, 'fall', { voice: 'no_answer' }));
+    await row(page, id).waitFor({ timeout: 2000 });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await row(page, id).getByText('Besøg').waitFor({ timeout: 5000 });
+    const cells = await row(page, id).locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['aabenraa', 'Fald', 'dev-aabenraa-6']);
+    expect(cells[3]).toContain('fall detector, no voice contact');
+  });
+
+  it('a claim in one browser shows as taken in another at once, its claim button gone', async () => {
+    const [first, second] = await Promise.all([loggedIn('op-both'), loggedIn('sup-all')]);
+    const id = await post('toender', testEvent('toender', 4, 'pendant', { voice: 'connected' }));
+    await Promise.all([row(first, id).waitFor(), row(second, id).waitFor()]);
+    // Both see it unanswered; the second is about to claim it when the first does.
+    const late = row(second, id).getByRole('button', { name: 'Tag' });
+    await late.waitFor();
+    await row(first, id).getByRole('button', { name: 'Tag' }).click();
+    await row(first, id).getByText('op-both').waitFor({ timeout: 2000 });
+    await row(second, id).getByText('op-both').waitFor({ timeout: 2000 });
+    expect(await row(second, id).getAttribute('class')).toBe('taken');
+    expect(await late.count()).toBe(0);
+  });
+
+  it('never shows an operator an alarm of a municipality outside their scope', async () => {
+    const aab = await loggedIn('op-aab');
+    const toe = await post('toender', testEvent('toender', 8, 'smoke'));
+    const own = await post('aabenraa', testEvent('aabenraa', 8, 'smoke'));
+    // The later alarm arriving is the event: by then the other one would have arrived too.
+    await row(aab, own).waitFor({ timeout: 2000 });
+    expect(await row(aab, toe).count()).toBe(0);
+    expect(await aab.locator('tbody').textContent()).not.toContain('toender');
+  });
+});

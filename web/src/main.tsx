@@ -1,0 +1,190 @@
+// The operator console: log in, then the live board of open alarms, most urgent first.
+//
+// The board is the live feed (GET /v1/live): the snapshot of open alarms, then every change. After a
+// dropped connection it reconnects with `since` = the highest seq it has seen, so it misses nothing and
+// shows nothing twice (contract: Live feed).
+import { computed, effect, signal } from '@preact/signals';
+import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import type { AlarmView, LiveMessage } from '../../domain/views.js';
+import { ApiError, claim, login, logout, me, openFeed, type User } from './api.js';
+import { text, typeName, triageName } from './text.js';
+import './styles.css';
+
+const user = signal<User | null | undefined>(undefined);
+const alarms = signal<ReadonlyMap<string, AlarmView>>(new Map());
+const connection = signal<'connecting' | 'live' | 'offline'>('connecting');
+const notice = signal<string | null>(null);
+const now = signal(Date.now());
+setInterval(() => (now.value = Date.now()), 1000);
+
+let seq: number | null = null;
+let socket: WebSocket | null = null;
+let retry: ReturnType<typeof setTimeout> | undefined;
+
+function onMessage(m: LiveMessage): void {
+  if (m.type === 'synced') {
+    connection.value = 'live';
+    seq = Math.max(seq ?? 0, m.seq);
+    return;
+  }
+  seq = Math.max(seq ?? 0, m.seq);
+  if (m.type !== 'alarm') return;
+  const next = new Map(alarms.value);
+  if (m.alarm.status === 'resolved') next.delete(m.alarm.id);
+  else next.set(m.alarm.id, m.alarm);
+  alarms.value = next;
+}
+
+function connect(): void {
+  clearTimeout(retry);
+  connection.value = 'connecting';
+  socket = openFeed(seq, {
+    message: onMessage,
+    closed: () => {
+      socket = null;
+      if (!user.value) return;
+      connection.value = 'offline';
+      retry = setTimeout(connect, 1000);
+    },
+  });
+}
+
+effect(() => {
+  if (user.value && !socket) connect();
+});
+
+/** Untriaged alarms first (their urgency is not known yet), then by priority, then the longest waiting. */
+const board = computed(() =>
+  [...alarms.value.values()].sort(
+    (a, b) =>
+      (a.triage?.priority ?? 0) - (b.triage?.priority ?? 0) || Date.parse(a.receivedAt) - Date.parse(b.receivedAt),
+  ),
+);
+
+const waited = (a: AlarmView) => {
+  const s = Math.max(0, Math.round((now.value - Date.parse(a.receivedAt)) / 1000));
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
+
+async function take(a: AlarmView): Promise<void> {
+  notice.value = null;
+  try {
+    await claim(a.id);
+  } catch (err) {
+    notice.value = err instanceof ApiError && err.status === 409 ? text.claimedByOther : text.failed;
+  }
+}
+
+function Login() {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      user.value = await login(username, password);
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 401 ? text.wrongLogin : text.failed);
+    }
+  };
+  return (
+    <main class="login">
+      <h1>Responscenter</h1>
+      <form onSubmit={submit}>
+        <label>
+          {text.username}
+          <input
+            name="username"
+            autocomplete="username"
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          {text.password}
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        <button type="submit">{text.logIn}</button>
+        {error && <p role="alert">{error}</p>}
+      </form>
+    </main>
+  );
+}
+
+function Board({ who }: { who: User }) {
+  const rows = board.value;
+  return (
+    <main>
+      <header>
+        <h1>Responscenter</h1>
+        <span class={`connection ${connection.value}`} role="status">
+          {text.connection[connection.value]}
+        </span>
+        <span>{who.username}</span>
+        <button
+          onClick={async () => {
+            await logout().catch(() => undefined);
+            user.value = null;
+            socket?.close();
+          }}
+        >
+          {text.logOut}
+        </button>
+      </header>
+      {notice.value && <p role="alert">{notice.value}</p>}
+      <table class="board">
+        <caption>{text.openAlarms(rows.length)}</caption>
+        <thead>
+          <tr>
+            <th>{text.municipality}</th>
+            <th>{text.type}</th>
+            <th>{text.device}</th>
+            <th>{text.triage}</th>
+            <th>{text.waiting}</th>
+            <th>{text.holder}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((a) => (
+            <tr key={a.id} class={a.claimedBy ? 'taken' : 'unanswered'} data-alarm={a.id}>
+              <td>{a.municipality}</td>
+              <td>{typeName(a.type)}</td>
+              <td>{a.unknownDevice ? `${text.unknownDevice} (${a.deviceId})` : a.deviceId}</td>
+              <td>
+                {a.triage ? (
+                  <>
+                    <strong>{triageName(a.triage.class)}</strong> · P{a.triage.priority} · {a.triage.reasons[0]}
+                  </>
+                ) : (
+                  <em>{text.untriaged}</em>
+                )}
+              </td>
+              <td>{waited(a)}</td>
+              <td>{a.claimedBy ?? <button onClick={() => take(a)}>{text.claim}</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}
+
+function App() {
+  const who = user.value;
+  if (who === undefined) return <p>{text.loading}</p>;
+  return who ? <Board who={who} /> : <Login />;
+}
+
+me().then(
+  (u) => (user.value = u),
+  () => (user.value = null),
+);
+render(<App />, document.getElementById('app')!);
