@@ -115,4 +115,46 @@ describe('the operator console in chromium', () => {
     expect(await row(aab, toe).count()).toBe(0);
     expect(await aab.locator('tbody').textContent()).not.toContain('toender');
   });
+
+  it('opens an alarm with the citizen’s card (the read audited) and decides it: it leaves every board', async () => {
+    const [op, other] = await Promise.all([loggedIn('op-both'), loggedIn('sup-all')]);
+    const id = await post('aabenraa', testEvent('aabenraa', 10, 'pendant', { voice: 'connected' }));
+    await Promise.all([row(op, id).waitFor(), row(other, id).waitFor()]);
+    await row(op, id).getByRole('button', { name: 'Åbn' }).click();
+    const detail = op.getByRole('complementary');
+    await detail.getByText('Borger 10').waitFor({ timeout: 5000 });
+    expect(await detail.textContent()).toContain('Vej 10, aabenraa');
+    expect(await detail.textContent()).toContain('KS-1010');
+    const reads = await te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id).execute();
+    expect(reads).toEqual([expect.objectContaining({ username: 'op-both', citizen_id: 'c-aabenraa-10' })]);
+
+    await detail.getByLabel('Note').fill('trykket ved en fejl');
+    await detail.getByRole('button', { name: 'Fejlalarm' }).click();
+    await row(op, id).waitFor({ state: 'detached', timeout: 2000 });
+    await row(other, id).waitFor({ state: 'detached', timeout: 2000 });
+    const stored = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      status: 'resolved',
+      outcome: 'false_alarm',
+      note: 'trykket ved en fejl',
+      resolved_by: 'op-both',
+    });
+  });
+
+  it('orders the board by urgency, and N takes the most urgent alarm nobody holds', async () => {
+    const page = await loggedIn('op-both');
+    const battery = await post('toender', testEvent('toender', 12, 'low_battery'));
+    const smoke = await post('toender', testEvent('toender', 14, 'smoke'));
+    // Both triaged (a class shown): the smoke is priority 1, the battery low.
+    await row(page, smoke).getByText('Besøg').waitFor({ timeout: 5000 });
+    await row(page, battery).locator('strong').waitFor({ timeout: 5000 });
+    expect(await row(page, battery).textContent()).toMatch(/P[345]/);
+    const order = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-alarm')));
+    expect(order.indexOf(smoke)).toBeLessThan(order.indexOf(battery));
+    // Whatever is on top and free now is what N must take.
+    const top = await page.locator('tbody tr.unanswered').first().getAttribute('data-alarm');
+    await page.keyboard.press('n');
+    await row(page, top!).getByText('op-both').waitFor({ timeout: 2000 });
+    expect(await row(page, top!).getAttribute('class')).toBe('taken');
+  });
 });

@@ -31,6 +31,25 @@ export const login = (username: string, password: string) =>
 export const logout = () => call('POST', '/v1/auth/logout', {});
 export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/claim`, {});
 
+/** The citizen card (contract: `GET /v1/citizens/:id`); every read is audited by the server. */
+export type CitizenCard = {
+  id: string;
+  municipality: string;
+  name: string;
+  address: string;
+  phone: string;
+  keySafe: string;
+  notes: string;
+};
+export type Outcome = NonNullable<AlarmView['triage']>['class'];
+
+/** One alarm with the citizen's card, for roles that may read it (the read is audited). */
+export const alarm = (id: string) =>
+  call<AlarmView & { citizen?: CitizenCard | null }>('GET', `/v1/alarms/${encodeURIComponent(id)}`);
+/** The operator's decision: false alarm, settled by phone, or a dispatch (which requests one). */
+export const resolve = (id: string, outcome: Outcome, note: string) =>
+  call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
+
 export type FeedHandlers = {
   message(m: LiveMessage): void;
   closed(): void;

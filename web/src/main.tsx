@@ -5,9 +5,21 @@
 // shows nothing twice (contract: Live feed).
 import { computed, effect, signal } from '@preact/signals';
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { AlarmView, LiveMessage } from '../../domain/views.js';
-import { ApiError, claim, login, logout, me, openFeed, type User } from './api.js';
+import {
+  alarm as readAlarm,
+  ApiError,
+  claim,
+  login,
+  logout,
+  me,
+  openFeed,
+  resolve,
+  type CitizenCard,
+  type Outcome,
+  type User,
+} from './api.js';
 import { text, typeName, triageName } from './text.js';
 import './styles.css';
 
@@ -16,6 +28,8 @@ const alarms = signal<ReadonlyMap<string, AlarmView>>(new Map());
 const connection = signal<'connecting' | 'live' | 'offline'>('connecting');
 const notice = signal<string | null>(null);
 const now = signal(Date.now());
+/** The alarm whose detail is open. */
+const selected = signal<string | null>(null);
 setInterval(() => (now.value = Date.now()), 1000);
 
 let seq: number | null = null;
@@ -71,9 +85,96 @@ async function take(a: AlarmView): Promise<void> {
   notice.value = null;
   try {
     await claim(a.id);
+    selected.value = a.id;
   } catch (err) {
     notice.value = err instanceof ApiError && err.status === 409 ? text.claimedByOther : text.failed;
   }
+}
+
+// N takes the most urgent alarm nobody holds (not while typing).
+addEventListener('keydown', (e) => {
+  if (e.key.toLowerCase() !== 'n' || e.ctrlKey || e.metaKey || e.altKey || !user.value) return;
+  if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return;
+  const next = board.value.find((a) => a.claimedBy === null);
+  if (next) void take(next);
+});
+
+const OUTCOMES: Outcome[] = ['false_alarm', 'phone_resolvable', 'dispatch'];
+
+/** One alarm: the citizen's card (read, and audited, when opened), the triage's reasons, the decision. */
+function Detail({ id }: { id: string }) {
+  const live = alarms.value.get(id);
+  const [card, setCard] = useState<CitizenCard | null | undefined>(undefined);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setCard(undefined);
+    readAlarm(id).then(
+      (a) => setCard(a.citizen ?? null),
+      () => setCard(null),
+    );
+  }, [id]);
+  if (!live) return null;
+  const decide = async (outcome: Outcome) => {
+    setError(null);
+    try {
+      await resolve(id, outcome, note);
+      selected.value = null;
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 409 ? text.claimedByOther : text.failed);
+    }
+  };
+  return (
+    <aside class="detail" aria-label={`${typeName(live.type)} ${live.deviceId}`}>
+      <button class="close" onClick={() => (selected.value = null)}>
+        {text.close}
+      </button>
+      <h2>
+        {typeName(live.type)} · {live.municipality}
+      </h2>
+      {card === undefined ? (
+        <p>{text.loading}</p>
+      ) : card === null ? (
+        <p>{text.noCitizen}</p>
+      ) : (
+        <dl class="card">
+          <dt>{text.citizen}</dt>
+          <dd>{card.name}</dd>
+          <dt>{text.address}</dt>
+          <dd>{card.address}</dd>
+          <dt>{text.phone}</dt>
+          <dd>{card.phone}</dd>
+          <dt>{text.keySafe}</dt>
+          <dd>{card.keySafe}</dd>
+          <dt>{text.notes}</dt>
+          <dd>{card.notes}</dd>
+        </dl>
+      )}
+      {live.triage && (
+        <>
+          <h3>{text.reasons}</h3>
+          <ul>
+            {live.triage.reasons.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h3>{text.decision}</h3>
+      <label>
+        {text.note}
+        <textarea value={note} maxLength={2000} onInput={(e) => setNote(e.currentTarget.value)} />
+      </label>
+      <div class="decisions">
+        {OUTCOMES.map((o) => (
+          <button key={o} onClick={() => decide(o)}>
+            {triageName(o)}
+          </button>
+        ))}
+      </div>
+      {error && <p role="alert">{error}</p>}
+    </aside>
+  );
 }
 
 function Login() {
@@ -140,6 +241,8 @@ function Board({ who }: { who: User }) {
         </button>
       </header>
       {notice.value && <p role="alert">{notice.value}</p>}
+      <p class="hint">{text.keyboard}</p>
+      {selected.value && <Detail id={selected.value} />}
       <table class="board">
         <caption>{text.openAlarms(rows.length)}</caption>
         <thead>
@@ -168,7 +271,10 @@ function Board({ who }: { who: User }) {
                 )}
               </td>
               <td>{waited(a)}</td>
-              <td>{a.claimedBy ?? <button onClick={() => take(a)}>{text.claim}</button>}</td>
+              <td>
+                {a.claimedBy ?? <button onClick={() => take(a)}>{text.claim}</button>}{' '}
+                <button onClick={() => (selected.value = a.id)}>{text.open}</button>
+              </td>
             </tr>
           ))}
         </tbody>

@@ -21,6 +21,18 @@ export const text = {
   claim: 'Tag',
   untriaged: 'Ikke vurderet endnu',
   unknownDevice: 'Ukendt enhed',
+  open: 'Åbn',
+  close: 'Luk',
+  citizen: 'Borger',
+  address: 'Adresse',
+  phone: 'Telefon',
+  keySafe: 'Nøgleboks',
+  notes: 'Noter',
+  noCitizen: 'Ingen borger kendt for enheden',
+  reasons: 'Vurderingens grunde',
+  decision: 'Beslutning',
+  note: 'Note',
+  keyboard: 'Tast N: tag den mest akutte alarm, som ingen har taget',
 };
 
 const TYPES: Record<AlarmView['type'], string> = {
