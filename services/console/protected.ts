@@ -3,6 +3,14 @@
 // then checks the access the route declares in `config.allow`; a route that declares none stops the
 // console from starting. Both checks run before the body is read or validated and before anything is
 // looked up, so a 401 or 403 reveals nothing. Route-level onRequest hooks run after them.
+//
+// A session sent as the cookie rides along with whatever a browser sends, so a write or a live-feed
+// upgrade authenticated by the cookie must not come from another origin (`Origin`, else `Referer`,
+// naming another host): a page elsewhere cannot act as the operator (cross-site request forgery),
+// beside the cookie's SameSite=Strict. Browsers always name the origin of a cross-origin write and of
+// every WebSocket handshake; a request naming none comes from a program, not a forged page. A bearer
+// token is sent only by code that holds it.
+import type { FastifyRequest } from 'fastify';
 import type { HttpPlugin } from '../../platform/http.js';
 import { forbidden } from '../../platform/errors.js';
 import { requirePermission, type Permission } from './access.js';
@@ -17,6 +25,36 @@ declare module 'fastify' {
     /** Protected console routes: who may call the route (see services/console/protected.ts). */
     allow?: Allow;
   }
+}
+
+/** Methods that change something; GET and HEAD never do. */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The host a browser says the request comes from (`Origin`, else `Referer`); undefined when it names
+ * none; null when what it names is no host (an opaque origin, `null`, or not a URL).
+ */
+function claimedOrigin(headers: {
+  origin?: string | undefined;
+  referer?: string | undefined;
+}): string | null | undefined {
+  const from = headers.origin ?? headers.referer;
+  if (from === undefined) return undefined;
+  try {
+    return new URL(from).host || null;
+  } catch {
+    return null;
+  }
+}
+
+/** A cookie-authenticated write or live-feed upgrade must not come from a page of another origin. */
+function checkSameOrigin(req: FastifyRequest): void {
+  if (req.consoleSession?.via !== 'cookie') return;
+  const upgrade = req.headers.upgrade?.toLowerCase() === 'websocket';
+  if (!upgrade && !WRITES.has(req.method)) return;
+  const origin = claimedOrigin(req.headers);
+  if (origin !== undefined && origin !== req.headers.host)
+    throw forbidden('a request with the session cookie must come from this console’s own pages (Origin)');
 }
 
 const declaresAccess = (allow: unknown): allow is Allow =>
@@ -40,6 +78,7 @@ export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, {
 
   app.addHook('onRequest', async (req) => {
     await authenticate(req);
+    checkSameOrigin(req);
     const allow = req.routeOptions.config.allow;
     if (allow === 'authenticated') return;
     if (!declaresAccess(allow)) throw forbidden();

@@ -1,35 +1,18 @@
-// The live feed (contract: GET /v1/live, WebSocket).
+// The live feed (contract: GET /v1/live, WebSocket). A cookie-authenticated upgrade must come from the
+// console's own origin: services/console/protected.ts checks it with every cookie-authenticated write.
 import type { z } from 'zod';
 import { errorBody } from '../../../domain/views.js';
-import { forbidden, HttpError } from '../../../platform/errors.js';
+import { HttpError } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { sessionOf, type AuthRequest } from '../auth.js';
+import { sessionOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { liveMessage, liveQuery } from '../schemas.js';
-
-/**
- * A browser sends its cookies with a WebSocket handshake from any page, so a cookie-authenticated
- * upgrade must come from this console's own origin (bearer tokens cannot be sent by a foreign page).
- */
-async function sameOriginForCookies(req: AuthRequest): Promise<void> {
-  const origin = req.headers.origin;
-  if (sessionOf(req).via !== 'cookie' || origin === undefined) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host !== req.headers.host)
-    throw forbidden('a live feed authenticated by cookie must be opened from the console itself');
-}
 
 export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub }) => {
   app.route({
     method: 'GET',
     url: '/v1/live',
     config: { allow: ['live:alarms', 'live:dispatches'] },
-    onRequest: sameOriginForCookies,
     schema: {
       tags: ['live feed'],
       summary: 'The live feed (WebSocket)',
