@@ -46,6 +46,18 @@ export const dispatchView = z.object({
 });
 export type DispatchView = z.infer<typeof dispatchView>;
 
+/** The citizen card (contract: `GET /v1/citizens/:id`): every read of it is audited. */
+export const citizenCard = z.object({
+  id: z.string(),
+  municipality: z.string(),
+  name: z.string(),
+  address: z.string(),
+  phone: z.string(),
+  keySafe: z.string(),
+  notes: z.string(),
+});
+export type CitizenCard = z.infer<typeof citizenCard>;
+
 /** One message on the live feed (GET /v1/live): a change of an alarm or dispatch, or the end of the catch-up. */
 export const liveMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('alarm'), seq: z.number().int(), alarm: alarmView }),

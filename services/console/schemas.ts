@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/roles.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
-import { alarmView, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
+import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -60,16 +60,7 @@ export const alarmList = z.object({
   next: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
 });
 
-export const citizenCard = z.object({
-  id: z.string(),
-  municipality: z.string(),
-  name: z.string(),
-  address: z.string(),
-  phone: z.string(),
-  keySafe: z.string(),
-  notes: z.string(),
-});
-export type CitizenCard = z.infer<typeof citizenCard>;
+export { citizenCard, type CitizenCard } from '../../domain/views.js';
 
 export const alarmDetail = alarmView.extend({
   citizen: citizenCard

@@ -1,6 +1,8 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
-import type { AlarmView, LiveMessage } from '../../domain/views.js';
+import type { AlarmView, CitizenCard, LiveMessage } from '../../domain/views.js';
+
+export type { CitizenCard };
 
 export type User = { username: string; role: string; municipalities: string[] | 'all' };
 
@@ -31,16 +33,6 @@ export const login = (username: string, password: string) =>
 export const logout = () => call('POST', '/v1/auth/logout', {});
 export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/claim`, {});
 
-/** The citizen card (contract: `GET /v1/citizens/:id`); every read is audited by the server. */
-export type CitizenCard = {
-  id: string;
-  municipality: string;
-  name: string;
-  address: string;
-  phone: string;
-  keySafe: string;
-  notes: string;
-};
 export type Outcome = NonNullable<AlarmView['triage']>['class'];
 
 /** One alarm with the citizen's card, for roles that may read it (the read is audited). */
