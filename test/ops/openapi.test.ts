@@ -31,6 +31,11 @@ describe('the console server', () => {
     const r = await fx.app.inject({ method: 'GET', url: '/' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(r.headers['content-security-policy']);
+    for (const directive of ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"])
+      expect(csp).toContain(directive);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
     const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(r.body)?.[1];
     expect(script, 'the page loads its built script from /assets/ (npm run build)').toBeDefined();
     const asset = await fx.app.inject({ method: 'GET', url: script! });

@@ -2,6 +2,7 @@
 // `npm run build` into dist/web/. Without a build, a page that says so and where the API is documented.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { projectRoot } from '../../../db/migrate.js';
 import type { HttpPlugin } from '../../../platform/http.js';
@@ -21,12 +22,39 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+/**
+ * The page's security headers (helmet's defaults) and a strict content security policy: only this
+ * origin's own scripts, styles and connections (the API and the live feed), nothing inline, no
+ * frames, no plugins. The built page has no inline script or style, so it needs no exception.
+ */
+const PAGE_HELMET = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+};
+
 export const homeRoutes: HttpPlugin = async (app) => {
+  // Only for the console's page: the API's JSON and the OpenAPI pages keep their own headers.
+  await app.register(fastifyHelmet, { global: false });
   const index = path.join(WEB_DIR, 'index.html');
   const built = existsSync(index);
   // Read once: the page changes only with a new build, and a new build means a restart.
   const page = built ? readFileSync(index, 'utf8') : PAGE;
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get('/', { schema: { hide: true }, helmet: PAGE_HELMET }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').send(page),
+  );
   if (built)
     await app.register(fastifyStatic, {
       root: path.join(WEB_DIR, 'assets'),
