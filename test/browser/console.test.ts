@@ -157,4 +157,19 @@ describe('the operator console in chromium', () => {
     await row(page, top!).getByText('op-both').waitFor({ timeout: 2000 });
     expect(await row(page, top!).getAttribute('class')).toBe('taken');
   });
+
+  it('forgets the board at logout: the next user of the browser sees only their own municipality', async () => {
+    const page = await loggedIn('op-both');
+    const toe = await post('toender', testEvent('toender', 16, 'fall'));
+    await row(page, toe).waitFor({ timeout: 2000 });
+    await page.getByRole('button', { name: 'Log ud' }).click();
+    await page.getByLabel('Brugernavn').fill('op-aab');
+    await page.getByLabel('Adgangskode').fill(passwords.get('op-aab')!);
+    await page.getByRole('button', { name: 'Log ind' }).click();
+    await page.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor({ timeout: 10_000 });
+    const own = await post('aabenraa', testEvent('aabenraa', 16, 'fall'));
+    await row(page, own).waitFor({ timeout: 2000 });
+    expect(await row(page, toe).count()).toBe(0);
+    expect(await page.locator('tbody').textContent()).not.toContain('toender');
+  });
 });

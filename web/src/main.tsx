@@ -53,15 +53,43 @@ function onMessage(m: LiveMessage): void {
 function connect(): void {
   clearTimeout(retry);
   connection.value = 'connecting';
-  socket = openFeed(seq, {
-    message: onMessage,
+  // A socket left over from an earlier session may still deliver or close: only the current one counts.
+  const ws: WebSocket = openFeed(seq, {
+    message: (m) => {
+      if (socket === ws) onMessage(m);
+    },
     closed: () => {
+      if (socket !== ws) return;
       socket = null;
       if (!user.value) return;
       connection.value = 'offline';
-      retry = setTimeout(connect, 1000);
+      retry = setTimeout(reconnect, 1000);
     },
   });
+  socket = ws;
+}
+
+/** After a drop: go on with the same session, or back to the login when it has ended. */
+function reconnect(): void {
+  me().then(
+    () => connect(),
+    (err) => {
+      if (err instanceof ApiError && err.status === 401) signOut();
+      else retry = setTimeout(reconnect, 1000);
+    },
+  );
+}
+
+/** Forget everything the session showed, so the next user of this browser starts from nothing. */
+function signOut(): void {
+  clearTimeout(retry);
+  user.value = null;
+  selected.value = null;
+  notice.value = null;
+  alarms.value = new Map();
+  seq = null;
+  socket?.close();
+  socket = null;
 }
 
 effect(() => {
@@ -233,8 +261,7 @@ function Board({ who }: { who: User }) {
         <button
           onClick={async () => {
             await logout().catch(() => undefined);
-            user.value = null;
-            socket?.close();
+            signOut();
           }}
         >
           {text.logOut}
