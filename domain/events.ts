@@ -61,6 +61,10 @@ export const EMERGENCY_TYPES: ReadonlySet<EventType> = new Set([
 export const LANES = ['urgent', 'routine', 'technical'] as const;
 export type Lane = (typeof LANES)[number];
 
+/** One of something per lane, made by `make`. */
+export const perLane = <T>(make: (lane: Lane) => T): Record<Lane, T> =>
+  Object.fromEntries(LANES.map((lane) => [lane, make(lane)])) as Record<Lane, T>;
+
 export function laneFor(type: EventType): Lane {
   if (EMERGENCY_TYPES.has(type)) return 'urgent';
   if (TECHNICAL_TYPES.has(type) || type === 'test') return 'technical';

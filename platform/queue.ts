@@ -4,7 +4,7 @@
 // trips and triage's own are paid per commit, not per alarm. Redis is the fast path: the reconciler
 // triages whatever Postgres holds untriaged for long, whatever became of its job.
 import { Queue, type JobsOptions, type JobState } from 'bullmq';
-import { LANES, type Lane } from '../domain/events.js';
+import { LANES, perLane, type Lane } from '../domain/events.js';
 import { CommitBatcher } from './group-commit.js';
 import type { Redis } from './redis.js';
 
@@ -40,23 +40,19 @@ export class TriageQueues {
 
   constructor(connection: Redis, redisPrefix: string) {
     const prefix = bullPrefix(redisPrefix);
-    this.queues = Object.fromEntries(
-      LANES.map((lane) => {
-        const queue = new Queue<TriageJob>(queueName(lane), { connection, prefix });
-        // Connection errors surface on the calls that fail; without a listener they would be printed raw.
-        queue.on('error', () => {});
-        return [lane, queue];
-      }),
-    ) as Record<Lane, Queue<TriageJob>>;
-    this.adding = Object.fromEntries(
-      LANES.map((lane) => [
-        lane,
+    this.queues = perLane((lane) => {
+      const queue = new Queue<TriageJob>(queueName(lane), { connection, prefix });
+      // Connection errors surface on the calls that fail; without a listener they would be printed raw.
+      queue.on('error', () => {});
+      return queue;
+    });
+    this.adding = perLane(
+      (lane) =>
         new CommitBatcher<string, void>(async (ids) => {
           await this.add(lane, ids);
           return ids.map(() => undefined);
         }, ADDING),
-      ]),
-    ) as Record<Lane, CommitBatcher<string, void>>;
+    );
   }
 
   /**
@@ -71,8 +67,7 @@ export class TriageQueues {
     const jobs = [];
     for (let i = 0; i < ids.length; i += TRIAGE_JOB_MAX)
       jobs.push({ name: 'triage', data: { alarmIds: ids.slice(i, i + TRIAGE_JOB_MAX) }, opts: TRIAGE_JOB_OPTIONS });
-    if (jobs.length === 1) await this.queues[lane].add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-    else await this.queues[lane].addBulk(jobs);
+    await this.queues[lane].addBulk(jobs);
   }
 
   /** The alarms in a lane's jobs in the given states (inspection; it reads every such job). */

@@ -9,7 +9,7 @@
 // error. Without a failure this costs nothing: one transaction, as before.
 import type { Accepted, NewAlarm, StoreOutcome } from '../../db/accept.js';
 import { storeAlarms } from '../../db/accept.js';
-import { LANES, laneFor, type Lane } from '../../domain/events.js';
+import { LANES, laneFor, perLane, type Lane } from '../../domain/events.js';
 import { announce } from '../intake/accept-alarms.js';
 import { dataRefusal, isDatabaseUnavailable } from '../../platform/errors.js';
 import { CommitBatcher } from '../../platform/group-commit.js';
@@ -77,9 +77,9 @@ export class AlarmAcceptor {
     private readonly rt: Runtime,
     private readonly metrics: IngestMetrics,
   ) {
-    this.batchers = Object.fromEntries(
-      LANES.map((lane) => [lane, new CommitBatcher((items) => this.commit(items), { maxBatch: 500, maxInFlight: 2 })]),
-    ) as Record<Lane, CommitBatcher<NewAlarm, Outcome>>;
+    this.batchers = perLane(
+      () => new CommitBatcher<NewAlarm, Outcome>((items) => this.commit(items), { maxBatch: 500, maxInFlight: 2 }),
+    );
   }
 
   /**
