@@ -25,12 +25,52 @@ export async function citizenHasDispatchIn(
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** Name and address of the citizens among `ids` in these municipalities (null: any). */
+export async function findCitizenNames(
+  db: Db,
+  ids: readonly string[],
+  municipalities: readonly string[] | null,
+): Promise<Pick<CitizenRow, 'id' | 'municipality_id' | 'name' | 'address'>[]> {
+  if (ids.length === 0 || (municipalities !== null && municipalities.length === 0)) return [];
+  let q = db
+    .selectFrom('citizens')
+    .select(['id', 'municipality_id', 'name', 'address'])
+    .where('id', 'in', [...ids]);
+  if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
+  return q.orderBy('id').execute();
+}
+
+/** Of the citizens among `ids`, those with an open dispatch in these municipalities (null: any). */
+export async function citizensWithDispatchIn(
+  db: Db,
+  ids: readonly string[],
+  municipalities: readonly string[] | null,
+): Promise<string[]> {
+  if (ids.length === 0 || (municipalities !== null && municipalities.length === 0)) return [];
+  let q = db
+    .selectFrom('dispatches')
+    .select('citizen_id')
+    .distinct()
+    .where('citizen_id', 'in', [...ids])
+    .where(dispatchIsOpen('status'));
+  if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
+  return (await q.execute()).map((r) => r.citizen_id!);
+}
+
 export type CitizenRead = { username: string; citizenId: string; alarmId: string | null; purpose: string };
 
 /** Written before the data leaves the server: a read that cannot be audited does not happen. */
 export async function recordCitizenRead(db: Db, read: CitizenRead): Promise<void> {
+  await recordCitizenReads(db, [read]);
+}
+
+/** Several reads in one statement (a board's names and addresses). */
+export async function recordCitizenReads(db: Db, reads: readonly CitizenRead[]): Promise<void> {
+  if (reads.length === 0) return;
   await db
     .insertInto('citizen_reads')
-    .values({ username: read.username, citizen_id: read.citizenId, alarm_id: read.alarmId, purpose: read.purpose })
+    .values(
+      reads.map((r) => ({ username: r.username, citizen_id: r.citizenId, alarm_id: r.alarmId, purpose: r.purpose })),
+    )
     .execute();
 }

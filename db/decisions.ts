@@ -89,6 +89,8 @@ export async function resolveAlarm(
           alarm_id: alarm.id,
           municipality_id: alarm.municipality_id,
           citizen_id: alarm.citizen_id,
+          alarm_type: alarm.type,
+          note: alarm.note,
           status: 'requested',
           requested_by: username,
         })

@@ -92,7 +92,14 @@ async function upsertKeepingOmittedSecrets<T extends 'gateways' | 'users'>(
   return total(counts);
 }
 
-export type MunicipalityRecord = { id: string; name: string; code: string };
+export type MunicipalityRecord = {
+  id: string;
+  name: string;
+  code: string;
+  answerTargetSeconds: number;
+  unresolvedAfterMinutes: number;
+  dispatchAcceptMinutes: number;
+};
 export type GatewayRecord = {
   id: string;
   name: string;
@@ -124,8 +131,18 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
   return upsert(
     trx,
     'municipalities',
-    municipalities.map((m) => ({ id: m.id, name: m.name, code: m.code })),
-    { key: 'id', update: ['name', 'code'] },
+    municipalities.map((m) => ({
+      id: m.id,
+      name: m.name,
+      code: m.code,
+      answer_target_seconds: m.answerTargetSeconds,
+      unresolved_after_minutes: m.unresolvedAfterMinutes,
+      dispatch_accept_minutes: m.dispatchAcceptMinutes,
+    })),
+    {
+      key: 'id',
+      update: ['name', 'code', 'answer_target_seconds', 'unresolved_after_minutes', 'dispatch_accept_minutes'],
+    },
   );
 }
 

@@ -8,6 +8,9 @@ export interface MunicipalitiesTable {
   id: string;
   name: string;
   code: string;
+  answer_target_seconds: Generated<number>;
+  unresolved_after_minutes: Generated<number>;
+  dispatch_accept_minutes: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -101,6 +104,8 @@ export interface DispatchesTable {
   requested_by: string;
   requested_at: Timestamp;
   updated_at: Timestamp;
+  alarm_type: string | null;
+  note: string | null;
 }
 
 export interface ChangesTable {

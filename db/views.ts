@@ -44,5 +44,7 @@ export function toDispatchView(r: DispatchRow): DispatchView {
     team: r.team,
     requestedAt: iso(r.requested_at)!,
     updatedAt: iso(r.updated_at)!,
+    alarmType: r.alarm_type as DispatchView['alarmType'],
+    note: r.note,
   };
 }

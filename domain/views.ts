@@ -27,6 +27,14 @@ export const alarmView = z.object({
   triage: triageView.nullable(),
   incidentId: z.string().uuid(),
   escalated: z.boolean(),
+  /**
+   * Why and since when the alarm is escalated (additive): `unanswered`, not claimed within its
+   * municipality's answer target; `unresolved`, claimed but still open past the municipality's limit.
+   */
+  escalation: z
+    .object({ reason: z.enum(['unanswered', 'unresolved']), at: z.string() })
+    .nullable()
+    .optional(),
   claimedBy: z.string().nullable(),
   claimedAt: z.string().nullable(),
   outcome: z.enum(TRIAGE_CLASSES).nullable(),
@@ -43,6 +51,15 @@ export const dispatchView = z.object({
   team: z.string().nullable(),
   requestedAt: z.string(),
   updatedAt: z.string(),
+  /** The alarm's type, for the planner (additive; null on dispatches requested before it was recorded). */
+  alarmType: z.enum(EVENT_TYPES).nullable().optional(),
+  /** The operator's note with the decision to dispatch (additive). */
+  note: z.string().nullable().optional(),
+  /** Not accepted by home care within the municipality's limit: escalated back to the operators (additive). */
+  escalation: z
+    .object({ reason: z.literal('not_accepted'), at: z.string() })
+    .nullable()
+    .optional(),
 });
 export type DispatchView = z.infer<typeof dispatchView>;
 

@@ -27,7 +27,19 @@ const id = z
 export const registrySchema = z
   .object({
     municipalities: z
-      .array(z.object({ id, name: z.string().min(1).max(200), code: z.string().min(1).max(16) }))
+      .array(
+        z.object({
+          id,
+          name: z.string().min(1).max(200),
+          code: z.string().min(1).max(16),
+          /** Seconds from receipt within which an alarm should be claimed; later, it is overdue and escalates. */
+          answerTargetSeconds: z.number().int().min(10).max(3600).default(60),
+          /** Minutes a claimed alarm may stay unresolved before it escalates. */
+          unresolvedAfterMinutes: z.number().int().min(1).max(1440).default(15),
+          /** Minutes home care has to accept a dispatch before it escalates back to the operators. */
+          dispatchAcceptMinutes: z.number().int().min(1).max(1440).default(10),
+        }),
+      )
       .optional(),
     gateways: z
       .array(

@@ -1,12 +1,20 @@
 // Reading a citizen's card: personal data (name, address, key safe, care notes), so every read is
 // allowed by access.ts and audited in citizen_reads before the data leaves the server.
-import { citizenHasDispatchIn, findCitizen, recordCitizenRead, type CitizenRow } from '../../db/citizens.js';
-import { mayReadCitizenCard, type ConsoleUser } from './access.js';
+import {
+  citizenHasDispatchIn,
+  citizensWithDispatchIn,
+  findCitizen,
+  findCitizenNames,
+  recordCitizenRead,
+  recordCitizenReads,
+  type CitizenRow,
+} from '../../db/citizens.js';
+import { can, mayReadCitizenCard, type ConsoleUser } from './access.js';
 import type { ConsoleContext } from './context.js';
 import type { CitizenCard } from './schemas.js';
 
 /** Why the card was read, as the audit records it. */
-export type ReadPurpose = 'alarm_handling' | 'citizen_card' | 'dispatch_planning';
+export type ReadPurpose = 'alarm_handling' | 'citizen_card' | 'dispatch_planning' | 'board';
 
 const toCard = (c: CitizenRow): CitizenCard => ({
   id: c.id,
@@ -36,4 +44,29 @@ export async function readCitizenCard(
   });
   metrics.citizenReads.inc();
   return toCard(citizen);
+}
+
+export type CitizenName = { id: string; municipality: string; name: string; address: string };
+
+/**
+ * Names and addresses for a board's rows, audited one read per citizen (purpose `board`). The same
+ * rule as the card: operators and supervisors any citizen in scope, planners only citizens with an
+ * open dispatch in scope. Citizens the user may not read are left out, as if they did not exist.
+ */
+export async function readCitizenNames(
+  { rt, metrics }: ConsoleContext,
+  user: ConsoleUser,
+  ids: readonly string[],
+): Promise<CitizenName[]> {
+  let allowed: readonly string[] = [];
+  if (can(user, 'citizens:read')) allowed = ids;
+  else if (can(user, 'citizens:read-dispatched'))
+    allowed = await citizensWithDispatchIn(rt.db, ids, user.municipalities);
+  const rows = await findCitizenNames(rt.db, allowed, user.municipalities);
+  await recordCitizenReads(
+    rt.db,
+    rows.map((c) => ({ username: user.username, citizenId: c.id, alarmId: null, purpose: 'board' })),
+  );
+  metrics.citizenReads.inc(rows.length);
+  return rows.map((c) => ({ id: c.id, municipality: c.municipality_id, name: c.name, address: c.address }));
 }

@@ -71,7 +71,13 @@ export const alarmDetail = alarmView.extend({
 
 export const resolveRequest = z.object({
   outcome: z.enum(TRIAGE_CLASSES),
-  note: z.string().max(2000).optional().describe('Free text kept with the alarm; never sent on the live feed'),
+  note: z
+    .string()
+    .max(2000)
+    .optional()
+    .describe(
+      "Free text kept with the alarm. With outcome dispatch it is home care's brief: it is copied to the dispatch and sent with it, on the live feed too",
+    ),
 });
 
 export const resolvedAlarm = alarmView.extend({
@@ -81,6 +87,35 @@ export const resolvedAlarm = alarmView.extend({
 export const citizenQuery = z.object({
   alarm: optionalParam(z.uuid().describe('The alarm being handled, recorded in the audit as the reason for the read')),
 });
+
+export const citizenNamesQuery = z.object({
+  ids: z
+    .string()
+    .min(1)
+    .max(200 * 65)
+    .transform((v) => [...new Set(v.split(','))])
+    .pipe(z.array(z.string().min(1).max(64)).max(200))
+    .describe('Citizen ids, comma-separated, at most 200'),
+});
+
+export const citizenNames = z.object({
+  citizens: z
+    .array(z.object({ id: z.string(), municipality: z.string(), name: z.string(), address: z.string() }))
+    .describe('Those of the asked-for citizens you may read; the others are left out'),
+});
+
+// ---- Municipalities ----
+
+export const municipalityView = z.object({
+  id: z.string(),
+  name: z.string(),
+  code: z.string(),
+  answerTargetSeconds: z.number().int().describe('An alarm not claimed this long after receipt is overdue'),
+  unresolvedAfterMinutes: z.number().int().describe('A claimed alarm still open this long escalates'),
+  dispatchAcceptMinutes: z.number().int().describe('A dispatch not accepted this long escalates to the operators'),
+});
+
+export const municipalityList = z.object({ municipalities: z.array(municipalityView) });
 
 // ---- Dispatches ----
 

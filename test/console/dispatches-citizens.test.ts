@@ -47,6 +47,8 @@ describe('GET /v1/dispatches', () => {
       team: null,
       requestedAt: expect.any(String),
       updatedAt: expect.any(String),
+      alarmType: 'pendant',
+      note: null,
     });
     expect((await get('plan-aab', '/v1/dispatches?municipality=toender')).json()).toEqual({
       dispatches: [],
@@ -211,5 +213,74 @@ describe('GET /v1/citizens/:id', () => {
     const before = await audits('c-toender-1');
     expect((await get('ana-toe', '/v1/citizens/c-toender-1')).statusCode).toBe(403);
     expect(await auditsSince('c-toender-1', before)).toHaveLength(0);
+  });
+});
+
+describe('GET /v1/citizens?ids= (names and addresses for a board)', () => {
+  const names = async (user: TestUser, ids: string[]) => {
+    const r = await get(user, `/v1/citizens?ids=${ids.map(encodeURIComponent).join(',')}`);
+    expect(r.statusCode).toBe(200);
+    return r.json().citizens as { id: string; municipality: string; name: string; address: string }[];
+  };
+
+  it('gives an operator the names and addresses in scope only, and audits each as a board read', async () => {
+    const before = await audits('c-aabenraa-4');
+    const beforeOther = await audits('c-toender-3');
+    const got = await names('op-aab', ['c-aabenraa-4', 'c-toender-3', 'no-such-citizen']);
+    expect(got).toEqual([
+      { id: 'c-aabenraa-4', municipality: 'aabenraa', name: expect.any(String), address: expect.any(String) },
+    ]);
+    expect(got[0]).not.toHaveProperty('keySafe');
+    expect(await auditsSince('c-aabenraa-4', before)).toEqual([
+      expect.objectContaining({ username: 'op-aab', purpose: 'board', alarm_id: null }),
+    ]);
+    expect(await auditsSince('c-toender-3', beforeOther)).toHaveLength(0);
+  });
+
+  it('gives a planner only citizens with an open dispatch in its municipalities', async () => {
+    expect(await names('plan-aab', ['c-aabenraa-14'])).toEqual([]);
+    const d = await dispatched('aabenraa', 7);
+    expect(d.citizenId).toBe('c-aabenraa-14');
+    expect((await names('plan-aab', ['c-aabenraa-14', 'c-aabenraa-16'])).map((c) => c.id)).toEqual(['c-aabenraa-14']);
+  });
+
+  it('is refused to analysts (403) and refuses more than 200 ids or an empty list (400)', async () => {
+    expect((await get('ana-toe', '/v1/citizens?ids=c-toender-1')).statusCode).toBe(403);
+    const many = Array.from({ length: 201 }, (_, i) => `c-${i}`).join(',');
+    expect((await get('op-both', `/v1/citizens?ids=${many}`)).statusCode).toBe(400);
+    expect((await get('op-both', '/v1/citizens?ids=')).statusCode).toBe(400);
+  });
+});
+
+describe('GET /v1/municipalities', () => {
+  it('lists the user’s municipalities with their service levels, which the registry sets', async () => {
+    const r = await get('op-aab', '/v1/municipalities');
+    expect(r.statusCode).toBe(200);
+    expect(r.json().municipalities).toEqual([
+      expect.objectContaining({
+        id: 'aabenraa',
+        answerTargetSeconds: 60,
+        unresolvedAfterMinutes: 15,
+        dispatchAcceptMinutes: 10,
+      }),
+    ]);
+    const put = await fx.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: { authorization: `Bearer ${fx.tokens.admin}` },
+      payload: {
+        municipalities: [
+          { id: 'toender', name: 'Tønder', code: '550', answerTargetSeconds: 90, dispatchAcceptMinutes: 20 },
+        ],
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    const all = (await get('sup-all', '/v1/municipalities')).json().municipalities;
+    expect(all.map((m: { id: string }) => m.id).sort()).toEqual(['aabenraa', 'toender']);
+    expect(all.find((m: { id: string }) => m.id === 'toender')).toMatchObject({
+      answerTargetSeconds: 90,
+      dispatchAcceptMinutes: 20,
+      unresolvedAfterMinutes: 15,
+    });
   });
 });

@@ -5,12 +5,29 @@ import { notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { can, inScope } from '../access.js';
 import { userOf } from '../auth.js';
-import { readCitizenCard } from '../citizen-cards.js';
+import { readCitizenCard, readCitizenNames } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
-import { citizenCard, citizenQuery, idParams } from '../schemas.js';
+import { citizenCard, citizenNames, citizenNamesQuery, citizenQuery, idParams } from '../schemas.js';
 
 export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt } = ctx;
+
+  app.get(
+    '/v1/citizens',
+    {
+      config: { allow: ['citizens:read', 'citizens:read-dispatched'] },
+      schema: {
+        tags: ['citizens'],
+        summary: 'Names and addresses of several citizens, for the rows of a board',
+        description:
+          'Each citizen returned is an audited read (purpose `board`). The same rule as the card: planners get only citizens with an open dispatch in their municipalities. Others are left out.',
+        security,
+        querystring: citizenNamesQuery,
+        response: { 200: citizenNames, 400: errorBody, 401: errorBody, 403: errorBody },
+      },
+    },
+    async (req) => ({ citizens: await readCitizenNames(ctx, userOf(req), req.query.ids) }),
+  );
 
   app.get(
     '/v1/citizens/:id',
