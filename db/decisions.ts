@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { TriageClass } from '../domain/events.js';
 import { appendChanges, type Change } from './changes.js';
-import type { Db } from './connect.js';
+import type { Db, Trx } from './connect.js';
+import { alarmIsOpen } from './open.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { toAlarmView, toDispatchView } from './views.js';
 
@@ -20,42 +21,85 @@ export type Decision<T> =
   | { outcome: 'conflict'; value: T }
   | { outcome: 'missing' };
 
-/** Claim an alarm for `username`: from received or triaged only. Claiming one's own claim again is a no-op. */
-export async function claimAlarm(db: Db, id: string, username: string): Promise<Decision<AlarmRow>> {
+/**
+ * The alarm and the other open alarms of its incident, locked in id order (as triage locks them, so
+ * the two never deadlock). The alarm itself comes first in the result; it is absent when it does not
+ * exist.
+ */
+async function lockIncident(trx: Trx, id: string): Promise<AlarmRow[]> {
+  const rows = await trx
+    .selectFrom('alarms')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('id', '=', id),
+        eb.and([
+          eb('incident_id', '=', eb.selectFrom('alarms as t').select('t.incident_id').where('t.id', '=', id)),
+          alarmIsOpen('status'),
+        ]),
+      ]),
+    )
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const target = rows.find((r) => r.id === id);
+  return target ? [target, ...rows.filter((r) => r !== target)] : [];
+}
+
+/** Whoever other than `username` holds an open alarm of the incident, if anyone. */
+const otherHolder = (rows: AlarmRow[], username: string): string | null =>
+  rows.find((r) => r.status === 'claimed' && r.claimed_by !== username)?.claimed_by ?? null;
+
+export type Held = { holder: string | null };
+
+/**
+ * Claim an alarm for `username`, and with it the other open alarms of its incident nobody holds: an
+ * incident (repeated presses, a cancel) is one call for the operator. From received or triaged only;
+ * claiming one's own claim again is a no-op. Refused when the alarm is resolved or another operator
+ * holds the alarm or any open alarm of its incident (`holder` names them).
+ */
+export async function claimAlarm(db: Db, id: string, username: string): Promise<Decision<AlarmRow> & Partial<Held>> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
+    const rows = await lockIncident(trx, id);
+    const target = rows[0];
+    if (!target) return { outcome: 'missing' };
+    const holder = otherHolder(rows, username);
+    if (target.status === 'resolved' || holder !== null) return { outcome: 'conflict', value: target, holder };
+    const unclaimed = rows.filter((r) => r.status === 'received' || r.status === 'triaged').map((r) => r.id);
+    if (unclaimed.length === 0) return { outcome: 'unchanged', value: target };
+    const claimed = await trx
       .updateTable('alarms')
       .set({ status: 'claimed', claimed_by: username, claimed_at: sql<Date>`now()` })
-      .where('id', '=', id)
-      .where('status', 'in', ['received', 'triaged'])
+      .where('id', 'in', unclaimed)
       .returningAll()
-      .executeTakeFirst();
-    if (!row) {
-      const current = await trx.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!current) return { outcome: 'missing' };
-      const mine = current.status === 'claimed' && current.claimed_by === username;
-      return { outcome: mine ? 'unchanged' : 'conflict', value: current };
-    }
-    await appendChanges(trx, [alarmChange(row)]);
-    return { outcome: 'changed', value: row };
+      .execute();
+    await appendChanges(trx, claimed.map(alarmChange));
+    return { outcome: 'changed', value: claimed.find((r) => r.id === id) ?? target };
   });
 }
 
 export type Resolution = { alarm: AlarmRow; dispatch: DispatchRow | null };
 
 /**
- * Record the operator's decision. Allowed on an alarm the user holds, or on an unclaimed one, which it
- * then claims in the same update. Outcome `dispatch` requests a dispatch in the same transaction, so
- * there is never a dispatch decision without a dispatch.
+ * Record the operator's decision on an alarm and the other open alarms of its incident: one situation,
+ * one decision. Allowed when the user holds them or nobody does (they are then claimed by the user in
+ * the same update). Outcome `dispatch` requests one dispatch, for this alarm, in the same transaction,
+ * so there is never a dispatch decision without a dispatch.
  */
 export async function resolveAlarm(
   db: Db,
   id: string,
   username: string,
   decision: { outcome: TriageClass; note?: string | undefined },
-): Promise<Decision<Resolution>> {
+): Promise<Decision<Resolution> & Partial<Held>> {
   return db.transaction().execute(async (trx) => {
-    const alarm = await trx
+    const rows = await lockIncident(trx, id);
+    const target = rows[0];
+    if (!target) return { outcome: 'missing' };
+    const holder = otherHolder(rows, username);
+    if (target.status === 'resolved' || holder !== null)
+      return { outcome: 'conflict', value: { alarm: target, dispatch: null }, holder };
+    const resolved = await trx
       .updateTable('alarms')
       .set({
         status: 'resolved',
@@ -66,21 +110,16 @@ export async function resolveAlarm(
         claimed_by: sql<string>`COALESCE(claimed_by, ${username})`,
         claimed_at: sql<Date>`COALESCE(claimed_at, now())`,
       })
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', 'in', ['received', 'triaged']),
-          eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', username)]),
-        ]),
+      .where(
+        'id',
+        'in',
+        rows.filter((r) => r.status !== 'resolved').map((r) => r.id),
       )
       .returningAll()
-      .executeTakeFirst();
-    if (!alarm) {
-      const current = await trx.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirst();
-      return current ? { outcome: 'conflict', value: { alarm: current, dispatch: null } } : { outcome: 'missing' };
-    }
+      .execute();
+    const alarm = resolved.find((r) => r.id === id)!;
     let dispatch: DispatchRow | null = null;
-    const changes: Change[] = [alarmChange(alarm)];
+    const changes: Change[] = resolved.map(alarmChange);
     if (decision.outcome === 'dispatch') {
       dispatch = await trx
         .insertInto('dispatches')

@@ -252,7 +252,8 @@ describe('claiming and resolving', () => {
 
   it('two operators claiming at once: exactly one wins, the other gets 409', async () => {
     for (let round = 0; round < 10; round++) {
-      const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', round % 10));
+      // A device of its own each round: an open alarm of the same device would make it one incident.
+      const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 100 + round));
       const users: TestUser[] = ['op-aab', 'op-both', 'sup-all', 'admin'];
       const rs = await Promise.all(users.map((u) => claim(u, id!)));
       expect(rs.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409]);
@@ -359,9 +360,70 @@ describe('claiming and resolving', () => {
   });
 });
 
+describe('an incident is one call', () => {
+  /** Alarms of one device in a row: one incident (domain/incidents.ts). */
+  const incident = async (i: number, n: number) => {
+    const ids: string[] = [];
+    for (let k = 0; k < n; k++) ids.push(...(await storeAlarms(fx.te.rt, newAlarm('aabenraa', i))));
+    const rows = await fx.te.rt.db.selectFrom('alarms').select('incident_id').where('id', 'in', ids).execute();
+    expect(new Set(rows.map((r) => r.incident_id)).size).toBe(1);
+    return ids;
+  };
+  const statusOf = async (ids: string[]) =>
+    (await fx.te.rt.db.selectFrom('alarms').selectAll().where('id', 'in', ids).orderBy('received_at').execute()).map(
+      (r) => ({ status: r.status, claimedBy: r.claimed_by, outcome: r.outcome }),
+    );
+
+  it('claiming one alarm of an incident claims its other open alarms, each announced on the change log', async () => {
+    const ids = await incident(300, 3);
+    const r = await claim('op-aab', ids[1]!);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ id: ids[1], claimedBy: 'op-aab' });
+    expect(await statusOf(ids)).toEqual(ids.map(() => ({ status: 'claimed', claimedBy: 'op-aab', outcome: null })));
+    for (const id of ids) expect((await changesOf(id)).at(-1)!.payload).toMatchObject({ status: 'claimed' });
+  });
+
+  it('a claim is refused with the holder’s name when another operator holds any open alarm of the incident', async () => {
+    const [first] = await incident(301, 1);
+    expect((await claim('op-aab', first!)).statusCode).toBe(200);
+    // A repeat press after the claim joins the incident, unclaimed.
+    const [repeat] = await incident(301, 1);
+    const other = await claim('op-both', repeat!);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().message).toContain('op-aab');
+    expect((await resolve('op-both', repeat!, 'false_alarm')).statusCode).toBe(409);
+    // The holder takes the repeat with one more claim.
+    expect((await claim('op-aab', repeat!)).json()).toMatchObject({ status: 'claimed', claimedBy: 'op-aab' });
+  });
+
+  it('one decision resolves the incident’s open alarms with its outcome and note, and requests one dispatch', async () => {
+    const ids = await incident(302, 3);
+    const r = await resolve('op-aab', ids[2]!, 'dispatch', 'faldet, svarer ikke');
+    expect(r.statusCode).toBe(200);
+    expect(r.json().dispatch).toMatchObject({ alarmId: ids[2], alarmType: 'pendant', note: 'faldet, svarer ikke' });
+    expect(await statusOf(ids)).toEqual(
+      ids.map(() => ({ status: 'resolved', claimedBy: 'op-aab', outcome: 'dispatch' })),
+    );
+    const dispatches = await fx.te.rt.db
+      .selectFrom('dispatches')
+      .select('alarm_id')
+      .where('alarm_id', 'in', ids)
+      .execute();
+    expect(dispatches).toEqual([{ alarm_id: ids[2] }]);
+    // The device's next alarm starts a new incident.
+    const [next] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 302));
+    const rows = await fx.te.rt.db
+      .selectFrom('alarms')
+      .select(['id', 'incident_id'])
+      .where('id', 'in', [ids[0]!, next!])
+      .execute();
+    expect(new Set(rows.map((x) => x.incident_id)).size).toBe(2);
+  });
+});
+
 describe('request bodies', () => {
   it('accepts a claim sent with Content-Type: application/json and no body, and still answers 400 for a resolve without one', async () => {
-    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 8));
+    const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 200));
     const headers = { ...bearer(fx.tokens['op-aab']), 'content-type': 'application/json' };
     expect((await fx.app.inject({ method: 'POST', url: `/v1/alarms/${id}/claim`, headers })).statusCode).toBe(200);
     const resolve = await fx.app.inject({ method: 'POST', url: `/v1/alarms/${id}/resolve`, headers });

@@ -12,6 +12,12 @@ import { security, type ConsoleContext } from '../context.js';
 import { isUuid, page, positionBefore } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
+/** 409 for a claim or decision that came too late: resolved already, or held by someone else (named). */
+const heldConflict = (status: string, holder: string | null | undefined) =>
+  conflict(
+    status === 'resolved' ? 'the alarm is already resolved' : `${holder ?? 'another operator'} has claimed the alarm`,
+  );
+
 export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt } = ctx;
   const tags = ['alarms'];
@@ -80,7 +86,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
         tags,
         summary: 'Claim an alarm: you answer it',
         description:
-          'Claiming your own claim again is answered 200. 409 when another operator holds it or it is resolved.',
+          'Claims the alarm and the other open alarms of its incident that nobody holds (an incident is one call). Claiming your own claim again is answered 200. 409 when it is resolved, or when another operator holds it or any open alarm of its incident; the message names the holder.',
         security,
         params: idParams,
         response: { 200: alarmView, ...errors, 409: errorBody },
@@ -91,11 +97,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
       await visibleAlarm(user, req.params.id);
       const r = await claimAlarm(rt.db, req.params.id, user.username);
       if (r.outcome === 'missing') throw notFound('no such alarm');
-      if (r.outcome === 'conflict') {
-        throw conflict(
-          r.value.status === 'resolved' ? 'the alarm is already resolved' : 'another operator has claimed the alarm',
-        );
-      }
+      if (r.outcome === 'conflict') throw heldConflict(r.value.status, r.holder);
       if (r.outcome === 'changed') await rt.feed.published();
       return toAlarmView(r.value);
     },
@@ -109,7 +111,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
         tags,
         summary: "Record the operator's decision",
         description:
-          'Allowed on an alarm you hold or an unclaimed one (which you then hold). Outcome dispatch requests a dispatch in the same transaction. 409 when another operator holds it or it is already resolved.',
+          'The decision covers the alarm and the other open alarms of its incident (each gets the outcome and the note). Allowed when you hold them or nobody does (you then hold them). Outcome dispatch requests one dispatch, for this alarm, in the same transaction. 409 when another operator holds the alarm or any open alarm of its incident (named in the message), or it is already resolved.',
         security,
         params: idParams,
         body: resolveRequest,
@@ -121,13 +123,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
       await visibleAlarm(user, req.params.id);
       const r = await resolveAlarm(rt.db, req.params.id, user.username, req.body);
       if (r.outcome === 'missing') throw notFound('no such alarm');
-      if (r.outcome === 'conflict') {
-        throw conflict(
-          r.value.alarm.status === 'resolved'
-            ? 'the alarm is already resolved'
-            : 'another operator has claimed the alarm',
-        );
-      }
+      if (r.outcome === 'conflict') throw heldConflict(r.value.alarm.status, r.holder);
       if (r.outcome === 'changed') await rt.feed.published();
       const view = toAlarmView(r.value.alarm);
       return r.value.dispatch ? { ...view, dispatch: toDispatchView(r.value.dispatch) } : view;
