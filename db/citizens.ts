@@ -1,5 +1,5 @@
 // Citizens' personal data and the audit of every read of it (who, whom, in which alarm's context, why).
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './connect.js';
 import { dispatchIsOpen } from './open.js';
 import type { CitizensTable } from './schema.js';
@@ -55,6 +55,18 @@ export async function citizensWithDispatchIn(
     .where(dispatchIsOpen('status'));
   if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
   return (await q.execute()).map((r) => r.citizen_id!);
+}
+
+/** The citizen's alarms received in the last `days` days, newest first, at most `limit` (alarms_citizen_received). */
+export async function recentAlarmsOf(db: Db, citizenId: string, days: number, limit: number) {
+  return db
+    .selectFrom('alarms')
+    .select(['id', 'type', 'received_at', 'status', 'triage_class', 'outcome'])
+    .where('citizen_id', '=', citizenId)
+    .where('received_at', '>', sql<Date>`now() - make_interval(days => ${days})`)
+    .orderBy('received_at', 'desc')
+    .limit(limit)
+    .execute();
 }
 
 export type CitizenRead = { username: string; citizenId: string; alarmId: string | null; purpose: string };

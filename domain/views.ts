@@ -72,6 +72,22 @@ export const citizenCard = z.object({
   phone: z.string(),
   keySafe: z.string(),
   notes: z.string(),
+  /**
+   * The citizen's alarms of the last 30 days, newest first, at most 50 (additive): for roles that may
+   * read alarms, not for home-care planners.
+   */
+  recentAlarms: z
+    .array(
+      z.object({
+        id: z.string().uuid(),
+        type: z.enum(EVENT_TYPES),
+        receivedAt: z.string(),
+        status: z.enum(ALARM_STATUSES),
+        triageClass: z.enum(TRIAGE_CLASSES).nullable(),
+        outcome: z.enum(TRIAGE_CLASSES).nullable(),
+      }),
+    )
+    .optional(),
 });
 export type CitizenCard = z.infer<typeof citizenCard>;
 

@@ -5,13 +5,19 @@ import {
   citizensWithDispatchIn,
   findCitizen,
   findCitizenNames,
+  recentAlarmsOf,
   recordCitizenRead,
   recordCitizenReads,
   type CitizenRow,
 } from '../../db/citizens.js';
 import { can, mayReadCitizenCard, type ConsoleUser } from './access.js';
 import type { ConsoleContext } from './context.js';
+import type { AlarmView } from '../../domain/views.js';
 import type { CitizenCard } from './schemas.js';
+
+/** The card's history: this citizen's alarms of the last 30 days, at most 50. */
+const HISTORY_DAYS = 30;
+const HISTORY_MAX = 50;
 
 /** Why the card was read, as the audit records it. */
 export type ReadPurpose = 'alarm_handling' | 'citizen_card' | 'dispatch_planning' | 'board';
@@ -43,7 +49,20 @@ export async function readCitizenCard(
     purpose: context.purpose,
   });
   metrics.citizenReads.inc();
-  return toCard(citizen);
+  const card = toCard(citizen);
+  if (!can(user, 'alarms:read')) return card;
+  const recent = await recentAlarmsOf(rt.db, citizen.id, HISTORY_DAYS, HISTORY_MAX);
+  return {
+    ...card,
+    recentAlarms: recent.map((a) => ({
+      id: a.id,
+      type: a.type as AlarmView['type'],
+      receivedAt: new Date(a.received_at).toISOString(),
+      status: a.status as AlarmView['status'],
+      triageClass: a.triage_class as AlarmView['outcome'],
+      outcome: a.outcome as AlarmView['outcome'],
+    })),
+  };
 }
 
 export type CitizenName = { id: string; municipality: string; name: string; address: string };

@@ -188,6 +188,28 @@ describe('GET /v1/alarms/:id', () => {
     ]);
   });
 
+  it('the card lists the citizen’s alarms of the last 30 days, newest first, with their outcomes', async () => {
+    const [old] = await storeAlarms(fx.te.rt, newAlarm('toender', 8));
+    expect((await resolve('op-toe', old!, 'false_alarm')).statusCode).toBe(200);
+    const [resolved] = await storeAlarms(fx.te.rt, newAlarm('toender', 8, 'fall'));
+    // One older than 30 days drops off the card.
+    await fx.te.rt.db
+      .updateTable('alarms')
+      .set({ received_at: new Date(Date.now() - 31 * 86_400_000) })
+      .where('id', '=', old!)
+      .execute();
+    expect((await resolve('op-toe', resolved!, 'phone_resolvable')).statusCode).toBe(200);
+    const [current] = await storeAlarms(fx.te.rt, newAlarm('toender', 8, 'smoke'));
+    const card = (await get('op-toe', `/v1/alarms/${current}`)).json().citizen;
+    expect(card.id).toBe('c-toender-17');
+    const history = card.recentAlarms as { id: string; type: string; outcome: string | null }[];
+    expect(history.map((a) => a.id)).not.toContain(old);
+    expect(history.slice(0, 2)).toEqual([
+      expect.objectContaining({ id: current, type: 'smoke', status: expect.any(String), outcome: null }),
+      expect.objectContaining({ id: resolved, type: 'fall', status: 'resolved', outcome: 'phone_resolvable' }),
+    ]);
+  });
+
   it('shows no card (and audits nothing) for an alarm from an unknown device', async () => {
     const [id] = await storeAlarms(fx.te.rt, { ...newAlarm('aabenraa', 0), deviceId: 'dev-unregistered' });
     const r = await get('op-aab', `/v1/alarms/${id}`);

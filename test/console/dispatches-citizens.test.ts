@@ -160,6 +160,16 @@ describe('GET /v1/citizens/:id', () => {
       phone: '+45 20100015',
       keySafe: 'KS-1015',
       notes: '',
+      recentAlarms: [
+        {
+          id: alarmId,
+          type: 'pendant',
+          receivedAt: expect.any(String),
+          status: 'received',
+          triageClass: null,
+          outcome: null,
+        },
+      ],
     });
     expect(await auditsSince('c-toender-15', before)).toEqual([
       expect.objectContaining({
@@ -196,6 +206,8 @@ describe('GET /v1/citizens/:id', () => {
     const r = await get('plan-aab', '/v1/citizens/c-aabenraa-12');
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ id: 'c-aabenraa-12', keySafe: 'KS-1012' });
+    // The citizen's alarm history is for the centre, not for home care.
+    expect(r.json()).not.toHaveProperty('recentAlarms');
     expect(await auditsSince('c-aabenraa-12', before)).toContainEqual(
       expect.objectContaining({ username: 'plan-aab', purpose: 'dispatch_planning' }),
     );

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import type { NewAlarm } from '../../db/accept.js';
+import { currentSeq } from '../../db/changes.js';
 import type { LiveMessage } from '../../domain/views.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import type { HttpApp } from '../../platform/http.js';
@@ -40,6 +41,26 @@ export const newAlarm = (m: 'aabenraa' | 'toender', i: number, type = 'pendant')
 export async function storeAlarms(rt: Runtime, ...alarms: NewAlarm[]): Promise<string[]> {
   const out = await acceptAlarms(rt, alarms);
   return out.results.map((r) => r.alarmId);
+}
+
+/**
+ * The feed's head once every change written so far in this database is final. The horizon is the
+ * cluster's oldest running transaction (migrations/0003), so another database's transaction can hold
+ * currentSeq below this database's last write for a moment; a test that compares seqs waits it out.
+ */
+export async function settledSeq(rt: Runtime): Promise<number> {
+  return eventually(
+    async () => {
+      const written = await rt.db
+        .selectFrom('changes')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst();
+      const head = await currentSeq(rt.db);
+      return head >= Number(written?.seq ?? 0) ? { head } : undefined;
+    },
+    10_000,
+    'every change written so far to be final',
+  ).then((r) => r.head);
 }
 
 export type FeedClient = {

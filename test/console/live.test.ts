@@ -12,6 +12,7 @@ import {
   newAlarm,
   openFeed,
   refusedUpgrade,
+  settledSeq,
   storeAlarms,
   type FeedClient,
   type TestUser,
@@ -66,7 +67,7 @@ describe('a new feed', () => {
     const claimed = (await post('op-aab', `/v1/alarms/${held}/claim`)).json();
     const resolved = await post('op-aab', `/v1/alarms/${done}/resolve`, { outcome: 'dispatch' });
     const dispatchId = resolved.json().dispatch.id as string;
-    const head = await currentSeq(fx.te.rt.db);
+    const head = await settledSeq(fx.te.rt);
 
     const f = await feed('op-aab');
     const synced = await f.synced();
@@ -114,11 +115,11 @@ describe('a new feed', () => {
   });
 
   it('with since: replays exactly the changes after it that the user may see, then synced', async () => {
-    const since = await currentSeq(fx.te.rt.db);
+    const since = await settledSeq(fx.te.rt);
     const [a, t] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 4), newAlarm('toender', 4));
     await post('op-both', `/v1/alarms/${a}/claim`);
     await post('op-both', `/v1/alarms/${t}/resolve`, { outcome: 'dispatch' });
-    const head = await currentSeq(fx.te.rt.db);
+    const head = await settledSeq(fx.te.rt);
     const f = await feed('op-aab', since);
     expect(await f.synced()).toEqual({ type: 'synced', seq: head });
     const visible = await fx.te.rt.db
@@ -134,6 +135,7 @@ describe('a new feed', () => {
 
   it('treats a since beyond the log’s head (another database) as no since: a snapshot', async () => {
     const [id] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 6));
+    await settledSeq(fx.te.rt);
     const f = await feed('op-aab', Number.MAX_SAFE_INTEGER);
     const synced = await f.synced();
     expect(synced.seq).toBe(await currentSeq(fx.te.rt.db));
