@@ -10,6 +10,8 @@
 //   stored as null.
 // - timestamptz has no year 0000 (the year before 0001 is 1 BC) and no offset beyond ±15:59.
 
+import { z } from 'zod';
+
 /** Why `s` cannot be stored as sent, or undefined when it can. */
 export function textProblem(s: string): string | undefined {
   if (s.includes('\u0000')) return 'contains U+0000 (NUL), which the database cannot store';
@@ -130,3 +132,16 @@ export function timestampProblem(rfc3339: string): string | undefined {
   if (!(t <= LAST_INSTANT)) return 'is later than 9999-12-31T23:59:59.998Z in UTC';
   return undefined;
 }
+
+/** A zod refinement from one of the checks above: its problem, if any, is the issue. */
+export const refusing = (problemOf: (s: string) => string | undefined) => (s: string, ctx: z.RefinementCtx) => {
+  const problem = problemOf(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
+/**
+ * Text the database stores exactly as sent, of min–max UTF-16 code units: the string schema of every
+ * field a client sends that reaches a query (stored or compared), so such a value is a 400, never a 500.
+ */
+export const storableText = (min: number, max: number) =>
+  z.string().min(min).max(max).superRefine(refusing(textProblem));

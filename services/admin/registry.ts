@@ -15,14 +15,11 @@ import {
   type UpsertCounts,
 } from '../../db/registry.js';
 import { ROLES } from '../../domain/roles.js';
+import { storableText } from '../../domain/storable.js';
 import { HttpError } from '../../platform/errors.js';
 import { hashPassword, sha256 } from '../../platform/secrets.js';
 
-const id = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');
+const id = storableText(1, 64).regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');
 
 export const registrySchema = z
   .object({
@@ -30,8 +27,8 @@ export const registrySchema = z
       .array(
         z.object({
           id,
-          name: z.string().min(1).max(200),
-          code: z.string().min(1).max(16),
+          name: storableText(1, 200),
+          code: storableText(1, 16),
           /** Seconds from receipt within which an alarm should be claimed; later, it is overdue and escalates. */
           answerTargetSeconds: z.number().int().min(10).max(3600).default(60),
           /** Minutes a claimed alarm may stay unresolved before it escalates. */
@@ -45,7 +42,7 @@ export const registrySchema = z
       .array(
         z.object({
           id,
-          name: z.string().min(1).max(200),
+          name: storableText(1, 200),
           apiKey: z.string().min(16, 'API keys must be at least 16 characters').max(256).optional(),
           municipalities: z.array(id).min(1),
           heartbeatSeconds: z.number().int().min(10).max(86_400).default(300),
@@ -57,11 +54,11 @@ export const registrySchema = z
         z.object({
           id,
           municipality: id,
-          name: z.string().min(1).max(200),
-          address: z.string().min(1).max(500),
-          phone: z.string().max(64).default(''),
-          keySafe: z.string().max(200).default(''),
-          notes: z.string().max(4000).default(''),
+          name: storableText(1, 200),
+          address: storableText(1, 500),
+          phone: storableText(0, 64).default(''),
+          keySafe: storableText(0, 200).default(''),
+          notes: storableText(0, 4000).default(''),
         }),
       )
       .optional(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/roles.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
+import { storableText } from '../../domain/storable.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -19,13 +20,13 @@ const cursor = z
   .max(200)
   .refine((s) => decodeCursor(s) !== null, 'not a cursor from this API: pass the `next` of the previous page')
   .describe('The `next` of the previous page');
-const municipality = z.string().min(1).max(64).describe('One municipality id; outside your scope the list is empty');
+const municipality = storableText(1, 64).describe('One municipality id; outside your scope the list is empty');
 
-export const idParams = z.object({ id: z.string().max(200) });
+export const idParams = z.object({ id: storableText(1, 200) });
 
 // ---- Authentication ----
 
-export const loginRequest = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
+export const loginRequest = z.object({ username: storableText(1, 64), password: z.string().min(1).max(256) });
 
 export const userView = z.object({
   username: z.string(),
@@ -71,9 +72,7 @@ export const alarmDetail = alarmView.extend({
 
 export const resolveRequest = z.object({
   outcome: z.enum(TRIAGE_CLASSES),
-  note: z
-    .string()
-    .max(2000)
+  note: storableText(0, 2000)
     .optional()
     .describe(
       "Free text kept with the alarm. With outcome dispatch it is home care's brief: it is copied to the dispatch and sent with it, on the live feed too",
@@ -94,7 +93,7 @@ export const citizenNamesQuery = z.object({
     .min(1)
     .max(200 * 65)
     .transform((v) => [...new Set(v.split(','))])
-    .pipe(z.array(z.string().min(1).max(64)).max(200))
+    .pipe(z.array(storableText(1, 64)).max(200))
     .describe('Citizen ids, comma-separated, at most 200'),
 });
 
@@ -139,10 +138,7 @@ export const dispatchList = z.object({
 
 export const dispatchStatusRequest = z.object({
   status: z.enum(DISPATCH_STATUSES),
-  team: z
-    .string()
-    .min(1)
-    .max(100)
+  team: storableText(1, 100)
     .nullable()
     .optional()
     .describe('The team sent; omitted keeps the current one, null clears it'),

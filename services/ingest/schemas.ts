@@ -23,22 +23,13 @@
 // The batch endpoint applies the same schema to each of its events on its own.
 import { z } from 'zod';
 import { EVENT_TYPES, VOICE_STATES } from '../../domain/events.js';
-import { jsonProblem, textProblem, timestampProblem } from '../../domain/storable.js';
+import { jsonProblem, refusing, storableText, timestampProblem } from '../../domain/storable.js';
 
 /** details: free JSON, at most 4 KiB (contract). */
 export const MAX_DETAILS_BYTES = 4096;
 /** details: at most this many levels of objects and arrays; the details object itself is level 1. */
 export const MAX_DETAILS_DEPTH = 32;
 export const MAX_BATCH_EVENTS = 1000;
-
-/** A zod refinement from one of domain/storable.ts's checks: its problem, if any, is the issue. */
-const refusing = (problemOf: (s: string) => string | undefined) => (s: string, ctx: z.RefinementCtx) => {
-  const problem = problemOf(s);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-};
-
-/** Text the database stores exactly as sent (domain/storable.ts), of min–max UTF-16 code units. */
-const storableText = (min: number, max: number) => z.string().min(min).max(max).superRefine(refusing(textProblem));
 
 export const alarmEvent = z.object({
   eventId: storableText(1, 128).describe('Unique per gateway; the idempotency key'),
