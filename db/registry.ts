@@ -11,6 +11,9 @@ type Table = 'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users';
 type Column<T extends Table> = keyof Database[T] & string;
 type Row<T extends Table> = Insertable<Database[T]>;
 
+/** Rows per upsert statement: at most ~10 columns a row, well below Postgres' 65,535 parameters. */
+const UPSERT_CHUNK = 2000;
+
 /** The upsert helper's view of the schema: any table, any columns (its typed signature keeps callers exact). */
 type Untyped = Record<string, Record<string, unknown>>;
 
@@ -25,6 +28,13 @@ async function upsert<T extends Table>(
   rows: Row<T>[],
   on: { key: Column<T>; update: readonly Column<T>[] },
 ): Promise<UpsertCounts> {
+  // One statement binds at most 65,535 parameters: a large import goes in chunks, in the same transaction.
+  if (rows.length > UPSERT_CHUNK) {
+    const counts: UpsertCounts[] = [];
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK)
+      counts.push(await upsert(trx, table, rows.slice(i, i + UPSERT_CHUNK), on));
+    return total(counts);
+  }
   if (rows.length === 0) return { created: 0, updated: 0 };
   const inserted = await (trx as unknown as Transaction<Untyped>)
     .insertInto(table as string)

@@ -31,6 +31,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (!e) return false;
   const code = e.code ?? '';
+  // 08P01 (protocol violation) is a statement the server could not take, e.g. more than 65,535
+  // parameters: a defect to fix, and sending it again fails the same way.
+  if (code === '08P01') return false;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
   // 08: connection exception; 57P0x: shutdown/cannot connect now; 53: insufficient resources; 57014: statement timeout.
   if (/^(08|53)/.test(code) || /^57P0/.test(code) || code === '57014') return true;

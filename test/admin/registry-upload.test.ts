@@ -35,6 +35,33 @@ describe('PUT /v1/admin/registry', () => {
     expect(login2.json().user).toEqual({ username: 'op-aeroe', role: 'operator', municipalities: ['aeroe'] });
   });
 
+  it('imports 12,000 citizens and their devices in one request (chunked statements, one transaction)', async () => {
+    const token = await login(fx.app, 'admin');
+    const n = 12_000;
+    const citizens = Array.from({ length: n }, (_, i) => ({
+      id: `bulk-${i}`,
+      municipality: 'aabenraa',
+      name: `Borger ${i}`,
+      address: `Vej ${i}`,
+    }));
+    const devices = citizens.map((c) => ({ id: `dev-${c.id}`, citizenId: c.id }));
+    const r = await fx.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: { citizens, devices },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ citizens: { created: n, updated: 0 }, devices: { created: n, updated: 0 } });
+    const again = await fx.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: bearer(token),
+      payload: { citizens },
+    });
+    expect(again.json().citizens).toEqual({ created: 0, updated: n });
+  });
+
   it('answers 400 for an invalid registry', async () => {
     const token = await login(fx.app, 'admin');
     const r = await fx.app.inject({
