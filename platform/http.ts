@@ -1,5 +1,6 @@
 // What every HTTP service shares: zod as the one schema source, the contract's error body,
 // /healthz /readyz /metrics, OpenAPI at /docs, and the table of every route the app registers.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -76,13 +77,26 @@ export type HttpAppOptions = {
 const issuePath = (instancePath: string | undefined, context: string | undefined) =>
   (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || context || '';
 
+/** A client's x-request-id is kept (printable ASCII only) up to this length, as a separate log field. */
+const CLIENT_REQUEST_ID_MAX = 64;
+
 export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Closing: new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
-    requestIdHeader: 'x-request-id',
+    // Request ids are the server's own: a client's x-request-id is logged beside it, never trusted as it.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    childLoggerFactory: (logger, bindings, options, raw) => {
+      const client = raw.headers['x-request-id'];
+      const clientRequestId =
+        typeof client === 'string' && client !== ''
+          ? client.slice(0, CLIENT_REQUEST_ID_MAX).replace(/[^\x21-\x7e]/g, '?')
+          : undefined;
+      return logger.child(clientRequestId === undefined ? bindings : { ...bindings, clientRequestId }, options);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // First of all hooks, so it sees every route, also those of plugins registered later.

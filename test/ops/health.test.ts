@@ -12,3 +12,21 @@ describe('the console server', () => {
     expect(metrics.body).toContain('rc_live_connections');
   });
 });
+
+describe('request ids', () => {
+  it('are the server’s own; a client’s x-request-id is logged beside it, cut to 64 printable characters', async () => {
+    const from = fx.te.logs.length;
+    const sent = `forged-id\u0001${'x'.repeat(200)}`;
+    const r = await fx.app.inject({ method: 'GET', url: '/v1/no-such-route', headers: { 'x-request-id': sent } });
+    expect(r.statusCode).toBe(404);
+    const lines = fx.te.logs
+      .slice(from)
+      .map((l) => JSON.parse(l) as { reqId?: string; clientRequestId?: string })
+      .filter((l) => l.clientRequestId !== undefined);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      expect(l.reqId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(l.clientRequestId).toBe(`forged-id?${'x'.repeat(54)}`);
+    }
+  });
+});
