@@ -18,6 +18,8 @@ import { GatewayClient, play } from '../services/simulator/gateway.js';
 import { createTraffic } from '../services/simulator/profile.js';
 import { ALL_MUNICIPALITIES_LOGIN, DEMO_LOGINS, demoRegistry, registryBody } from '../services/simulator/registry.js';
 import { banner } from '../services/demo/banner.js';
+import { assertDemoDatabase, DEMO_DATABASE, NotADemoDatabase } from '../services/demo/guard.js';
+import { safeUrl } from '../platform/config.js';
 import { demoSettings, DemoSettingsError, type DemoSettings } from '../services/demo/settings.js';
 import { TriageLog } from '../services/demo/triage-log.js';
 
@@ -60,7 +62,12 @@ function settingsOrExit(): DemoSettings {
 async function main(): Promise<void> {
   const settings = settingsOrExit();
   // stdout carries the demo's lines; the services log to stderr, warnings only unless LOG_LEVEL says otherwise.
-  const config = loadConfigOrExit({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL || 'warn' });
+  // A database of its own unless told otherwise: the demo never seeds into the one `npm start` uses.
+  const config = loadConfigOrExit({
+    ...process.env,
+    DATABASE_URL: process.env.DATABASE_URL || `postgres://postgres@127.0.0.1:5432/${DEMO_DATABASE}`,
+    LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+  });
   const logger = createLogger(config.logLevel, 'demo', pino.destination(2));
   await prepareDependenciesOrExit(config);
 
@@ -81,6 +88,18 @@ async function main(): Promise<void> {
   const ingestUrl = urlOf('ingest');
 
   const reg = demoRegistry();
+  try {
+    await assertDemoDatabase(
+      services.rt.db,
+      { usernames: (reg.users ?? []).map((u) => u.username), gatewayIds: (reg.gateways ?? []).map((g) => g.id) },
+      safeUrl(config.databaseUrl),
+    );
+  } catch (err) {
+    if (!(err instanceof NotADemoDatabase)) throw err;
+    console.error(err.message);
+    await services.stop();
+    process.exit(2);
+  }
   await importRegistry(services.rt.db, registryBody(reg));
 
   gateway = new GatewayClient({

@@ -247,3 +247,23 @@ export async function createUserUnlessTaken(db: Db, user: UserRecord & { passwor
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+/**
+ * Users and gateways stored here that are not among the given ones: what a seed that resets the
+ * given users' passwords and keys would run beside (or over) someone else's data.
+ */
+export async function rowsBeyond(
+  db: Db,
+  known: { usernames: readonly string[]; gatewayIds: readonly string[] },
+): Promise<{ users: number; gateways: number }> {
+  const count = (table: 'users' | 'gateways', column: 'username' | 'id', ids: readonly string[]) => {
+    let q = db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n'));
+    if (ids.length) q = q.where(column, 'not in', [...ids]);
+    return q.executeTakeFirstOrThrow().then((r) => Number(r.n));
+  };
+  const [users, gateways] = await Promise.all([
+    count('users', 'username', known.usernames),
+    count('gateways', 'id', known.gatewayIds),
+  ]);
+  return { users, gateways };
+}

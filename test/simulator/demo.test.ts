@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, eventually, type TestEnv } from '../support/env.js';
+import { createTestEnv, eventually, seedRegistry, type TestEnv } from '../support/env.js';
 
 /** A port that was free a moment ago: listen on 0, note the port, let it go. */
 function freePort(): Promise<number> {
@@ -88,6 +88,52 @@ describe('npm run demo', () => {
       expect(code, `stdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr}`).toBe(0);
       expect(Date.now() - start).toBeLessThan(15_000);
       expect(stdout).toMatch(/sent \d+, accepted \d+, duplicates \d+, triaged \d+/);
+    },
+  );
+});
+
+describe('npm run demo on a database with real users', () => {
+  it(
+    'refuses to seed, names why, exits 2, and leaves every user and gateway as it was',
+    { timeout: 60_000 },
+    async () => {
+      const real = await createTestEnv();
+      try {
+        await seedRegistry(real);
+        const before = await real.rt.db
+          .selectFrom('users')
+          .select(['username', 'password_hash'])
+          .orderBy('username')
+          .execute();
+        const gateways = await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute();
+        const [ingest, consolePort, worker] = [await freePort(), await freePort(), await freePort()];
+        const p = spawn('node_modules/.bin/tsx', ['bin/demo.ts'], {
+          env: {
+            ...process.env,
+            DATABASE_URL: real.config.databaseUrl,
+            REDIS_URL: real.config.redisUrl,
+            REDIS_PREFIX: real.config.redisPrefix,
+            INGEST_PORT: String(ingest),
+            CONSOLE_PORT: String(consolePort),
+            WORKER_PORT: String(worker),
+            LOG_LEVEL: 'warn',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let err = '';
+        p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+        expect(await exited(p)).toBe(2);
+        expect(err).toMatch(/refusing to seed the demo/);
+        expect(err).toContain('responscenter_demo');
+        expect(
+          await real.rt.db.selectFrom('users').select(['username', 'password_hash']).orderBy('username').execute(),
+        ).toEqual(before);
+        expect(await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute()).toEqual(
+          gateways,
+        );
+      } finally {
+        await real.close();
+      }
     },
   );
 });
