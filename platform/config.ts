@@ -6,6 +6,10 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** TRUST_PROXY as Fastify's trustProxy option takes it. */
+const trustProxyFrom = (v: string): boolean | number | string[] =>
+  v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((a) => a.trim());
+
 /**
  * The environment variables, each validated and defaulted, turned into the config the services read.
  * The `Config` type is what this schema outputs, so the two cannot disagree.
@@ -26,6 +30,18 @@ const configSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
+    /**
+     * Which proxies in front of the services to believe about the client's address (X-Forwarded-For):
+     * `false` (none: the peer is the client), `true` (any), a number of hops, or comma-separated
+     * addresses/CIDRs. Rate limits and audit records use the address this yields.
+     */
+    TRUST_PROXY: z
+      .string()
+      .regex(
+        /^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/,
+        'true, false, a hop count, or addresses/CIDRs',
+      )
+      .default('false'),
     /** Lifetime of a console session (token and cookie). */
     SESSION_HOURS: z.coerce
       .number()
@@ -51,6 +67,7 @@ const configSchema = z
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     bootstrapAdminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
+    trustProxy: trustProxyFrom(e.TRUST_PROXY),
     sessionHours: e.SESSION_HOURS,
     cookieSecure: e.COOKIE_SECURE,
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,

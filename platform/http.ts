@@ -66,6 +66,8 @@ export type HttpAppOptions = {
   logger: Logger;
   registry: Registry;
   ready: Readiness;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe (TRUST_PROXY). */
+  trustProxy?: boolean | number | string[];
   /** Bytes; larger bodies get 413. */
   bodyLimit?: number;
   /** The error code for a request that fails validation (ingest says invalid_event). */
@@ -87,6 +89,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     // Closing: new requests get 503 while in-flight ones finish.
     return503OnClosing: true,
     // Request ids are the server's own: a client's x-request-id is logged beside it, never trusted as it.
+    trustProxy:
+      typeof opts.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (opts.trustProxy as number)
+        : (opts.trustProxy ?? false),
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     childLoggerFactory: (logger, bindings, options, raw) => {

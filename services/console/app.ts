@@ -52,6 +52,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     description:
       'For operators, supervisors, home-care planners, analysts and administrators. Log in at POST /v1/auth/login; send the token as a bearer token or use the session cookie. Everything is limited to your municipalities: anything outside them is answered 404.',
     logger: rt.logger,
+    trustProxy: rt.config.trustProxy,
     registry,
     ready: () => dependenciesReady(rt),
     securitySchemes: {

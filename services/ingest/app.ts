@@ -30,6 +30,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     title: 'Responscenter ingest API',
     description: 'Alarm gateways post events here. A 202 means the alarm is committed in Postgres.',
     logger: rt.logger,
+    trustProxy: rt.config.trustProxy,
     registry,
     ready: () => dependenciesReady(rt),
     bodyLimit: BATCH_BODY_LIMIT,

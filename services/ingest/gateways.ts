@@ -1,7 +1,7 @@
 // Gateway authentication (Bearer API key → gateway) and signs of life.
 import type { Db } from '../../db/connect.js';
 import { findGatewayByKeyHash, recordSignOfLife, type GatewayIdentity } from '../../db/gateways.js';
-import { unauthorized, unavailable } from '../../platform/errors.js';
+import { rateLimited, unauthorized, unavailable } from '../../platform/errors.js';
 import { sha256 } from '../../platform/secrets.js';
 
 export type Gateway = GatewayIdentity;
@@ -11,20 +11,87 @@ const CACHE_MS = 5_000;
 /** A sign of life is written at most this often per gateway and process, off the alarm's transaction. */
 const SEEN_EVERY_MS = 30_000;
 
+/** Keys (hashes) remembered, found or refused: bounded, least recently used first out. */
+const CACHE_MAX = 10_000;
+/** Invalid keys one address may present per minute before it is refused without a lookup (429). */
+export const AUTH_FAILURES_PER_MINUTE = 30;
+const FAILURE_WINDOW_MS = 60_000;
+/** Addresses whose failures are counted: bounded like the key cache. */
+const ADDRESSES_MAX = 10_000;
+
+/** A Map used as an LRU: get refreshes, set evicts the oldest beyond `max`. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+/** The SHA-256 of a bearer key, or '' when the header holds none. */
+const keyHash = (authorization: string | undefined): string => {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return m ? sha256(m[1]!) : '';
+};
+
 const noValidKey = () =>
   unauthorized('a valid gateway API key is required: Authorization: Bearer <key>', { 'www-authenticate': 'Bearer' });
 
 export class GatewayDirectory {
-  private cache = new Map<string, { gateway: Gateway | null; until: number }>();
+  private cache = new Lru<string, { gateway: Gateway | null; until: number }>(CACHE_MAX);
+  /** Invalid keys presented per address in the current window: a flood of guesses costs no queries. */
+  private failures = new Lru<string, { count: number; since: number }>(ADDRESSES_MAX);
   private lastSeen = new Map<string, number>();
 
   constructor(private readonly db: Db) {}
 
-  async authenticate(authorization: string | undefined): Promise<Gateway> {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) throw noValidKey();
-    const hash = sha256(m[1]!);
+  /**
+   * The gateway holding the bearer key. An address that presented more than AUTH_FAILURES_PER_MINUTE
+   * invalid keys in the last minute is answered 429 before any lookup; refusals are cached too, so a
+   * flood of wrong keys costs the database (the pool alarms commit on) next to nothing.
+   */
+  async authenticate(authorization: string | undefined, address = ''): Promise<Gateway> {
     const now = Date.now();
+    const failed = this.failures.get(address);
+    // A key this process has known as valid still gets through: a real gateway behind the same address
+    // as a guesser keeps sending. Only unknown keys are refused without a lookup.
+    if (
+      failed &&
+      now - failed.since < FAILURE_WINDOW_MS &&
+      failed.count >= AUTH_FAILURES_PER_MINUTE &&
+      !this.cache.get(keyHash(authorization))?.gateway
+    )
+      throw rateLimited(
+        'too many invalid API keys from this address; wait and retry',
+        failed.since + FAILURE_WINDOW_MS - now,
+      );
+    try {
+      return await this.lookUp(authorization, now);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 401) {
+        const current = failed && now - failed.since < FAILURE_WINDOW_MS ? failed : { count: 0, since: now };
+        this.failures.set(address, { count: current.count + 1, since: current.since });
+      }
+      throw err;
+    }
+  }
+
+  private async lookUp(authorization: string | undefined, now: number): Promise<Gateway> {
+    const hash = keyHash(authorization);
+    if (hash === '') throw noValidKey();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) {
       if (!hit.gateway) throw noValidKey();
@@ -36,7 +103,6 @@ export class GatewayDirectory {
     } catch {
       throw unavailable('cannot check the API key: the database is unavailable');
     }
-    if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { gateway, until: now + (gateway ? CACHE_MS : 1_000) });
     if (!gateway) throw noValidKey();
     return gateway;

@@ -65,7 +65,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
   { acceptor, gateways, metrics, rateLimitPerMinute },
 ) => {
   app.addHook('onRequest', async (req) => {
-    req.gateway = await gateways.authenticate(req.headers.authorization);
+    req.gateway = await gateways.authenticate(req.headers.authorization, req.ip);
   });
 
   const limit = { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } };

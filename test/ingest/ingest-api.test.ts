@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { LANES, type Lane } from '../../domain/events.js';
 import { alarmIdsOf } from '../../platform/queue.js';
 import { buildIngestApp } from '../../services/ingest/app.js';
+import { AUTH_FAILURES_PER_MINUTE, GatewayDirectory } from '../../services/ingest/gateways.js';
+import { createDb, createPool } from '../../db/connect.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { gatewayKey, testEvent } from '../support/env.js';
 import { ingestFixture } from './helpers.js';
 
@@ -297,6 +300,38 @@ describe('POST /v1/gateways/heartbeat', () => {
     const after = await dbNow();
     expect(gw.last_heartbeat_at!.getTime()).toBeGreaterThanOrEqual(before.getTime());
     expect(gw.last_heartbeat_at!.getTime()).toBeLessThanOrEqual(after.getTime());
+  });
+
+  it('answers 429 without a lookup to an address guessing keys, while a known gateway at that address goes on', async () => {
+    // The directory on its own pool, through a proxy the test cuts: a lookup would then be a 503.
+    const pgUrl = new URL(fx.te.config.databaseUrl);
+    const proxy = await startTcpProxy({ host: pgUrl.hostname, port: Number(pgUrl.port || 5432) });
+    const db = createDb(createPool(proxy.url(fx.te.config.databaseUrl), { max: 2 }));
+    try {
+      const directory = new GatewayDirectory(db);
+      const address = '203.0.113.7';
+      const real = `Bearer ${gatewayKey('aabenraa')}`;
+      expect((await directory.authenticate(real, address)).id).toBe('gw-aabenraa');
+      const status = (p: Promise<unknown>) =>
+        p.then(
+          () => 200,
+          (e: { statusCode?: number }) => e.statusCode,
+        );
+      for (let i = 0; i < AUTH_FAILURES_PER_MINUTE; i++)
+        expect(await status(directory.authenticate(`Bearer guess-${i}-${'x'.repeat(20)}`, address))).toBe(401);
+      proxy.cut();
+      // No lookup: 429, not the 503 a lookup would meet.
+      const limited = await directory.authenticate('Bearer guess-999-xxxxxxxxxxxxxxxxxxxx', address).catch((e) => e);
+      expect(limited).toMatchObject({ statusCode: 429, headers: { 'retry-after': expect.any(String) } });
+      expect(await status(directory.authenticate('Bearer guess-1000-xxxxxxxxxxxxxxxxxxx', '203.0.113.8'))).toBe(503);
+      proxy.restore();
+      // The real gateway at the guesser's address still gets in; another address is only told 401.
+      expect((await directory.authenticate(real, address)).id).toBe('gw-aabenraa');
+      expect(await status(directory.authenticate('Bearer other-wrong-key-123456', '203.0.113.9'))).toBe(401);
+    } finally {
+      await db.destroy();
+      await proxy.close();
+    }
   });
 
   it('answers 401 to an unknown gateway', async () => {
