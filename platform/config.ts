@@ -1,5 +1,6 @@
 // Configuration: read once from the environment at boot, validated, typed. Nothing else reads process.env.
 import { z } from 'zod';
+import { passwordProblem } from './password-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z
@@ -29,7 +30,13 @@ const configSchema = z
     WORKER_PORT: port.default(8082),
     HOST: z.string().min(1).default('127.0.0.1'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).optional(),
+    BOOTSTRAP_ADMIN_PASSWORD: z
+      .string()
+      .superRefine((p, ctx) => {
+        const problem = passwordProblem(p);
+        if (problem) ctx.addIssue({ code: 'custom', message: `the password ${problem}` });
+      })
+      .optional(),
     /**
      * Which proxies in front of the services to believe about the client's address (X-Forwarded-For):
      * `false` (none: the peer is the client), `true` (any), a number of hops, or comma-separated

@@ -17,6 +17,7 @@ import {
 import { ROLES } from '../../domain/roles.js';
 import { storableText } from '../../domain/storable.js';
 import { HttpError } from '../../platform/errors.js';
+import { passwordProblem } from '../../platform/password-policy.js';
 import { hashPassword, sha256 } from '../../platform/secrets.js';
 
 const id = storableText(1, 64).regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');
@@ -69,7 +70,14 @@ export const registrySchema = z
       .array(
         z.object({
           username: id,
-          password: z.string().min(8, 'passwords must be at least 8 characters').max(256).optional(),
+          password: z
+            .string()
+            .max(256)
+            .superRefine((p, ctx) => {
+              const problem = passwordProblem(p);
+              if (problem) ctx.addIssue({ code: 'custom', message: `the password ${problem}` });
+            })
+            .optional(),
           role: z.enum(ROLES),
           municipalities: z.union([z.literal('*'), z.array(z.union([z.literal('*'), id])).min(1)]),
         }),

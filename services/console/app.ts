@@ -1,8 +1,6 @@
 // The console server (CONSOLE_PORT): REST for operators, planners and administrators, and the live feed.
 import fastifyCookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import fastifyWebsocket from '@fastify/websocket';
-import { rateLimited } from '../../platform/errors.js';
 import { createHttpApp, OPERATIONS_ROUTES } from '../../platform/http.js';
 import { errorFields } from '../../platform/logger.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
@@ -70,12 +68,6 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   );
 
   await app.register(fastifyCookie);
-  await app.register(rateLimit, {
-    global: false,
-    // After body parsing, so login attempts are counted per username.
-    hook: 'preHandler',
-    errorResponseBuilder: (_req, c) => rateLimited(`more than ${c.max} attempts in ${c.after}; wait and retry`, c.ttl),
-  });
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES },
     // A client vanishing mid-frame is routine on mobile networks: not an error worth a log line each.

@@ -76,6 +76,28 @@ describe('PUT /v1/admin/registry', () => {
     expect(users).toHaveLength(0);
   });
 
+  it('refuses a password shorter than 12 characters or among the most common ones, naming the rule', async () => {
+    const token = await login(fx.app, 'admin');
+    for (const [password, rule] of [
+      ['short-pw-1', /at least 12 characters/],
+      ['password1234', /most common passwords/],
+      ['QWERTYUIOP123', /most common passwords/],
+    ] as const) {
+      const r = await fx.app.inject({
+        method: 'PUT',
+        url: '/v1/admin/registry',
+        headers: bearer(token),
+        payload: { users: [{ username: 'op-weak', password, role: 'operator', municipalities: ['aabenraa'] }] },
+      });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().message).toMatch(/users\.0\.password/);
+      expect(r.json().message).toMatch(rule);
+    }
+    expect(
+      await fx.te.rt.db.selectFrom('users').select('username').where('username', '=', 'op-weak').execute(),
+    ).toEqual([]);
+  });
+
   it('is refused (403) to every other role, before the body is even looked at', async () => {
     for (const user of ['op-both', 'sup-all', 'plan-aab', 'ana-toe'] as const) {
       const token = await login(fx.app, user);

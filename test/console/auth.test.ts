@@ -1,7 +1,9 @@
 // Logging in, sessions, and that every request is judged by the user's current role and scope.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { delayAfter, LOGIN_THROTTLE_DEFAULTS } from '../../platform/login-throttle.js';
 import { sha256 } from '../../platform/secrets.js';
+import { buildConsoleApp } from '../../services/console/app.js';
 import { bearer, consoleAppFixture, login } from './helpers.js';
 
 const fx = consoleAppFixture();
@@ -80,26 +82,71 @@ describe('POST /v1/auth/login', () => {
     });
   });
 
-  it('slows down password guessing: 429 with Retry-After after 20 attempts a minute for one username', async () => {
-    const attempt = () =>
-      fx.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { username: 'guessed', password: 'guess-123' } });
-    const codes = [];
-    for (let i = 0; i < 20; i++) codes.push((await attempt()).statusCode);
-    expect(codes.every((c) => c === 401)).toBe(true);
-    const limited = await attempt();
+  it('slows down password guessing: after 5 failures of one name from one address, 429 with Retry-After before the password is checked', async () => {
+    const attempt = (password: string) =>
+      fx.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress: '198.51.100.1',
+        payload: { username: 'op-toe', password },
+      });
+    for (let i = 0; i < LOGIN_THROTTLE_DEFAULTS.pair.free; i++)
+      expect((await attempt(`guess-${i}`)).statusCode).toBe(401);
+    const limited = await attempt('guess-x');
     expect(limited.statusCode).toBe(429);
-    expect(limited.headers['retry-after']).toBeDefined();
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(limited.json()).toMatchObject({ error: 'rate_limited' });
-    // Other users are not locked out by someone guessing at one name.
-    expect(
-      (
-        await fx.app.inject({
-          method: 'POST',
-          url: '/v1/auth/login',
-          payload: { username: 'op-aab', password: 'pw-op-aab-123' },
-        })
-      ).statusCode,
-    ).toBe(200);
+    // Even the right password waits: a guess during the delay tells nothing.
+    expect((await attempt('pw-op-toe-123')).statusCode).toBe(429);
+    // Other users, and the same user elsewhere, are not locked out by someone guessing at one name.
+    const elsewhere = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      remoteAddress: '198.51.100.2',
+      payload: { username: 'op-toe', password: 'pw-op-toe-123' },
+    });
+    expect(elsewhere.statusCode).toBe(200);
+    const other = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      remoteAddress: '198.51.100.1',
+      payload: { username: 'op-aab', password: 'pw-op-aab-123' },
+    });
+    expect(other.statusCode).toBe(200);
+  });
+
+  it('the delay doubles with each failure and is capped', () => {
+    const rule = LOGIN_THROTTLE_DEFAULTS.pair;
+    expect([4, 5, 6, 7].map((n) => delayAfter(rule, n))).toEqual([0, 1_000, 2_000, 4_000]);
+    expect(delayAfter(rule, 100)).toBe(rule.maxMs);
+  });
+
+  it('counts failures across console instances, and across addresses for one account, sparing the user’s own workstation', async () => {
+    // A second console instance on the same database and Redis.
+    const second = await buildConsoleApp(fx.te.runtime());
+    fx.te.onClose(second.close);
+    const apps = [fx.app, second.app];
+    const attempt = (i: number, address: string, password: string) =>
+      apps[i % 2]!.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress: address,
+        payload: { username: 'sup-all', password },
+      });
+    // The supervisor's own workstation has logged in before.
+    expect((await attempt(0, '192.0.2.10', 'pw-sup-all-123')).statusCode).toBe(200);
+    // A distributed guesser: a few guesses from each of many addresses, spread over both instances.
+    const perAddress = LOGIN_THROTTLE_DEFAULTS.pair.free - 1;
+    const addresses = Math.ceil(LOGIN_THROTTLE_DEFAULTS.account.free / perAddress);
+    let n = 0;
+    for (let a = 0; a < addresses; a++)
+      for (let k = 0; k < perAddress; k++)
+        expect((await attempt(n++, `203.0.113.${a + 1}`, `guess-${n}`)).statusCode).toBe(401);
+    // The account now waits at any new address, on either instance, whatever the password...
+    expect((await attempt(0, '203.0.113.200', 'pw-sup-all-123')).statusCode).toBe(429);
+    expect((await attempt(1, '203.0.113.201', 'guess')).statusCode).toBe(429);
+    // ...but not at the workstation it logged in from: the guesser cannot lock the supervisor out.
+    expect((await attempt(1, '192.0.2.10', 'pw-sup-all-123')).statusCode).toBe(200);
   });
 
   it('never logs a password or a token', async () => {

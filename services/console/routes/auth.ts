@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
 import { errorBody } from '../../../domain/views.js';
-import { HttpError } from '../../../platform/errors.js';
+import { HttpError, rateLimited } from '../../../platform/errors.js';
+import { errorFields } from '../../../platform/logger.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
 import { scopeOnWire } from '../access.js';
@@ -10,40 +11,45 @@ import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth
 import { security, type ConsoleContext } from '../context.js';
 import { loginRequest, loginResponse, sessionView } from '../schemas.js';
 
-/** Password guesses allowed per client address and username per minute (per console instance). */
-const LOGIN_ATTEMPTS_PER_MINUTE = 20;
-
 const invalidCredentials = () => new HttpError(401, 'invalid_credentials', 'wrong username or password');
 
 const tags = ['authentication'];
 
 /** Public: the one console route that takes a password instead of a session. */
-export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
+export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginThrottle }) => {
   app.post(
     '/v1/auth/login',
     {
-      config: {
-        rateLimit: {
-          max: LOGIN_ATTEMPTS_PER_MINUTE,
-          timeWindow: 60_000,
-          keyGenerator: (req) => `${req.ip}|${(req.body as { username?: unknown } | undefined)?.username ?? ''}`,
-        },
-      },
       schema: {
         tags,
         summary: 'Log in',
         description:
-          'Answers a session token and sets it as the HttpOnly cookie rc_session as well. 401 invalid_credentials for a wrong username or password.',
+          'Answers a session token and sets it as the HttpOnly cookie rc_session as well. 401 invalid_credentials for a wrong username or password. After failed logins, further attempts must wait (429 with Retry-After, before the password is checked): the wait doubles with each failure past a free allowance, counted per account (not at addresses where the user logged in before), per address and per account and address, across every console instance.',
         body: loginRequest,
         response: { 200: loginResponse, 400: errorBody, 401: errorBody, 429: errorBody },
       },
     },
     async (req, reply) => {
       const { username, password } = req.body;
+      const wait = await loginThrottle.waitMs(username, req.ip).catch((err: Error) => {
+        // Without Redis the attempt goes ahead: operators must be able to log in during an outage, and
+        // argon2 still makes each guess cost. Logged, never silently.
+        req.log.warn(errorFields(err), 'login throttle unavailable; attempt not throttled');
+        return 0;
+      });
+      if (wait > 0) throw rateLimited(`too many failed logins; wait ${Math.ceil(wait / 1000)} s and try again`, wait);
       const user = await findUserForLogin(rt.db, username);
       // An unknown user costs the same argon2 verification as a known one, so timing tells nothing.
       const ok = await verifyPassword(user?.password_hash || (await dummyPasswordHash()), password);
-      if (!user || !ok) throw invalidCredentials();
+      if (!user || !ok) {
+        await loginThrottle
+          .failed(username, req.ip)
+          .catch((err: Error) => req.log.warn(errorFields(err), 'login throttle unavailable; failure not counted'));
+        throw invalidCredentials();
+      }
+      await loginThrottle
+        .succeeded(user.username, req.ip)
+        .catch((err: Error) => req.log.warn(errorFields(err), 'login throttle unavailable'));
       await deleteExpiredSessions(rt.db, user.username);
       const token = randomToken();
       const expiresAt = await createSession(rt.db, sha256(token), user.username, rt.config.sessionHours);
