@@ -67,6 +67,16 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     body === '' ? done(null, undefined) : parseJson(req, String(body), done),
   );
 
+  // The API's answers carry personal data (cards, names, addresses) and session tokens: never cached,
+  // never sniffed as another type, never framed, no referrer leaves with them.
+  app.addHook('onSend', async (req, reply) => {
+    if (!req.url.startsWith('/v1/')) return;
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  });
+
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES },

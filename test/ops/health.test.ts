@@ -30,3 +30,20 @@ describe('request ids', () => {
     }
   });
 });
+
+describe('API answers', () => {
+  it('are never cached or framed: the login, a refusal and a citizen card alike', async () => {
+    const login = await fx.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'nobody', password: 'x' },
+    });
+    const refused = await fx.app.inject({ method: 'GET', url: '/v1/citizens/c-1' });
+    for (const r of [login, refused]) {
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+  });
+});
