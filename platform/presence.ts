@@ -53,6 +53,11 @@ export class PresenceSet {
   }
 }
 
+/** A user with an open live feed on a console instance: one member per instance and user. */
+export const feedMember = (instanceId: string, username: string) => `${instanceId}\n${username}`;
+/** The user of a feedMember (instance ids hold no newline). */
+export const usernameOfFeedMember = (member: string) => member.slice(member.indexOf('\n') + 1);
+
 /** A process's own id in presence sets: readable in Redis, unique even for two processes of one host. */
 export const processInstanceId = () => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
