@@ -90,19 +90,23 @@ describe('GET /v1/centre', () => {
   it('shows an Aabenraa operator Aabenraa’s numbers and gateways, never Tønder’s', async () => {
     await storeAlarms(fx.te.rt, newAlarm('aabenraa', 20), newAlarm('toender', 20), newAlarm('toender', 21));
     await sql`UPDATE gateways SET last_heartbeat_at = now() - interval '400 seconds'`.execute(fx.te.rt.db);
-    const open = async (m: string) =>
+    /** Alarms of municipality m in one of the statuses, counted in the database. */
+    const count = async (m: string, statuses: string[]) =>
       Number(
         (
-          await sql<{
-            n: string;
-          }>`SELECT count(*) AS n FROM alarms WHERE municipality_id = ${m} AND status = 'received'`.execute(fx.te.rt.db)
+          await sql<{ n: string }>`SELECT count(*) AS n FROM alarms
+                                   WHERE municipality_id = ${m} AND status = ANY(${statuses}::text[])`.execute(
+            fx.te.rt.db,
+          )
         ).rows[0]!.n,
       );
+    const waiting = (m: string) => count(m, ['received', 'triaged']);
+    const untriaged = (m: string) => count(m, ['received']);
 
     const aab = await centre('op-aab');
     expect(aab.municipalities.map((m) => m.id)).toEqual(['aabenraa']);
-    expect(aab.municipalities[0]).toMatchObject({ name: 'Aabenraa', waiting: await open('aabenraa') });
-    expect(aab.triage.untriaged).toBe(await open('aabenraa'));
+    expect(aab.municipalities[0]).toMatchObject({ name: 'Aabenraa', waiting: await waiting('aabenraa') });
+    expect(aab.triage.untriaged).toBe(await untriaged('aabenraa'));
     expect(aab.silentGateways.map((g) => g.id).sort()).toEqual(['gw-aabenraa', 'gw-both']);
     expect(aab.silentGateways[0]).toMatchObject({
       lastHeartbeatAt: expect.any(String),
@@ -113,7 +117,8 @@ describe('GET /v1/centre', () => {
 
     const toe = await centre('op-toe');
     expect(toe.municipalities.map((m) => m.id)).toEqual(['toender']);
-    expect(toe.triage.untriaged).toBe(await open('toender'));
+    expect(toe.municipalities[0]).toMatchObject({ name: 'Tønder', waiting: await waiting('toender') });
+    expect(toe.triage.untriaged).toBe(await untriaged('toender'));
     expect(toe.silentGateways.map((g) => g.id).sort()).toEqual(['gw-both', 'gw-toender']);
 
     const all = await centre('sup-all');
@@ -265,6 +270,23 @@ describe('GET /v1/centre', () => {
     expect(s.staffing.warning).toBe(true);
     await both.close();
     await eventually(async () => online(await centre('admin')).length === 0, 5000, 'nobody online');
+  });
+
+  it('counts a feed open on another console instance, and forgets it as soon as that instance stops', async () => {
+    const other = await buildConsoleApp(fx.te.runtime());
+    let closed = false;
+    onTestFinished(() => (closed ? undefined : other.close()));
+    const otherUrl = await other.app.listen({ port: 0, host: '127.0.0.1' });
+    const f = await openFeed(otherUrl, { token: fx.tokens['op-toe'] });
+    onTestFinished(() => f.close());
+    await f.synced();
+    const s = await until('op-toe', (c) => online(c).includes('op-toe'), 'op-toe online through the other instance');
+    expect(s.staffing.operatorsOnline).toEqual([{ username: 'op-toe', role: 'operator', municipalities: ['toender'] }]);
+    // The instance shuts down: its feeds close (1001, to reconnect elsewhere) and its users leave at once.
+    await other.close();
+    closed = true;
+    expect((await f.closed).code).toBe(1001);
+    expect(online(await centre('op-toe'))).toEqual([]);
   });
 
   it('says triage is behind while no worker runs, or an alarm waits for triage longer than 10 s', async () => {
