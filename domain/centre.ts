@@ -9,7 +9,9 @@ import type { Role } from './roles.js';
 export const MIN_STAFF_ONLINE = 2;
 
 /** The roles that answer alarms, and so count as staff on duty. */
-export const STAFF_ROLES: readonly Role[] = ['operator', 'supervisor'];
+export const STAFF_ROLES = ['operator', 'supervisor'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+const isStaff = (role: Role): role is StaffRole => (STAFF_ROLES as readonly Role[]).includes(role);
 
 /**
  * Triage is behind when its oldest untriaged alarm has waited longer than this. Triage takes
@@ -26,7 +28,7 @@ export type OnlineStaff = { username: string; role: Role; municipalities: readon
 
 export type Staffing = {
   /** The staff whose scope meets the viewer's, each with the municipalities of the viewer's scope they cover. */
-  operatorsOnline: { username: string; role: Role; municipalities: '*' | string[] }[];
+  operatorsOnline: { username: string; role: StaffRole; municipalities: '*' | string[] }[];
   /** Staff online covering each municipality of the viewer's scope. */
   perMunicipality: Map<string, number>;
   /** Some municipality of the viewer's scope is covered by fewer than MIN_STAFF_ONLINE. */
@@ -46,7 +48,7 @@ export function staffingFor(
   const perMunicipality = new Map(municipalities.map((m) => [m, 0]));
   const operatorsOnline: Staffing['operatorsOnline'] = [];
   for (const s of [...online].sort((a, b) => a.username.localeCompare(b.username))) {
-    if (!STAFF_ROLES.includes(s.role)) continue;
+    if (!isStaff(s.role)) continue;
     const covered =
       s.municipalities === null ? scope : (scope?.filter((m) => s.municipalities!.includes(m)) ?? s.municipalities);
     if (covered !== null && covered.length === 0) continue;

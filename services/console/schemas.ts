@@ -1,7 +1,12 @@
 // The console's wire shapes (contract: "Operators, planners, analysts → console"). One zod schema
 // each: validation, TypeScript types and the OpenAPI at /docs all come from here.
 import { z } from 'zod';
-import { ANSWERED_WITHIN_SECONDS, MIN_STAFF_ONLINE, UNTRIAGED_BEHIND_SECONDS } from '../../domain/centre.js';
+import {
+  ANSWERED_WITHIN_SECONDS,
+  MIN_STAFF_ONLINE,
+  STAFF_ROLES,
+  UNTRIAGED_BEHIND_SECONDS,
+} from '../../domain/centre.js';
 import { ROLES } from '../../domain/roles.js';
 import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
@@ -174,7 +179,7 @@ export const centreStatus = z.object({
       .array(
         z.object({
           username: z.string(),
-          role: z.enum(ROLES).describe('operator or supervisor'),
+          role: z.enum(STAFF_ROLES),
           municipalities: z
             .union([z.literal('*'), z.array(z.string())])
             .describe('The municipalities of your scope this colleague covers; "*" only when you both cover all'),
@@ -205,7 +210,7 @@ export const centreStatus = z.object({
     behind: z
       .boolean()
       .describe(
-        `True when no worker has been seen for ${WORKER_PRESENCE.ttlMs / 1000} s, or the oldest untriaged alarm in your municipalities has waited longer than ${UNTRIAGED_BEHIND_SECONDS} s. Untriaged alarms are shown and escalate all the same`,
+        `True when no worker has been seen for ${WORKER_PRESENCE.ttlMs / 1000} s, or the oldest untriaged alarm in your municipalities has waited longer than ${UNTRIAGED_BEHIND_SECONDS} s. Untriaged alarms are on the board all the same, and their deadlines run`,
       ),
   }),
   municipalities: z
