@@ -31,21 +31,58 @@ export async function recordSignOfLife(db: Db, gatewayId: string, at: Date): Pro
 
 export type SilentGateway = GatewayIdentity & { lastSignOfLife: Date };
 
-/**
- * Gateways silent for longer than their heartbeat interval, by the database clock. A gateway that never
- * sent a heartbeat counts from its registration.
- */
+/** A gateway's last sign of life; one that never sent a heartbeat counts from its registration. */
+const lastSign = sql<Date>`COALESCE(last_heartbeat_at, created_at)`;
+/** Silent for longer than its heartbeat interval, by the database clock. */
+const isSilent = sql<boolean>`${lastSign} < now() - make_interval(secs => heartbeat_seconds)`;
+
+/** Gateways silent for longer than their heartbeat interval (see isSilent). */
 export async function listSilentGateways(db: Db): Promise<SilentGateway[]> {
   const rows = await db
     .selectFrom('gateways')
     .select(['id', 'municipalities', 'heartbeat_seconds'])
-    .select(sql<Date>`COALESCE(last_heartbeat_at, created_at)`.as('last_sign'))
-    .where(sql<boolean>`COALESCE(last_heartbeat_at, created_at) < now() - make_interval(secs => heartbeat_seconds)`)
+    .select(lastSign.as('last_sign'))
+    .where(isSilent)
     .execute();
   return rows.map((g) => ({
     id: g.id,
     municipalities: g.municipalities,
     heartbeatSeconds: g.heartbeat_seconds,
     lastSignOfLife: g.last_sign,
+  }));
+}
+
+export type SilentGatewayStatus = {
+  id: string;
+  name: string;
+  /** The last heartbeat or accepted event; null when there has been none since registration. */
+  lastHeartbeatAt: Date | null;
+  heartbeatSeconds: number;
+  /** Whole seconds since the last sign of life (or the registration). */
+  silentSeconds: number;
+};
+
+/**
+ * Silent gateways serving at least one of `municipalities` (null: any), the longest silent first. The
+ * gateways table holds one row per gateway, a few hundred at most: it is read whole.
+ */
+export async function listSilentGatewaysServing(
+  db: Db,
+  municipalities: readonly string[] | null,
+): Promise<SilentGatewayStatus[]> {
+  if (municipalities !== null && municipalities.length === 0) return [];
+  let q = db
+    .selectFrom('gateways')
+    .select(['id', 'name', 'last_heartbeat_at', 'heartbeat_seconds'])
+    .select(sql<number>`floor(extract(epoch FROM now() - ${lastSign}))::int`.as('silent_seconds'))
+    .where(isSilent);
+  if (municipalities !== null) q = q.where(sql<boolean>`municipalities && ${[...municipalities]}::text[]`);
+  const rows = await q.orderBy('silent_seconds', 'desc').orderBy('id').execute();
+  return rows.map((g) => ({
+    id: g.id,
+    name: g.name,
+    lastHeartbeatAt: g.last_heartbeat_at,
+    heartbeatSeconds: g.heartbeat_seconds,
+    silentSeconds: g.silent_seconds,
   }));
 }

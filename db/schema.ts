@@ -86,6 +86,9 @@ export interface AlarmsTable {
   triage_reasons: string[] | null;
   triaged_at: Date | null;
   escalated: Generated<boolean>;
+  /** The latest escalation (migrations/0006): 'unanswered' | 'unresolved'. */
+  escalation_reason: string | null;
+  escalated_at: Date | null;
   claimed_by: string | null;
   claimed_at: Date | null;
   outcome: string | null;
@@ -106,6 +109,8 @@ export interface DispatchesTable {
   updated_at: Timestamp;
   alarm_type: string | null;
   note: string | null;
+  /** Not accepted in time: escalated back to the operators (migrations/0006). */
+  escalated_at: Date | null;
 }
 
 export interface ChangesTable {
@@ -116,6 +121,17 @@ export interface ChangesTable {
   municipality_id: string;
   payload: ColumnType<unknown, string, never>;
   created_at: CreatedAt;
+}
+
+/** Every escalation, once per entity and reason (migrations/0006). */
+export interface EscalationsTable {
+  id: Generated<string>;
+  kind: 'alarm' | 'dispatch';
+  entity_id: string;
+  municipality_id: string;
+  reason: string;
+  due_at: Date;
+  escalated_at: CreatedAt;
 }
 
 export interface CitizenReadsTable {
@@ -138,6 +154,7 @@ export interface Database {
   dispatches: DispatchesTable;
   changes: ChangesTable;
   citizen_reads: CitizenReadsTable;
+  escalations: EscalationsTable;
 }
 
 export type AlarmRow = Selectable<AlarmsTable>;

@@ -1,4 +1,5 @@
 // Rows → the contract's views. The one place that decides how stored columns appear on the wire.
+import type { AlarmEscalationReason } from '../domain/escalation.js';
 import type { AlarmView, DispatchView } from '../domain/views.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 
@@ -27,6 +28,10 @@ export function toAlarmView(r: AlarmRow): AlarmView {
           },
     incidentId: r.incident_id,
     escalated: r.escalated,
+    escalation:
+      r.escalation_reason === null || r.escalated_at === null
+        ? null
+        : { reason: r.escalation_reason as AlarmEscalationReason, at: iso(r.escalated_at)! },
     claimedBy: r.claimed_by,
     claimedAt: iso(r.claimed_at),
     outcome: r.outcome as AlarmView['outcome'],
@@ -46,5 +51,6 @@ export function toDispatchView(r: DispatchRow): DispatchView {
     updatedAt: iso(r.updated_at)!,
     alarmType: r.alarm_type as DispatchView['alarmType'],
     note: r.note,
+    escalation: r.escalated_at === null ? null : { reason: 'not_accepted', at: iso(r.escalated_at)! },
   };
 }

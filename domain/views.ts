@@ -1,6 +1,7 @@
 // Wire shapes the console serves (contract: "Alarm view", "Dispatch view", "Live feed"). One zod schema
 // each: the source of validation, TypeScript types and OpenAPI.
 import { z } from 'zod';
+import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
@@ -26,15 +27,25 @@ export const alarmView = z.object({
   status: z.enum(ALARM_STATUSES),
   triage: triageView.nullable(),
   incidentId: z.string().uuid(),
-  escalated: z.boolean(),
+  escalated: z
+    .boolean()
+    .describe(
+      'True once a deadline of the alarm has passed (see escalation), and true from then on: a claim or a decision does not turn it back',
+    ),
   /**
-   * Why and since when the alarm is escalated (additive): `unanswered`, not claimed within its
-   * municipality's answer target; `unresolved`, claimed but still open past the municipality's limit.
+   * The alarm's latest escalation (additive): `unanswered`, not claimed within its municipality's answer
+   * target; `unresolved`, claimed but still open past the municipality's limit. Kept as history.
    */
   escalation: z
-    .object({ reason: z.enum(['unanswered', 'unresolved']), at: z.string() })
+    .object({
+      reason: z.enum(ALARM_ESCALATION_REASONS),
+      at: z.string().describe('When the worker escalated it (shortly after the deadline)'),
+    })
     .nullable()
-    .optional(),
+    .optional()
+    .describe(
+      'The latest escalation, null when none. It stays after the claim or decision that settles it: an `unanswered` escalation asks for someone while the alarm is unclaimed (status received or triaged), an `unresolved` one while it is claimed. A claimed alarm left open then escalates `unresolved`. Technical events and tests have no answer target and escalate only `unresolved`',
+    ),
   claimedBy: z.string().nullable(),
   claimedAt: z.string().nullable(),
   outcome: z.enum(TRIAGE_CLASSES).nullable(),
@@ -57,9 +68,12 @@ export const dispatchView = z.object({
   note: z.string().nullable().optional(),
   /** Not accepted by home care within the municipality's limit: escalated back to the operators (additive). */
   escalation: z
-    .object({ reason: z.literal('not_accepted'), at: z.string() })
+    .object({ reason: z.literal('not_accepted'), at: z.string().describe('When the worker escalated it') })
     .nullable()
-    .optional(),
+    .optional()
+    .describe(
+      'Set when home care has not accepted the dispatch within the municipality’s dispatchAcceptMinutes, null otherwise. It stays as history: it asks for the operators while the status is requested',
+    ),
 });
 export type DispatchView = z.infer<typeof dispatchView>;
 

@@ -63,6 +63,11 @@ const configSchema = z
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
     /** Jobs one worker process triages at once, per urgency lane. */
     TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
+    /**
+     * How often each worker process looks for passed deadlines (answer target, unresolved, dispatch not
+     * accepted): an escalation follows its deadline within this long, if any worker runs.
+     */
+    ESCALATION_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -80,6 +85,7 @@ const configSchema = z
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
+    escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -74,6 +74,18 @@ export function triageMetrics(registry: Registry) {
 }
 export type TriageMetrics = ReturnType<typeof triageMetrics>;
 
+export function escalationMetrics(registry: Registry) {
+  return {
+    escalations: new Counter({
+      name: 'rc_escalations_total',
+      help: 'Deadlines passed and escalated (each once), by reason (unanswered, unresolved, not_accepted) and municipality',
+      labelNames: ['reason', 'municipality'] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type EscalationMetrics = ReturnType<typeof escalationMetrics>;
+
 /** Queue depth, read from Redis when scraped. */
 export function queueDepthGauge(registry: Registry, read: () => Promise<Record<string, Record<string, number>>>) {
   return new Gauge({

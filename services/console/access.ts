@@ -31,6 +31,8 @@ export type Permission =
   /** Dispatch messages on the live feed. */
   | 'live:dispatches'
   | 'stats:read'
+  /** The centre's status: staffing, triage, waiting alarms and escalations, silent gateways (GET /v1/centre). */
+  | 'centre:read'
   | 'registry:write';
 
 const OPERATOR: Permission[] = [
@@ -41,6 +43,7 @@ const OPERATOR: Permission[] = [
   'dispatches:update',
   'live:alarms',
   'live:dispatches',
+  'centre:read',
 ];
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {

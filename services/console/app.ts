@@ -13,6 +13,7 @@ import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.js';
+import { centreRoutes } from './routes/centre.js';
 import { citizenRoutes } from './routes/citizens.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
@@ -97,7 +98,16 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   await app.register(loginRoutes, ctx);
   await app.register(protectedRoutes, {
     ctx,
-    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, municipalityRoutes, adminRoutes, liveRoutes],
+    routes: [
+      sessionRoutes,
+      alarmRoutes,
+      citizenRoutes,
+      dispatchRoutes,
+      municipalityRoutes,
+      centreRoutes,
+      adminRoutes,
+      liveRoutes,
+    ],
   });
 
   return { app, hub, close: () => app.close() };

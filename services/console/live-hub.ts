@@ -11,6 +11,9 @@
 //    fans out. Whatever the hub fanned out before registration was committed before the catch-up
 //    snapshot, so it is in the catch-up; the rest is in the buffer or still to come. After `synced`
 //    the client is sent only seqs above the last one it was sent.
+//
+// The hub also publishes who has a feed open on this instance (platform/presence.ts), for the
+// centre's staffing figures: at once when a feed opens or closes, and refreshed every few seconds.
 import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
@@ -19,6 +22,14 @@ import type { LiveMessage } from '../../domain/views.js';
 import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
 import { errorFields } from '../../platform/logger.js';
 import type { ConsoleMetrics } from '../../platform/metrics.js';
+import {
+  FEED_PRESENCE,
+  feedMember,
+  feedPresenceKey,
+  PresencePublisher,
+  PresenceSet,
+  processInstanceId,
+} from '../../platform/presence.js';
 import { blockingRedis, type Redis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { accessKey, feedAccess, feedAllows, type ConsoleUser, type FeedAccess } from './access.js';
@@ -108,6 +119,8 @@ export class LiveHub {
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
   private recheck: NodeJS.Timeout | null = null;
+  private presence: PresencePublisher | null = null;
+  private readonly instanceId = processInstanceId();
 
   constructor(
     private readonly rt: Runtime,
@@ -124,6 +137,12 @@ export class LiveHub {
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
+    this.presence = new PresencePublisher(
+      new PresenceSet(this.rt.redis, feedPresenceKey(this.rt.config.redisPrefix), FEED_PRESENCE.ttlMs),
+      FEED_PRESENCE.refreshMs,
+      this.rt.logger,
+      'live feed',
+    );
     this.head = await currentSeq(this.rt.db);
     const subscriber = blockingRedis(this.rt.config.redisUrl);
     this.subscriber = subscriber;
@@ -224,6 +243,7 @@ export class LiveHub {
     }
     this.clients.add(c);
     this.metrics.liveConnections.inc();
+    this.publishPresence();
     socket.on('close', () => this.remove(c));
     socket.on('pong', () => {
       c.alive = true;
@@ -304,7 +324,16 @@ export class LiveHub {
   private remove(c: LiveClient): void {
     c.state = 'closed';
     c.pending = [];
-    if (this.clients.delete(c)) this.metrics.liveConnections.dec();
+    if (this.clients.delete(c)) {
+      this.metrics.liveConnections.dec();
+      this.publishPresence();
+    }
+  }
+
+  /** The users with a feed open here, as this instance's members of the shared presence set. */
+  private publishPresence(): void {
+    const users = new Set([...this.clients].map((c) => c.user.username));
+    this.presence?.update([...users].map((u) => feedMember(this.instanceId, u)));
   }
 
   /** End feeds whose session ended (logout, expiry) or whose user's role or scope changed. */
@@ -353,6 +382,6 @@ export class LiveHub {
     for (const c of [...this.clients]) this.drop(c, CLOSE.goingAway, 'server shutting down; reconnect with since');
     this.subscriber?.disconnect();
     this.subscriber = null;
-    await this.pulling;
+    await Promise.all([this.pulling, this.presence?.close()]);
   }
 }

@@ -1,7 +1,14 @@
 // The console's wire shapes (contract: "Operators, planners, analysts → console"). One zod schema
 // each: validation, TypeScript types and the OpenAPI at /docs all come from here.
 import { z } from 'zod';
+import {
+  ANSWERED_WITHIN_SECONDS,
+  MIN_STAFF_ONLINE,
+  STAFF_ROLES,
+  UNTRIAGED_BEHIND_SECONDS,
+} from '../../domain/centre.js';
 import { ROLES } from '../../domain/roles.js';
+import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
 import { storableText } from '../../domain/storable.js';
@@ -143,6 +150,109 @@ export const dispatchStatusRequest = z.object({
     .optional()
     .describe('The team sent; omitted keeps the current one, null clears it'),
 });
+
+// ---- The centre's status ----
+
+const seconds = z.number().int();
+const answerShare = z
+  .number()
+  .min(0)
+  .max(1)
+  .nullable()
+  .describe(
+    `Of the alarms received in the window (technical events and tests excluded, as in the monthly statistics), the share claimed within ${ANSWERED_WITHIN_SECONDS} s of receipt. An alarm younger than ${ANSWERED_WITHIN_SECONDS} s and not yet claimed is left out until its answer is known. null when there is none`,
+  );
+
+export const centreStatus = z.object({
+  at: z.string().describe('When these figures were taken (the database clock)'),
+  incomplete: z
+    .boolean()
+    .describe(
+      'True when Redis could not be read: staffing, queue depth and workers are then unknown and shown as none (so warning and behind are true). The other figures come from Postgres and are complete',
+    ),
+  staffing: z.object({
+    operatorsOnline: z
+      .array(
+        z.object({
+          username: z.string(),
+          role: z.enum(STAFF_ROLES),
+          municipalities: z
+            .union([z.literal('*'), z.array(z.string())])
+            .describe('The municipalities of your scope this colleague covers; "*" only when you both cover all'),
+        }),
+      )
+      .describe(
+        'Operators and supervisors with the live feed open now (on any console instance) whose municipalities meet yours, by username',
+      ),
+    warning: z
+      .boolean()
+      .describe(
+        `True when some municipality of your scope is covered by fewer than ${MIN_STAFF_ONLINE} operators or supervisors online (threshold ${MIN_STAFF_ONLINE}: one person alone on duty is not a responsible staffing)`,
+      ),
+  }),
+  triage: z.object({
+    untriaged: z.number().int().describe('Open alarms in your municipalities not yet triaged (status received)'),
+    oldestUntriagedSeconds: seconds.nullable().describe('How long the oldest of them has waited; null when none'),
+    queueDepth: z
+      .number()
+      .int()
+      .describe(
+        'Triage jobs not yet running, across the urgency lanes (waiting, or delayed for a retry); a job carries the alarms of one commit, up to 200. For the whole installation, not only your municipalities',
+      ),
+    workersOnline: z
+      .number()
+      .int()
+      .describe(`Triage worker processes seen within the last ${WORKER_PRESENCE.ttlMs / 1000} s`),
+    behind: z
+      .boolean()
+      .describe(
+        `True when no worker has been seen for ${WORKER_PRESENCE.ttlMs / 1000} s, or the oldest untriaged alarm in your municipalities has waited longer than ${UNTRIAGED_BEHIND_SECONDS} s. Untriaged alarms are on the board all the same, and their deadlines run`,
+      ),
+  }),
+  municipalities: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        waiting: z.number().int().describe('Open alarms nobody has claimed (received or triaged)'),
+        longestWaitSeconds: seconds
+          .nullable()
+          .describe('How long the longest waiting of them has waited; null when none'),
+        escalations: z
+          .number()
+          .int()
+          .describe(
+            'Escalations that still ask for someone: alarms escalated unanswered and still unclaimed, alarms escalated unresolved and still claimed, dispatches escalated not_accepted and still requested',
+          ),
+        operatorsOnline: z
+          .number()
+          .int()
+          .describe('Operators and supervisors online covering this municipality (additive beside staffing)'),
+        answeredWithin60s: z.object({
+          lastHour: answerShare,
+          today: answerShare.describe('Since midnight, Copenhagen time. ' + (answerShare.description ?? '')),
+        }),
+      }),
+    )
+    .describe('Your municipalities, by name'),
+  silentGateways: z
+    .array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        lastHeartbeatAt: z
+          .string()
+          .nullable()
+          .describe('The last heartbeat or accepted event; null when none since the gateway was registered'),
+        heartbeatSeconds: z.number().int().describe('Its supervision interval (additive)'),
+        silentSeconds: seconds.describe('Since its last sign of life (or its registration)'),
+      }),
+    )
+    .describe(
+      'Gateways serving one of your municipalities that have been silent longer than their heartbeatSeconds, the longest silent first',
+    ),
+});
+export type CentreStatus = z.infer<typeof centreStatus>;
 
 // ---- Administration ----
 

@@ -1,5 +1,6 @@
-// The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
-// Its HTTP side (health, readiness, metrics) is app.ts.
+// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision and
+// escalation; it reports itself alive to the consoles (platform/presence.ts). Its HTTP side (health,
+// readiness, metrics) is app.ts.
 //
 // A lane's jobs running at once share their transactions: each job hands its alarms to the lane's
 // group commit (platform/group-commit.ts) and completes when they are stored, so a burst of small jobs
@@ -9,11 +10,26 @@ import { Worker } from 'bullmq';
 import { LANES, type Lane } from '../../domain/events.js';
 import { CommitBatcher, type BatcherOptions } from '../../platform/group-commit.js';
 import { errorFields } from '../../platform/logger.js';
-import { createRegistry, queueDepthGauge, triageMetrics, type TriageMetrics } from '../../platform/metrics.js';
+import type { Escalated } from '../../db/escalations.js';
+import {
+  createRegistry,
+  escalationMetrics,
+  queueDepthGauge,
+  triageMetrics,
+  type TriageMetrics,
+} from '../../platform/metrics.js';
+import {
+  PresencePublisher,
+  PresenceSet,
+  processInstanceId,
+  WORKER_PRESENCE,
+  workerPresenceKey,
+} from '../../platform/presence.js';
 import { alarmIdsOf, bullPrefix, queueName, TRIAGE_JOB_MAX, type TriageJob } from '../../platform/queue.js';
 import { blockingRedis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
+import { escalateOverdue } from './escalation.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -21,6 +37,8 @@ import { triageIsolating, type TriageOutcome, type TriageResult } from './triage
 export type TriageWorkerOptions = {
   reconcileEveryMs?: number;
   superviseEveryMs?: number;
+  /** How often to look for passed deadlines (ESCALATION_INTERVAL_MS by default). */
+  escalateEveryMs?: number;
   /** Lanes to work (all by default). */
   lanes?: readonly Lane[];
 };
@@ -29,6 +47,8 @@ export type TriageWorkerOptions = {
 export type TriageEvents = {
   alarm: [alarmId: string, result: TriageOutcome['result']];
   failed: [alarmIds: string[], error: Error];
+  /** One pass of the escalation loop finished, with what it escalated (often nothing). */
+  escalations: [escalated: Escalated[]];
 };
 
 export type TriageWorker = {
@@ -57,6 +77,7 @@ const GROUP: Record<Lane, BatcherOptions> = {
 export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}): TriageWorker {
   const registry = createRegistry('worker');
   const metrics = triageMetrics(registry);
+  const escalations = escalationMetrics(registry);
   const events = new EventEmitter<TriageEvents>();
   queueDepthGauge(registry, () => rt.queues.depth());
   const connections = (opts.lanes ?? LANES).map(() => blockingRedis(rt.config.redisUrl));
@@ -121,7 +142,18 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
       const n = await superviseGateways(rt);
       if (n > 0) rt.logger.warn({ alarms: n }, 'silent gateways: heartbeat_missed raised');
     }),
+    every(opts.escalateEveryMs ?? rt.config.escalationIntervalMs, 'escalation', rt.logger, async () => {
+      events.emit('escalations', await escalateOverdue(rt, escalations));
+    }),
   ];
+  // The consoles' "workers online" and "triage behind" read this.
+  const presence = new PresencePublisher(
+    new PresenceSet(rt.redis, workerPresenceKey(rt.config.redisPrefix), WORKER_PRESENCE.ttlMs),
+    WORKER_PRESENCE.refreshMs,
+    rt.logger,
+    'worker',
+  );
+  presence.update([processInstanceId()]);
 
   return {
     workers,
@@ -129,6 +161,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     metrics,
     registry,
     async close() {
+      await presence.close();
       await Promise.all(loops.map((l) => l.stop()));
       // Waits for running jobs to finish; waiting jobs stay in Redis for the next worker.
       await Promise.all(workers.map((w) => w.close()));

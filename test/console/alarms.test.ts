@@ -82,6 +82,7 @@ describe('GET /v1/alarms', () => {
       triage: null,
       incidentId: expect.any(String),
       escalated: false,
+      escalation: null,
       claimedBy: null,
       claimedAt: null,
       outcome: null,

@@ -49,6 +49,7 @@ describe('GET /v1/dispatches', () => {
       updatedAt: expect.any(String),
       alarmType: 'pendant',
       note: null,
+      escalation: null,
     });
     expect((await get('plan-aab', '/v1/dispatches?municipality=toender')).json()).toEqual({
       dispatches: [],

@@ -22,6 +22,7 @@ describe('the console server', () => {
         '/v1/dispatches',
         '/v1/dispatches/{id}/status',
         '/v1/admin/registry',
+        '/v1/centre',
         '/v1/live',
       ]),
     );

@@ -52,6 +52,7 @@ const services: Service[] = [
       'GET /v1/dispatches/:id',
       'POST /v1/dispatches/:id/status',
       'PUT /v1/admin/registry',
+      'GET /v1/centre',
       'GET /v1/live',
     ],
   },
