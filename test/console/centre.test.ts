@@ -129,12 +129,14 @@ describe('GET /v1/centre', () => {
   });
 
   it('counts what waits, what escalated and the answer shares of a known set of alarms', async () => {
+    // A device each: alarms of one device would be one incident, and a decision covers the incident.
+    let device = 0;
     const store = async (type = 'pendant') =>
       (
         await storeAlarms(fx.te.rt, {
           gatewayId: 'gw-aeroe',
           eventId: `aeroe-${Math.random()}`,
-          deviceId: 'DK-AER-1',
+          deviceId: `DK-AER-${++device}`,
           type,
           occurredAt: new Date().toISOString(),
         } as NewAlarm)
