@@ -101,6 +101,8 @@ export interface DispatchesTable {
   requested_by: string;
   requested_at: Timestamp;
   updated_at: Timestamp;
+  /** 1 when requested, one more with each change (migrations/0005). */
+  version: Generated<number>;
 }
 
 export interface ChangesTable {
@@ -111,6 +113,33 @@ export interface ChangesTable {
   municipality_id: string;
   payload: ColumnType<unknown, string, never>;
   created_at: CreatedAt;
+}
+
+export interface WebhooksTable {
+  municipality_id: string;
+  url: string;
+  /** The HMAC key shared with the receiver, as given (signing needs it). */
+  secret: string;
+  last_delivered_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** The webhook outbox: one row per dispatch change and webhook; its id is the delivery id. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  municipality_id: string;
+  dispatch_id: string;
+  version: number;
+  dispatch: ColumnType<unknown, string, never>;
+  created_at: CreatedAt;
+  relayed_at: Date | null;
+  delivered_at: Date | null;
+  attempts: Generated<number>;
+  last_attempt_at: Date | null;
+  first_failed_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
 }
 
 export interface CitizenReadsTable {
@@ -133,8 +162,12 @@ export interface Database {
   dispatches: DispatchesTable;
   changes: ChangesTable;
   citizen_reads: CitizenReadsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type UserRow = Selectable<UsersTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
