@@ -40,6 +40,8 @@ const configSchema = z
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
     /** Jobs one worker process triages at once, per urgency lane. */
     TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
+    /** A webhook whose deliveries have failed for this long alerts the operators (GET /v1/webhooks, the board). */
+    WEBHOOK_ALERT_AFTER_SECONDS: z.coerce.number().positive().default(300),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -56,6 +58,7 @@ const configSchema = z
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
+    webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,
   }));
 
 export type Config = z.output<typeof configSchema>;
