@@ -19,6 +19,7 @@ import { citizenRoutes } from './routes/citizens.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
@@ -93,7 +94,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   await app.register(loginRoutes, ctx);
   await app.register(protectedRoutes, {
     ctx,
-    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, liveRoutes],
+    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, adminRoutes, webhookRoutes, liveRoutes],
   });
 
   return { app, hub, close: () => app.close() };

@@ -47,6 +47,8 @@ describe('GET /v1/dispatches', () => {
       team: null,
       requestedAt: expect.any(String),
       updatedAt: expect.any(String),
+      // No webhook registered for Aabenraa in this file (test/webhooks/ covers the delivery status).
+      webhook: null,
     });
     expect((await get('plan-aab', '/v1/dispatches?municipality=toender')).json()).toEqual({
       dispatches: [],
