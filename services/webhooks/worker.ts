@@ -41,6 +41,9 @@ export type WebhookOptions = {
   upkeepEveryMs?: number;
 };
 
+const LOCK_MS = 10_000;
+const STALLED_CHECK_MS = 5_000;
+
 /** Acknowledged deliveries are kept this long (the per-dispatch status reads them), then pruned. */
 const KEEP_DELIVERED_DAYS = 30;
 
@@ -96,7 +99,15 @@ export function createWebhookWorker(rt: Runtime, registry: Registry, opts: Webho
       // BullMQ retries it after its backoff.
       throw new Error(result.error);
     },
-    { connection, prefix: bullPrefix(rt.config.redisPrefix), concurrency: opts.concurrency ?? 8 },
+    {
+      connection,
+      prefix: bullPrefix(rt.config.redisPrefix),
+      concurrency: opts.concurrency ?? 8,
+      // The worker renews its lock while an attempt runs; a job whose worker died is given back after
+      // ~10–15 s and sent again under the same delivery id.
+      lockDuration: LOCK_MS,
+      stalledInterval: STALLED_CHECK_MS,
+    },
   );
   worker.on('error', (err) => rt.logger.debug(errorFields(err), 'webhook worker: redis error'));
 
