@@ -37,9 +37,9 @@ export type Receiver = {
 
 /**
  * A receiver answering each request with `answer(request, n)`, n counting the requests of that
- * delivery id from 1 (a status; 200 by default).
+ * delivery id from 1: a status (200 by default), or null to hold the request open without an answer.
  */
-export async function startReceiver(answer: (r: Received, n: number) => number = () => 200): Promise<Receiver> {
+export async function startReceiver(answer: (r: Received, n: number) => number | null = () => 200): Promise<Receiver> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -49,7 +49,9 @@ export async function startReceiver(answer: (r: Received, n: number) => number =
       const r: Received = { headers: req.headers, body, event: JSON.parse(body.toString('utf8')), at: Date.now() };
       received.push(r);
       const n = received.filter((x) => x.event.deliveryId === r.event.deliveryId).length;
-      res.writeHead(answer(r, n), { 'content-type': 'text/plain' }).end('answer body the sender never reads');
+      const status = answer(r, n);
+      if (status !== null)
+        res.writeHead(status, { 'content-type': 'text/plain' }).end('answer body the sender never reads');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
