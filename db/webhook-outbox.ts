@@ -29,30 +29,44 @@ export async function recordWebhookDeliveries(trx: Trx, dispatches: readonly Dis
 
 /**
  * Hand waiting deliveries to `hand` (the queue), oldest first, at most `limit`: those never handed,
- * and those handed at least `againAfterMs` ago and still not acknowledged (their job may be gone:
- * its attempts used up, or Redis emptied). The rows stay locked until `hand` resolves and their
- * relayed_at is set, and are skipped by a concurrent relay meanwhile; if `hand` fails, nothing is
- * recorded and the next run tries again. Returns how many were handed.
+ * and those handed at least `againAfterMs` ago and still not acknowledged (their job may be gone: its
+ * attempts used up, or Redis emptied). Returns how many were handed.
+ *
+ * The rows are claimed first (relayed_at set, one short statement; a concurrent relay skips rows being
+ * claimed), then handed. No transaction stays open across the call to Redis: a writing transaction
+ * left open holds back every console's live feed (change_horizon(), migrations/0003), and Redis can
+ * be slow to fail. If handing fails, the claim is taken back so the next run tries again; if even that
+ * fails, the rows are handed again after `againAfterMs`, late but not lost.
  */
 export async function relayWaitingDeliveries(
   db: Db,
   opts: { limit: number; againAfterMs: number },
   hand: (deliveryIds: string[]) => Promise<void>,
 ): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const due = await sql<{ id: string }>`
-      SELECT id FROM webhook_deliveries
-      WHERE delivered_at IS NULL
-        AND (relayed_at IS NULL OR relayed_at <= now() - make_interval(secs => ${opts.againAfterMs / 1000}))
-      ORDER BY created_at, id
-      LIMIT ${opts.limit}
-      FOR UPDATE SKIP LOCKED`.execute(trx);
-    const ids = due.rows.map((r) => r.id);
-    if (ids.length === 0) return 0;
+  const claimed = await sql<{ id: string }>`
+    WITH claimed AS (
+      UPDATE webhook_deliveries SET relayed_at = now()
+      WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE delivered_at IS NULL
+          AND (relayed_at IS NULL OR relayed_at <= now() - make_interval(secs => ${opts.againAfterMs / 1000}))
+        ORDER BY created_at, id
+        LIMIT ${opts.limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, created_at
+    )
+    SELECT id FROM claimed ORDER BY created_at, id`.execute(db);
+  const ids = claimed.rows.map((r) => r.id);
+  if (ids.length === 0) return 0;
+  try {
     await hand(ids);
-    await sql`UPDATE webhook_deliveries SET relayed_at = now() WHERE id = ANY(${ids}::uuid[])`.execute(trx);
-    return ids.length;
-  });
+  } catch (err) {
+    await sql`UPDATE webhook_deliveries SET relayed_at = NULL WHERE id = ANY(${ids}::uuid[]) AND delivered_at IS NULL`
+      .execute(db)
+      .catch(() => {});
+    throw err;
+  }
+  return ids.length;
 }
 
 /** What one attempt needs: the delivery and its webhook's address and key. */

@@ -2,11 +2,15 @@
 // until acknowledged under one delivery id, and never lost or made a new event by a crash, a lost
 // Redis job or relays running at once.
 import { describe, expect, it } from 'vitest';
+import type { NewAlarm } from '../../db/accept.js';
+import { currentSeq, readChangesSince } from '../../db/changes.js';
+import { relayWaitingDeliveries } from '../../db/webhook-outbox.js';
 import { bullPrefix } from '../../platform/queue.js';
 import { blockingRedis, deleteByPrefix } from '../../platform/redis.js';
 import { WEBHOOK_QUEUE, WebhookQueue } from '../../platform/webhook-queue.js';
 import { relayDeliveries } from '../../services/webhooks/relay.js';
-import { eventually } from '../support/env.js';
+import { storeAlarms } from '../console/helpers.js';
+import { eventually, testEvent } from '../support/env.js';
 import { FAST, newSecret, startReceiver, verifyWebhook, webhookFixture } from './helpers.js';
 
 const fx = webhookFixture({ WEBHOOK_ALERT_AFTER_SECONDS: '60' });
@@ -227,6 +231,45 @@ describe('webhook deliveries', () => {
       await worker.close();
       await receiver.close();
     }
+  });
+
+  it('holds no transaction open while it hands deliveries to Redis (the live feed is never held back), and takes the claim back when Redis fails', async () => {
+    await fx.register('w8', 'https://pleje.example.dk/rc', newSecret());
+    const dispatch = await fx.dispatchIn('w8');
+    const since = await currentSeq(fx.te.rt.db);
+    let handed!: () => void;
+    let handing!: () => void;
+    const inRedis = new Promise<void>((resolve) => (handing = resolve));
+    const relay = relayWaitingDeliveries(fx.te.rt.db, { limit: 1000, againAfterMs: 60_000 }, async (ids) => {
+      expect(ids).toContain((await fx.deliveriesOf(dispatch.id))[0]!.id);
+      handing();
+      // Redis taking its time.
+      await new Promise<void>((resolve) => (handed = resolve));
+    });
+    await inRedis;
+    // Meanwhile an alarm is accepted: its change is served at once, not held back behind the relay.
+    const [alarmId] = await storeAlarms(fx.te.rt, {
+      gatewayId: 'gw-w8',
+      ...testEvent('w8', 0),
+      deviceId: 'unit-w8',
+    } as NewAlarm);
+    const feed = await readChangesSince(fx.te.rt.db, since);
+    expect(feed.heldBack).toBe(false);
+    expect(feed.rows.map((r) => r.payload.id)).toContain(alarmId);
+    handed();
+    expect(await relay).toBeGreaterThan(0);
+
+    // Redis refusing: the claim is taken back, and the next run hands the delivery again at once.
+    await fx.te.rt.db
+      .updateTable('webhook_deliveries')
+      .set({ relayed_at: null })
+      .where('dispatch_id', '=', dispatch.id)
+      .execute();
+    const refused = relayWaitingDeliveries(fx.te.rt.db, { limit: 1000, againAfterMs: 60_000 }, async () => {
+      throw new Error('redis away');
+    });
+    await expect(refused).rejects.toThrow('redis away');
+    expect((await fx.deliveriesOf(dispatch.id))[0]!.relayed_at).toBeNull();
   });
 
   it('never makes a change a new event: two relays offering everything again and again give each change one delivery id', async () => {
