@@ -344,6 +344,34 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('a dispatch changing while its webhook is being removed waits for the removal and then writes no delivery (never a failed change)', async () => {
+    await fx.register('w9', 'https://pleje.example.dk/rc', newSecret());
+    const dispatch = await fx.dispatchIn('w9');
+    const remover = await fx.te.rt.pool.connect();
+    let change: Promise<unknown> | undefined;
+    try {
+      await remover.query('BEGIN');
+      await remover.query("DELETE FROM webhooks WHERE municipality_id = 'w9'");
+      change = fx.setStatus(dispatch.id, 'accepted');
+      await eventually(
+        async () =>
+          (
+            await fx.te.rt.pool.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rowCount,
+        5_000,
+        'the change waiting for the removal',
+      );
+      await remover.query('COMMIT');
+    } finally {
+      await remover.query('ROLLBACK').catch(() => {}); // after a failed wait; a no-op after COMMIT
+      remover.release();
+    }
+    expect(await change).toMatchObject({ status: 'accepted' });
+    expect(await fx.deliveriesOf(dispatch.id)).toEqual([]);
+  });
+
   it('writes no delivery for a municipality without a webhook, and removing a webhook drops what waits for it', async () => {
     const plain = await fx.dispatchIn('toender');
     await fx.setStatus(plain.id, 'completed');
