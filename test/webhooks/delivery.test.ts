@@ -344,6 +344,29 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('counts no answer in time and a refused connection as failed attempts, and says which', async () => {
+    const silent = await startReceiver(() => null);
+    await fx.register('w10', silent.url, newSecret());
+    const worker = fx.startWorker({
+      ...FAST,
+      timeoutMs: 200,
+      retry: { attempts: 1, backoffMs: 20 },
+      reofferAfterMs: 100,
+    });
+    try {
+      await fx.dispatchIn('w10');
+      await eventually(async () => (await webhookOf('w10')).lastError === 'no answer within 0.2 s', 5_000, 'a timeout');
+      const gone = new URL(silent.url);
+      await silent.close();
+      await fx.register('w10', gone.href, newSecret());
+      await eventually(async () => (await webhookOf('w10')).lastError === 'connection refused', 5_000, 'a refusal');
+      expect(await webhookOf('w10')).toMatchObject({ status: 'failing', pending: 1 });
+    } finally {
+      await worker.close();
+      await silent.close();
+    }
+  });
+
   it('a dispatch changing while its webhook is being removed waits for the removal and then writes no delivery (never a failed change)', async () => {
     await fx.register('w9', 'https://pleje.example.dk/rc', newSecret());
     const dispatch = await fx.dispatchIn('w9');
