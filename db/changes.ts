@@ -10,12 +10,17 @@
 import { sql } from 'kysely';
 import type { AlarmView, DispatchView } from '../domain/views.js';
 import type { Db, Trx } from './connect.js';
+import { recordWebhookDeliveries } from './webhook-outbox.js';
 
 export type Change =
   | { kind: 'alarm'; entityId: string; municipality: string; payload: AlarmView }
   | { kind: 'dispatch'; entityId: string; municipality: string; payload: DispatchView };
 
-/** Append changes, in order, to the transaction's writes; their seqs follow that order. */
+/**
+ * Append changes, in order, to the transaction's writes; their seqs follow that order. A dispatch's
+ * change is also put in its municipality's webhook outbox (db/webhook-outbox.ts), in this same
+ * transaction: every place that changes a dispatch appends its change here, so none can forget it.
+ */
 export async function appendChanges(trx: Trx, changes: Change[]): Promise<void> {
   if (changes.length === 0) return;
   await sql`
@@ -25,6 +30,8 @@ export async function appendChanges(trx: Trx, changes: Change[]): Promise<void> 
                 ${changes.map((c) => c.municipality)}::text[], ${changes.map((c) => JSON.stringify(c.payload))}::jsonb[])
            WITH ORDINALITY AS u(kind, entity_id, municipality_id, payload, ord)
     ORDER BY u.ord`.execute(trx);
+  const dispatches = changes.flatMap((c) => (c.kind === 'dispatch' ? [c.payload] : []));
+  if (dispatches.length > 0) await recordWebhookDeliveries(trx, dispatches);
 }
 
 /** A committed change: its payload is the view of its kind, as appendChanges stored it. */

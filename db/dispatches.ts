@@ -54,7 +54,7 @@ export async function updateDispatchStatus(
     if (transition === 'same' && isFinalDispatchStatus(from)) return { outcome: 'conflict', value: current };
     const row = await trx
       .updateTable('dispatches')
-      .set({ status: update.status, team, updated_at: sql<Date>`now()` })
+      .set({ status: update.status, team, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -88,7 +88,7 @@ function escalateNotAccepted(trx: Trx, limit: number) {
       LIMIT ${limit}
       FOR UPDATE OF d SKIP LOCKED
     )
-    UPDATE dispatches d SET escalated_at = now()
+    UPDATE dispatches d SET escalated_at = now(), version = d.version + 1
     FROM due WHERE d.id = due.id
     RETURNING d.*, due.due_at`.execute(trx);
 }

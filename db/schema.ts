@@ -111,6 +111,8 @@ export interface DispatchesTable {
   note: string | null;
   /** Not accepted in time: escalated back to the operators (migrations/0006). */
   escalated_at: Date | null;
+  /** 1 when requested, one more with each change (migrations/0005). */
+  version: Generated<number>;
 }
 
 export interface ChangesTable {
@@ -134,6 +136,33 @@ export interface EscalationsTable {
   escalated_at: CreatedAt;
 }
 
+export interface WebhooksTable {
+  municipality_id: string;
+  url: string;
+  /** The HMAC key shared with the receiver, as given (signing needs it). */
+  secret: string;
+  last_delivered_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** The webhook outbox: one row per dispatch change and webhook; its id is the delivery id. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  municipality_id: string;
+  dispatch_id: string;
+  version: number;
+  dispatch: ColumnType<unknown, string, never>;
+  created_at: CreatedAt;
+  relayed_at: Date | null;
+  delivered_at: Date | null;
+  attempts: Generated<number>;
+  last_attempt_at: Date | null;
+  first_failed_at: Date | null;
+  last_status: number | null;
+  last_error: string | null;
+}
+
 export interface CitizenReadsTable {
   id: Generated<string>;
   username: string;
@@ -155,8 +184,12 @@ export interface Database {
   changes: ChangesTable;
   citizen_reads: CitizenReadsTable;
   escalations: EscalationsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type DispatchRow = Selectable<DispatchesTable>;
 export type UserRow = Selectable<UsersTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

@@ -68,6 +68,8 @@ const configSchema = z
      * accepted): an escalation follows its deadline within this long, if any worker runs.
      */
     ESCALATION_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** A webhook whose deliveries have failed for this long alerts the operators (GET /v1/webhooks, the board). */
+    WEBHOOK_ALERT_AFTER_SECONDS: z.coerce.number().positive().default(300),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -86,6 +88,7 @@ const configSchema = z
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
     escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
+    webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,
   }));
 
 export type Config = z.output<typeof configSchema>;

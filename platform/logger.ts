@@ -12,6 +12,7 @@ export const REDACTED_FIELDS = [
   'note',
   'password',
   'apiKey',
+  'secret',
   'token',
   'authorization',
   'cookie',

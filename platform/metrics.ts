@@ -86,6 +86,28 @@ export function escalationMetrics(registry: Registry) {
 }
 export type EscalationMetrics = ReturnType<typeof escalationMetrics>;
 
+export function webhookMetrics(registry: Registry) {
+  return {
+    attempts: new Counter({
+      name: 'rc_webhook_attempts_total',
+      help: 'Webhook delivery attempts, by result (delivered: acknowledged with a 2xx; failed: anything else)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    relayed: new Counter({
+      name: 'rc_webhook_relayed_total',
+      help: 'Waiting webhook deliveries handed to the queue by the relay (first time or again)',
+      registers: [registry],
+    }),
+    alerting: new Gauge({
+      name: 'rc_webhooks_alerting',
+      help: 'Webhooks failing for longer than WEBHOOK_ALERT_AFTER_SECONDS, as of the last check',
+      registers: [registry],
+    }),
+  };
+}
+export type WebhookMetrics = ReturnType<typeof webhookMetrics>;
+
 /** Queue depth, read from Redis when scraped. */
 export function queueDepthGauge(registry: Registry, read: () => Promise<Record<string, Record<string, number>>>) {
   return new Gauge({

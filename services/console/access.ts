@@ -33,7 +33,11 @@ export type Permission =
   | 'stats:read'
   /** The centre's status: staffing, triage, waiting alarms and escalations, silent gateways (GET /v1/centre). */
   | 'centre:read'
-  | 'registry:write';
+  | 'registry:write'
+  /** The health of the municipalities' webhooks (never their secrets). */
+  | 'webhooks:read'
+  /** Register and remove webhooks. */
+  | 'webhooks:write';
 
 const OPERATOR: Permission[] = [
   'alarms:read',
@@ -44,14 +48,21 @@ const OPERATOR: Permission[] = [
   'live:alarms',
   'live:dispatches',
   'centre:read',
+  'webhooks:read',
 ];
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
   supervisor: new Set(OPERATOR),
-  planner: new Set<Permission>(['dispatches:read', 'dispatches:update', 'live:dispatches', 'citizens:read-dispatched']),
+  planner: new Set<Permission>([
+    'dispatches:read',
+    'dispatches:update',
+    'live:dispatches',
+    'citizens:read-dispatched',
+    'webhooks:read',
+  ]),
   analyst: new Set<Permission>(['stats:read']),
-  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write']),
+  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write', 'webhooks:write']),
 };
 
 export const can = (user: ConsoleUser, permission: Permission): boolean => PERMISSIONS[user.role].has(permission);

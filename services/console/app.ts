@@ -19,6 +19,7 @@ import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 import { municipalityRoutes } from './routes/municipalities.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
@@ -106,6 +107,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       municipalityRoutes,
       centreRoutes,
       adminRoutes,
+      webhookRoutes,
       liveRoutes,
     ],
   });

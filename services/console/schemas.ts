@@ -10,8 +10,16 @@ import {
 import { ROLES } from '../../domain/roles.js';
 import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
+import { refusing } from '../../domain/storable.js';
 import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
 import { storableText } from '../../domain/storable.js';
+import {
+  dispatchDelivery,
+  MAX_WEBHOOK_URL,
+  WEBHOOK_SECRET,
+  webhookUrlProblem,
+  webhookView,
+} from '../../domain/webhooks.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -27,7 +35,9 @@ const cursor = z
   .max(200)
   .refine((s) => decodeCursor(s) !== null, 'not a cursor from this API: pass the `next` of the previous page')
   .describe('The `next` of the previous page');
-const municipality = storableText(1, 64).describe('One municipality id; outside your scope the list is empty');
+/** A municipality id as sent: text the database can compare (domain/storable.ts). */
+const municipalityId = storableText(1, 64);
+const municipality = municipalityId.describe('One municipality id; outside your scope the list is empty');
 
 export const idParams = z.object({ id: storableText(1, 200) });
 
@@ -138,8 +148,18 @@ export const dispatchListQuery = z.object({
   before: optionalParam(cursor),
 });
 
+/** A dispatch as GET /v1/dispatches and GET /v1/dispatches/:id answer it: the view and its webhook delivery. */
+export const dispatchWithDelivery = dispatchView.extend({
+  webhook: dispatchDelivery
+    .nullable()
+    .optional()
+    .describe(
+      "The delivery of the dispatch's latest change to its municipality's webhook: delivered, failing (an attempt failed; it is retried) or pending; null when there is none (no webhook)",
+    ),
+});
+
 export const dispatchList = z.object({
-  dispatches: z.array(dispatchView).describe('Newest first (by request)'),
+  dispatches: z.array(dispatchWithDelivery).describe('Newest first (by request)'),
   next: z.string().nullable().describe('Pass as `before` for the next page; null on the last page'),
 });
 
@@ -263,6 +283,35 @@ export const importResult = z.object({
   citizens: counts,
   devices: counts,
   users: counts,
+});
+
+// ---- Webhooks ----
+
+export const municipalityParams = z.object({ municipality: municipalityId });
+
+export const webhookListQuery = z.object({ municipality: optionalParam(municipality) });
+
+export const webhookList = z.object({
+  webhooks: z.array(webhookView).describe('Every municipality in your scope, by id, with or without a webhook'),
+});
+
+export const webhookRegistration = z.object({
+  url: z
+    .string()
+    .max(MAX_WEBHOOK_URL)
+    .superRefine(refusing(webhookUrlProblem))
+    .transform((u) => new URL(u).href)
+    .describe(
+      'Where each dispatch change is POSTed: an http or https URL (https in production), no user name or password',
+    ),
+  secret: z
+    .string()
+    .min(WEBHOOK_SECRET.min)
+    .max(WEBHOOK_SECRET.max)
+    .regex(WEBHOOK_SECRET.pattern, 'must be visible ASCII characters only (no spaces)')
+    .describe(
+      'The HMAC-SHA256 key shared with the receiver: 32–256 visible ASCII characters (random, e.g. `openssl rand -hex 32`). Stored as given, since signing needs it; never shown again',
+    ),
 });
 
 // ---- Live feed ----

@@ -1,10 +1,12 @@
 // The operator console in a real browser (Debian's chromium, driven by playwright-core): log in, an
 // alarm posted through ingest appears on the board triaged, a claim in one browser shows as taken in
 // another, and a user of one municipality never sees another's alarm.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteWebhook, putWebhook } from '../../db/webhooks.js';
 import { buildConsoleApp } from '../../services/console/app.js';
 import { WEB_DIR } from '../../services/console/routes/home.js';
 import { buildIngestApp } from '../../services/ingest/app.js';
@@ -156,6 +158,41 @@ describe('the operator console in chromium', () => {
     await page.keyboard.press('n');
     await row(page, top!).getByText('op-both').waitFor({ timeout: 2000 });
     expect(await row(page, top!).getAttribute('class')).toBe('taken');
+  });
+
+  it('shows the webhooks of the user’s municipalities, and alerts when one has failed for too long', async () => {
+    await putWebhook(te.rt.db, 'aabenraa', { url: 'https://pleje.aabenraa.example/rc', secret: 'x'.repeat(40) });
+    try {
+      // A delivery failing for ten minutes (WEBHOOK_ALERT_AFTER_SECONDS is 300 by default).
+      await te.rt.db
+        .insertInto('webhook_deliveries')
+        .values({
+          id: randomUUID(),
+          municipality_id: 'aabenraa',
+          dispatch_id: randomUUID(),
+          version: 1,
+          dispatch: '{}',
+          attempts: 12,
+          first_failed_at: new Date(Date.now() - 10 * 60_000),
+          last_attempt_at: new Date(),
+          last_status: 503,
+          last_error: 'HTTP 503',
+        })
+        .execute();
+      const [aab, toe] = await Promise.all([loggedIn('op-aab'), loggedIn('op-toe')]);
+      const webhook = aab.locator('[data-webhook="aabenraa"]');
+      await webhook.waitFor({ timeout: 5000 });
+      expect(await webhook.textContent()).toMatch(/aabenraa: fejler siden \d\d[.:]\d\d \(HTTP 503\) · 1 venter/);
+      await expect(aab.getByRole('alert').textContent()).resolves.toContain(
+        'Besøg når ikke frem til omsorgssystemet i aabenraa',
+      );
+      // Tønder's operator has no webhook to see, and nothing of Aabenraa's.
+      await toe.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor();
+      expect(await toe.locator('[data-webhook]').count()).toBe(0);
+      expect(await toe.getByRole('alert').count()).toBe(0);
+    } finally {
+      await deleteWebhook(te.rt.db, 'aabenraa');
+    }
   });
 
   it('forgets the board at logout: the next user of the browser sees only their own municipality', async () => {

@@ -23,6 +23,8 @@ describe('the console server', () => {
         '/v1/dispatches/{id}/status',
         '/v1/admin/registry',
         '/v1/centre',
+        '/v1/webhooks',
+        '/v1/admin/webhooks/{municipality}',
         '/v1/live',
       ]),
     );

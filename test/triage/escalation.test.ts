@@ -230,6 +230,26 @@ describe('a dispatch', () => {
     });
     expect(await recorded(late)).toHaveLength(1);
   });
+
+  it('escalated, is a change of the dispatch like any other: its municipality’s webhook gets a delivery of its own', async () => {
+    await sql`INSERT INTO webhooks (municipality_id, url, secret) VALUES ('toender', 'http://127.0.0.1:9/hook', ${'s'.repeat(40)})`.execute(
+      te.rt.db,
+    );
+    const [alarm] = [await store('toender')];
+    const r = await resolveAlarm(te.rt.db, alarm!, 'op-toe', { outcome: 'dispatch' });
+    if (r.outcome !== 'changed') throw new Error(r.outcome);
+    const id = r.value.dispatch!.id;
+    await back('dispatches', 'requested_at', [id], 3600);
+    expect(await escalateOverdue(te.rt)).toMatchObject([{ kind: 'dispatch', id, reason: 'not_accepted' }]);
+    const deliveries = await te.rt.db
+      .selectFrom('webhook_deliveries')
+      .select(['version', 'dispatch'])
+      .where('dispatch_id', '=', id)
+      .orderBy('version')
+      .execute();
+    expect(deliveries.map((d) => d.version)).toEqual([1, 2]);
+    expect(deliveries[1]!.dispatch).toMatchObject({ id, escalation: { reason: 'not_accepted' } });
+  });
 });
 
 describe('several workers', () => {

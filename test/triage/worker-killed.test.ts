@@ -2,11 +2,11 @@
 // expires, another worker triages the alarm, and the triage is stored and announced once.
 //
 // Its own file: waiting for the dead worker's lock takes 10–15 s, which other fault tests need not share.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { createTestEnv, eventually, seedRegistry, testEvent, type TestEnv } from '../support/env.js';
+import { groupAlive, killGroup, startWorkerProcess } from '../support/processes.js';
 
 let te: TestEnv;
 const children: ChildProcess[] = [];
@@ -19,49 +19,10 @@ afterAll(async () => {
   await te.close();
 });
 
-/**
- * `tsx` runs the program in a child node process, so a signal to the tsx process alone would leave the
- * worker running as an orphan. Each worker gets its own process group, and the whole group is killed.
- */
-function startWorkerProcess(): ChildProcess {
-  const child = spawn('node_modules/.bin/tsx', ['bin/server.ts', 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: te.config.databaseUrl,
-      REDIS_URL: te.config.redisUrl,
-      REDIS_PREFIX: te.config.redisPrefix,
-      WORKER_PORT: '0',
-      LOG_LEVEL: 'warn',
-      RECONCILE_AFTER_SECONDS: '1',
-    },
-    stdio: 'ignore',
-    detached: true,
-  });
+function startWorker(): ChildProcess {
+  const child = startWorkerProcess(te.config);
   children.push(child);
   return child;
-}
-
-function killGroup(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    /* already gone */
-  }
-}
-
-/** A process of the group is still running (zombies, dead but not yet reaped, do not count). Linux. */
-function groupAlive(child: ChildProcess): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === child.pid && state !== 'Z') return true;
-    } catch {
-      /* exited while we looked */
-    }
-  }
-  return false;
 }
 
 describe('a worker killed mid-job', () => {
@@ -76,7 +37,7 @@ describe('a worker killed mid-job', () => {
     try {
       await holder.query('BEGIN');
       await holder.query('SELECT id FROM alarms WHERE id = $1 FOR UPDATE', [id]);
-      const first = startWorkerProcess();
+      const first = startWorker();
       await te.rt.queues.enqueue([{ alarmId: id, lane: 'urgent' }]);
       await eventually(
         async () => (await te.rt.queues.alarmsIn('urgent', ['active'])).includes(id),
@@ -102,7 +63,7 @@ describe('a worker killed mid-job', () => {
       holder.release();
     }
 
-    startWorkerProcess();
+    startWorker();
     await eventually(
       async () =>
         (await te.rt.db.selectFrom('alarms').select('triaged_at').where('id', '=', id).executeTakeFirstOrThrow())

@@ -1,8 +1,9 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
 import type { AlarmView, CitizenCard, LiveMessage } from '../../domain/views.js';
+import type { WebhookView } from '../../domain/webhooks.js';
 
-export type { CitizenCard };
+export type { CitizenCard, WebhookView };
 
 export type User = { username: string; role: string; municipalities: string[] | 'all' };
 
@@ -41,6 +42,9 @@ export const alarm = (id: string) =>
 /** The operator's decision: false alarm, settled by phone, or a dispatch (which requests one). */
 export const resolve = (id: string, outcome: Outcome, note: string) =>
   call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
+
+/** The health of the webhooks to the care-planning systems of the user's municipalities. */
+export const webhooks = () => call<{ webhooks: WebhookView[] }>('GET', '/v1/webhooks').then((r) => r.webhooks);
 
 export type FeedHandlers = {
   message(m: LiveMessage): void;

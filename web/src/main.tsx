@@ -16,9 +16,11 @@ import {
   me,
   openFeed,
   resolve,
+  webhooks,
   type CitizenCard,
   type Outcome,
   type User,
+  type WebhookView,
 } from './api.js';
 import { text, typeName, triageName } from './text.js';
 import './styles.css';
@@ -32,6 +34,31 @@ const now = signal(Date.now());
 const selected = signal<string | null>(null);
 setInterval(() => (now.value = Date.now()), 1000);
 
+/** The webhooks of the user's municipalities (GET /v1/webhooks), read every WEBHOOK_POLL_MS. */
+const webhookHealth = signal<readonly WebhookView[]>([]);
+const WEBHOOK_POLL_MS = 15_000;
+let webhookRead: ReturnType<typeof setTimeout> | undefined;
+
+/** Read the webhooks' health after `delayMs` (a dispatch change is delivered within moments). */
+function readWebhooksSoon(delayMs = 0): void {
+  clearTimeout(webhookRead);
+  webhookRead = setTimeout(() => {
+    webhooks().then(
+      (w) => {
+        if (user.value) webhookHealth.value = w;
+      },
+      () => undefined,
+    );
+  }, delayMs);
+}
+
+effect(() => {
+  if (!user.value) return;
+  readWebhooksSoon();
+  const timer = setInterval(() => readWebhooksSoon(), WEBHOOK_POLL_MS);
+  return () => clearInterval(timer);
+});
+
 let seq: number | null = null;
 let socket: WebSocket | null = null;
 let retry: ReturnType<typeof setTimeout> | undefined;
@@ -43,6 +70,7 @@ function onMessage(m: LiveMessage): void {
     return;
   }
   seq = Math.max(seq ?? 0, m.seq);
+  if (m.type === 'dispatch') readWebhooksSoon(1500);
   if (m.type !== 'alarm') return;
   const next = new Map(alarms.value);
   if (m.alarm.status === 'resolved') next.delete(m.alarm.id);
@@ -87,6 +115,8 @@ function signOut(): void {
   selected.value = null;
   notice.value = null;
   alarms.value = new Map();
+  clearTimeout(webhookRead);
+  webhookHealth.value = [];
   seq = null;
   socket?.close();
   socket = null;
@@ -205,6 +235,38 @@ function Detail({ id }: { id: string }) {
   );
 }
 
+const clock = (iso: string) => new Date(iso).toLocaleTimeString('da-DK', { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The webhooks to the municipalities' care-planning systems: delivered, waiting or failing; one
+ * failing for longer than the centre's limit is an alert, since the visits it should carry must then
+ * be phoned through.
+ */
+function Webhooks() {
+  const shown = webhookHealth.value.filter((w) => w.status !== 'none');
+  if (shown.length === 0) return null;
+  const alerting = shown.filter((w) => w.alert).map((w) => w.municipality);
+  return (
+    <section class="webhooks" aria-label={text.webhooks.title}>
+      {alerting.length > 0 && (
+        <p role="alert" class="webhook-alert">
+          {text.webhooks.alert(alerting)}
+        </p>
+      )}
+      <ul>
+        {shown.map((w) => (
+          <li key={w.municipality} class={`webhook ${w.status}`} data-webhook={w.municipality}>
+            {w.municipality}: {text.webhooks.status[w.status]}
+            {w.failingSince && ` ${text.webhooks.since(clock(w.failingSince))}`}
+            {w.lastError && ` (${w.lastError})`}
+            {w.pending > 0 && ` · ${text.webhooks.waiting(w.pending)}`}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function Login() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -268,6 +330,7 @@ function Board({ who }: { who: User }) {
         </button>
       </header>
       {notice.value && <p role="alert">{notice.value}</p>}
+      <Webhooks />
       <p class="hint">{text.keyboard}</p>
       {selected.value && <Detail id={selected.value} />}
       <table class="board">

@@ -33,6 +33,14 @@ export const text = {
   decision: 'Beslutning',
   note: 'Note',
   keyboard: 'Tast N: tag den mest akutte alarm, som ingen har taget',
+  webhooks: {
+    title: 'Besøg sendt til kommunernes omsorgssystemer',
+    status: { delivered: 'leveret', failing: 'fejler', pending: 'venter', none: 'ingen webhook' },
+    since: (time: string) => `siden ${time}`,
+    waiting: (n: number) => `${n} venter`,
+    alert: (municipalities: string[]) =>
+      `Besøg når ikke frem til omsorgssystemet i ${municipalities.join(', ')}: ring besøgene igennem til kommunen, indtil det virker igen.`,
+  },
 };
 
 const TYPES: Record<AlarmView['type'], string> = {

@@ -1,6 +1,8 @@
 // Dispatches for home-care planners (contract: "Dispatches").
 import { findDispatch, listDispatches, updateDispatchStatus } from '../../../db/dispatches.js';
 import { toDispatchView } from '../../../db/views.js';
+import { dispatchDeliveries } from '../../../db/webhooks.js';
+import type { DispatchRow } from '../../../db/schema.js';
 import { OPEN_DISPATCH_STATUSES } from '../../../domain/dispatch.js';
 import { dispatchView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
@@ -9,12 +11,21 @@ import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { isUuid, page, positionBefore } from '../cursor.js';
-import { dispatchList, dispatchListQuery, dispatchStatusRequest, idParams } from '../schemas.js';
+import { dispatchList, dispatchListQuery, dispatchStatusRequest, dispatchWithDelivery, idParams } from '../schemas.js';
 
 export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt } = ctx;
   const tags = ['dispatches'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+
+  /** Dispatch views with the webhook delivery of each one's latest change (null without one). */
+  const withDeliveries = async (rows: DispatchRow[]) => {
+    const deliveries = await dispatchDeliveries(
+      rt.db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({ ...toDispatchView(r), webhook: deliveries.get(r.id) ?? null }));
+  };
 
   const visibleDispatch = async (user: ConsoleUser, id: string) =>
     visibleOrNotFound(user, isUuid(id) ? await findDispatch(rt.db, id) : undefined, 'dispatch');
@@ -41,7 +52,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
         limit: q.limit,
       });
       const p = page(rows, q.limit);
-      return { dispatches: p.rows.map(toDispatchView), next: p.next };
+      return { dispatches: await withDeliveries(p.rows), next: p.next };
     },
   );
 
@@ -49,10 +60,17 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     '/v1/dispatches/:id',
     {
       config: { allow: ['dispatches:read'] },
-      schema: { tags, summary: 'One dispatch', security, params: idParams, response: { 200: dispatchView, ...errors } },
+      schema: {
+        tags,
+        summary: 'One dispatch',
+        security,
+        params: idParams,
+        response: { 200: dispatchWithDelivery, ...errors },
+      },
     },
     async (req) => {
-      return toDispatchView(await visibleDispatch(userOf(req), req.params.id));
+      const [view] = await withDeliveries([await visibleDispatch(userOf(req), req.params.id)]);
+      return view!;
     },
   );
 
