@@ -135,6 +135,7 @@ export type UserRecord = {
   role: string;
   /** Municipality ids, or ['*'] for all. */
   municipalities: string[];
+  disabled: boolean;
 };
 
 export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecord[]): Promise<UpsertCounts> {
@@ -221,10 +222,11 @@ export function upsertUsers(trx: Trx, users: UserRecord[]): Promise<UpsertCounts
         password_hash: u.passwordHash ?? '',
         role: u.role,
         municipalities: u.municipalities,
+        disabled: u.disabled,
       },
       secretGiven: u.passwordHash !== null,
     })),
-    { key: 'username', update: ['role', 'municipalities'], secret: 'password_hash' },
+    { key: 'username', update: ['role', 'municipalities', 'disabled'], secret: 'password_hash' },
   );
 }
 

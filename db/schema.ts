@@ -51,15 +51,19 @@ export interface UsersTable {
   password_hash: string;
   role: string;
   municipalities: string[];
+  disabled: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
 
 export interface SessionsTable {
   token_hash: string;
+  id: Generated<string>;
   username: string;
   created_at: CreatedAt;
   expires_at: Date;
+  last_seen_at: Generated<Date>;
+  address: string | null;
 }
 
 export interface AlarmsTable {

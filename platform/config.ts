@@ -55,6 +55,12 @@ const configSchema = z
       .positive()
       .max(24 * 30)
       .default(12),
+    /** A console session unused for this long ends (an open live feed counts as use). */
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
     /** Mark the session cookie Secure (set when the console is served over HTTPS). */
     COOKIE_SECURE: bool.default(false),
     /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
@@ -83,6 +89,7 @@ const configSchema = z
     bootstrapAdminPassword: e.BOOTSTRAP_ADMIN_PASSWORD,
     trustProxy: trustProxyFrom(e.TRUST_PROXY),
     sessionHours: e.SESSION_HOURS,
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     cookieSecure: e.COOKIE_SECURE,
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,

@@ -80,6 +80,8 @@ export const registrySchema = z
             .optional(),
           role: z.enum(ROLES),
           municipalities: z.union([z.literal('*'), z.array(z.union([z.literal('*'), id])).min(1)]),
+          /** A disabled user cannot log in, and their sessions end at once. */
+          disabled: z.boolean().default(false),
         }),
       )
       .optional(),
@@ -128,6 +130,7 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
       role: u.role,
       municipalities: u.municipalities === '*' || u.municipalities.includes('*') ? ['*'] : u.municipalities,
       passwordHash: u.password ? await hashPassword(u.password) : null,
+      disabled: u.disabled,
     })),
   );
   const gateways = (reg.gateways ?? []).map((g) => ({ ...g, apiKeyHash: g.apiKey ? sha256(g.apiKey) : null }));
@@ -167,5 +170,11 @@ export async function ensureBootstrapAdmin(db: Db, password: string | undefined)
   if (!password) return false;
   if (await adminExists(db)) return false;
   const passwordHash = await hashPassword(password);
-  return createUserUnlessTaken(db, { username: 'admin', passwordHash, role: 'admin', municipalities: ['*'] });
+  return createUserUnlessTaken(db, {
+    username: 'admin',
+    passwordHash,
+    role: 'admin',
+    municipalities: ['*'],
+    disabled: false,
+  });
 }

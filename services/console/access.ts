@@ -33,6 +33,8 @@ export type Permission =
   | 'stats:read'
   /** The centre's status: staffing, triage, waiting alarms and escalations, silent gateways (GET /v1/centre). */
   | 'centre:read'
+  /** List and end any user's console sessions. */
+  | 'sessions:manage'
   | 'registry:write'
   /** The health of the municipalities' webhooks (never their secrets). */
   | 'webhooks:read'
@@ -62,7 +64,7 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'webhooks:read',
   ]),
   analyst: new Set<Permission>(['stats:read']),
-  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write', 'webhooks:write']),
+  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write', 'webhooks:write', 'sessions:manage']),
 };
 
 export const can = (user: ConsoleUser, permission: Permission): boolean => PERMISSIONS[user.role].has(permission);

@@ -49,13 +49,13 @@ export function presentedToken(req: AuthRequest): { token: string; via: 'bearer'
 }
 
 /** An onRequest hook: sets req.consoleSession or answers 401, before any body is read. */
-export function authenticator(db: Db) {
+export function authenticator(db: Db, idleMinutes: number) {
   return async function authenticate(req: AuthRequest): Promise<void> {
     const presented = presentedToken(req);
     if (!presented) throw unauthorized('log in first: send Authorization: Bearer <token> or the rc_session cookie');
     const tokenHash = sha256(presented.token);
-    const found = await findSession(db, tokenHash);
-    if (!found) throw unauthorized('the session is unknown, logged out or expired: log in again');
+    const found = await findSession(db, tokenHash, idleMinutes);
+    if (!found) throw unauthorized('the session is unknown, logged out, ended, idle too long or expired: log in again');
     req.consoleSession = { user: toConsoleUser(found), tokenHash, expiresAt: found.expiresAt, via: presented.via };
   };
 }

@@ -17,7 +17,8 @@
 import type { WebSocket } from 'ws';
 import { currentSeq, readChangesSince, type FeedRow } from '../../db/changes.js';
 import { feedChangesBetween, feedSnapshot } from '../../db/live-feed.js';
-import { findSessions } from '../../db/sessions.js';
+import { listen, type Listener } from '../../db/notifications.js';
+import { findSessions, SESSIONS_ENDED_CHANNEL } from '../../db/sessions.js';
 import type { LiveMessage } from '../../domain/views.js';
 import { feedChannel, subscribeFeed } from '../../platform/feed-bus.js';
 import { errorFields } from '../../platform/logger.js';
@@ -119,6 +120,9 @@ export class LiveHub {
   private subscriber: Redis | null = null;
   private timers: NodeJS.Timeout[] = [];
   private recheck: NodeJS.Timeout | null = null;
+  private sessionEnds: Listener | null = null;
+  private revalidating: Promise<void> | null = null;
+  private revalidateAgain = false;
   private presence: PresencePublisher | null = null;
   private readonly instanceId = processInstanceId();
 
@@ -152,7 +156,16 @@ export class LiveHub {
       this.rt.logger.warn(errorFields(err), 'live feed: subscribing failed; polling only'),
     );
     this.every(this.opts.pollMs, () => this.kick());
-    this.every(this.opts.revalidateMs, () => void this.revalidate());
+    // A session ended anywhere (logout, log out everywhere, an admin, a changed or disabled user) closes
+    // its feeds at once; the periodic re-check covers notifications lost while Postgres was away.
+    this.sessionEnds = listen(this.rt.config.databaseUrl, SESSIONS_ENDED_CHANNEL, {
+      onNotify: (username) => {
+        if ([...this.clients].some((c) => c.user.username === username)) this.revalidateNow();
+      },
+      onReconnect: () => this.revalidateNow(),
+      onError: (err) => this.rt.logger.debug(errorFields(err), 'live feed: session notifications lost; reconnecting'),
+    });
+    this.every(this.opts.revalidateMs, () => this.revalidateNow());
     this.every(this.opts.pingMs, () => this.ping());
   }
 
@@ -336,13 +349,32 @@ export class LiveHub {
     this.presence?.update([...users].map((u) => feedMember(this.instanceId, u)));
   }
 
+  /** Re-check now, or once more after the check in flight. */
+  private revalidateNow(): void {
+    if (this.revalidating) {
+      this.revalidateAgain = true;
+      return;
+    }
+    this.revalidating = this.revalidate().finally(() => {
+      this.revalidating = null;
+      if (this.revalidateAgain && !this.closed) {
+        this.revalidateAgain = false;
+        this.revalidateNow();
+      }
+    });
+  }
+
   /** End feeds whose session ended (logout, expiry) or whose user's role or scope changed. */
   private async revalidate(): Promise<void> {
     if (this.clients.size === 0 || this.closed) return;
     const clients = [...this.clients];
     let sessions;
     try {
-      sessions = await findSessions(this.rt.db, [...new Set(clients.map((c) => c.tokenHash))]);
+      sessions = await findSessions(
+        this.rt.db,
+        [...new Set(clients.map((c) => c.tokenHash))],
+        this.rt.config.sessionIdleMinutes,
+      );
     } catch {
       return; // the database is away; the next round checks again
     }
@@ -382,6 +414,6 @@ export class LiveHub {
     for (const c of [...this.clients]) this.drop(c, CLOSE.goingAway, 'server shutting down; reconnect with since');
     this.subscriber?.disconnect();
     this.subscriber = null;
-    await Promise.all([this.pulling, this.presence?.close()]);
+    await Promise.all([this.pulling, this.presence?.close(), this.sessionEnds?.close(), this.revalidating]);
   }
 }

@@ -67,7 +67,7 @@ export type ProtectedRoutesOptions = {
 };
 
 export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, { ctx, routes }) => {
-  const authenticate = authenticator(ctx.rt.db);
+  const authenticate = authenticator(ctx.rt.db, ctx.rt.config.sessionIdleMinutes);
 
   app.addHook('onRoute', (route) => {
     if (!declaresAccess(route.config?.allow))

@@ -1,6 +1,12 @@
 // Logging in (public) and the session's own routes (contract: POST /v1/auth/login).
 import { z } from 'zod';
-import { createSession, deleteExpiredSessions, deleteSession, findUserForLogin } from '../../../db/sessions.js';
+import {
+  createSession,
+  deleteExpiredSessions,
+  deleteSession,
+  deleteUserSessions,
+  findUserForLogin,
+} from '../../../db/sessions.js';
 import { errorBody } from '../../../domain/views.js';
 import { HttpError, rateLimited } from '../../../platform/errors.js';
 import { errorFields } from '../../../platform/logger.js';
@@ -50,9 +56,14 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
       await loginThrottle
         .succeeded(user.username, req.ip)
         .catch((err: Error) => req.log.warn(errorFields(err), 'login throttle unavailable'));
-      await deleteExpiredSessions(rt.db, user.username);
+      await deleteExpiredSessions(rt.db, user.username, rt.config.sessionIdleMinutes);
       const token = randomToken();
-      const expiresAt = await createSession(rt.db, sha256(token), user.username, rt.config.sessionHours);
+      const expiresAt = await createSession(rt.db, {
+        tokenHash: sha256(token),
+        username: user.username,
+        hours: rt.config.sessionHours,
+        address: req.ip,
+      });
       reply.setCookie(SESSION_COOKIE, token, cookieOptions(rt.config));
       const consoleUser = toConsoleUser(user);
       return {
@@ -73,7 +84,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       schema: {
         tags,
         summary: 'Log out: end this session and clear the cookie',
-        description: 'Live feeds opened with this session are closed (1008) within seconds.',
+        description: 'Live feeds opened with this session are closed (1008) at once.',
         security,
         response: { 204: z.null().describe('Logged out'), 401: errorBody },
       },
@@ -83,6 +94,27 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
       reply.clearCookie(SESSION_COOKIE, opts);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/auth/logout-all',
+    {
+      config: { allow: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Log out everywhere: end every session of yours, this one included',
+        description:
+          'For a lost or shared device: every session of the user ends and every live feed opened with one is closed (1008) at once, on every console instance.',
+        security,
+        response: { 200: z.object({ ended: z.number().int().describe('Sessions ended') }), 401: errorBody },
+      },
+    },
+    async (req, reply) => {
+      const ended = await deleteUserSessions(rt.db, sessionOf(req).user.username);
+      const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
+      reply.clearCookie(SESSION_COOKIE, opts);
+      return { ended };
     },
   );
 
