@@ -5,7 +5,7 @@
 import { computed } from '@preact/signals';
 import { alarms } from './feed.js';
 import { centre, webhookStatus } from './health.js';
-import { t } from './i18n.js';
+import { locale, t } from './i18n.js';
 import { municipalityName } from './municipalities.js';
 import { dateTime, duration, now } from './time.js';
 
@@ -78,7 +78,8 @@ export function StaffingLine() {
   );
 }
 
-const percent = (share: number | null) => (share === null ? '–' : `${Math.round(share * 1000) / 10} %`);
+const percent = (share: number | null) =>
+  share === null ? '–' : new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(share);
 
 /** Supervisors' and administrators' view of the centre. */
 export function CentrePanel() {

@@ -65,7 +65,7 @@ function OperatorPage({ who }: { who: User }) {
   const n = notice.value;
   return (
     <>
-      <Header user={who} onLogout={logOut} sound />
+      <Header user={who} onLogout={logOut} live />
       <LiveRegion />
       <main class="operator">
         <TriageBanner />
@@ -80,7 +80,11 @@ function OperatorPage({ who }: { who: User }) {
           <StaffingLine />
           <p class="hint">{t('keys.hint')}</p>
         </div>
-        <div class={selected.value ? 'workspace with-detail' : 'workspace'}>
+        <div
+          class={
+            selected.value ? 'workspace with-detail' : who.role === 'operator' ? 'workspace' : 'workspace centre-view'
+          }
+        >
           <Board />
           {selected.value ? (
             <Detail id={selected.value} />
@@ -100,7 +104,7 @@ function PlannerPage({ who }: { who: User }) {
   useShortcuts({ m: toggleMute });
   return (
     <>
-      <Header user={who} onLogout={logOut} sound />
+      <Header user={who} onLogout={logOut} live />
       <LiveRegion />
       <main class="planner-page">
         <EscalationBand alarms={false} />
@@ -113,7 +117,7 @@ function PlannerPage({ who }: { who: User }) {
 function AnalystPage({ who }: { who: User }) {
   return (
     <>
-      <Header user={who} onLogout={logOut} sound={false} />
+      <Header user={who} onLogout={logOut} live={false} />
       <main class="analyst">
         <h2>{t('analyst.title')}</h2>
         <p>{t('analyst.later')}</p>

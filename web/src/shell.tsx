@@ -20,15 +20,18 @@ export function LanguageSwitch() {
 
 const CONNECTION_ICON = { live: '●', connecting: '◌', offline: '✕' } as const;
 
-export function Header({ user, onLogout, sound }: { user: User; onLogout: () => void; sound: boolean }) {
+/** `live`: the page follows the live feed (its connection and sound are shown); analysts' does not. */
+export function Header({ user, onLogout, live }: { user: User; onLogout: () => void; live: boolean }) {
   return (
     <header class={pageFlash.value ? 'top flash' : 'top'}>
       <h1>Responscenter</h1>
-      <span class={`connection ${connection.value}`} role="status">
-        <span aria-hidden="true">{CONNECTION_ICON[connection.value]} </span>
-        {t(`connection.${connection.value}`)}
-      </span>
-      {sound && (
+      {live && (
+        <span class={`connection ${connection.value}`} role="status">
+          <span aria-hidden="true">{CONNECTION_ICON[connection.value]} </span>
+          {t(`connection.${connection.value}`)}
+        </span>
+      )}
+      {live && (
         <button type="button" class="mute" aria-pressed={muted.value} onClick={toggleMute} title={t('keys.mute')}>
           <span aria-hidden="true">{muted.value ? '⊘ ' : '♪ '}</span>
           {muted.value ? t('sound.muted') : soundBlocked.value ? t('sound.blocked') : t('sound.on')}
