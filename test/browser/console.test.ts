@@ -54,6 +54,34 @@ describe('the operator console in chromium', () => {
     expect(await late.count()).toBe(0);
   });
 
+  it('refuses a second claim with the holder’s name', async () => {
+    const first = await loggedIn('op-both');
+    // The second browser's feed can be held back, so its claim button is still there when the first claims.
+    const context = await fx.browser.newContext();
+    let holding = false;
+    const held: (string | Buffer)[] = [];
+    let toPage: ((m: string | Buffer) => void) | undefined;
+    await context.routeWebSocket(/\/v1\/live/, (ws) => {
+      const server = ws.connectToServer();
+      toPage = (m) => ws.send(m);
+      server.onMessage((m) => (holding ? held.push(m) : ws.send(m)));
+    });
+    const second = await fx.loggedIn('sup-all', { context });
+    const id = await post('toender', testEvent('toender', 18, 'pendant', { voice: 'connected' }));
+    await Promise.all([row(first, id).waitFor(), row(second, id).waitFor()]);
+    holding = true;
+    await row(first, id).getByRole('button', { name: 'Tag' }).click();
+    await row(first, id).getByText('op-both').waitFor({ timeout: 2000 });
+    await row(second, id).getByRole('button', { name: 'Tag' }).click();
+    // Refused before the second browser knows who holds it, then named as soon as its feed says so.
+    const notice = second.locator('p.notice');
+    await notice.getByText('En anden operatør har allerede taget alarmen').waitFor({ timeout: 2000 });
+    holding = false;
+    for (const m of held.splice(0)) toPage!(m);
+    await notice.getByText('Alarmen er allerede taget af op-both').waitFor({ timeout: 2000 });
+    await row(second, id).getByText('op-both').waitFor({ timeout: 2000 });
+  });
+
   it('never shows an operator an alarm of a municipality outside their scope', async () => {
     const aab = await loggedIn('op-aab');
     const toe = await post('toender', testEvent('toender', 8, 'smoke'));

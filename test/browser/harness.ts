@@ -49,7 +49,10 @@ export const tones = async (page: Page) => Number(await page.evaluate('window.__
 /** The board's row holding this alarm (a row is an incident: it holds every alarm of it). */
 export const row = (page: Page, alarmId: string) => page.locator(`tr.row[data-alarms~="${alarmId}"]`);
 
-export function browserFixture(opts: { registry?: Registry; env?: Record<string, string> } = {}): BrowserFixture {
+/** `worker: false` runs no triage worker (triage down). */
+export function browserFixture(
+  opts: { registry?: Registry; env?: Record<string, string>; worker?: boolean } = {},
+): BrowserFixture {
   const reg = opts.registry ?? testRegistry();
   const passwords = new Map(reg.users!.map((u) => [u.username, u.password]));
   let te: TestEnv;
@@ -84,8 +87,10 @@ export function browserFixture(opts: { registry?: Registry; env?: Record<string,
     const ingest = await buildIngestApp(te.runtime());
     te.onClose(() => ingest.close());
     ingestUrl = await ingest.app.listen({ port: 0, host: '127.0.0.1' });
-    const worker = createTriageWorker(te.runtime(), { superviseEveryMs: 60_000 });
-    te.onClose(() => worker.close());
+    if (opts.worker !== false) {
+      const worker = createTriageWorker(te.runtime(), { superviseEveryMs: 60_000 });
+      te.onClose(() => worker.close());
+    }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],

@@ -229,7 +229,6 @@ function Row({ i, index }: { i: Incident; index: number }) {
       class={classes.join(' ')}
       tabIndex={0}
       aria-rowindex={index + 2}
-      aria-selected={selected.value === i.id}
       data-incident={i.id}
       data-alarm={i.lead.id}
       data-alarms={i.alarms.map((a) => a.id).join(' ')}
