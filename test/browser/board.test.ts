@@ -12,16 +12,12 @@ const reg = testRegistry();
 reg.municipalities = reg.municipalities.map((m) => ({ ...m, answerTargetSeconds: 3600 }));
 const fx = browserFixture({ registry: reg });
 
+/** The alarm whose row has the keyboard. */
+const focusedAlarm = (page: Page) => page.evaluate("document.activeElement?.getAttribute('data-alarm') ?? null");
 const announcement = async (page: Page) => (await page.locator('[aria-live="assertive"]').textContent()) ?? '';
 /** The live region's words, once they differ from `before`. */
 async function nextAnnouncement(page: Page, before: string): Promise<string> {
-  await page.waitForFunction(
-    `(document.querySelector('[aria-live="assertive"]')?.textContent ?? '') !== ${JSON.stringify(before)}`,
-    undefined,
-    {
-      timeout: 5000,
-    },
-  );
+  await expect.poll(() => announcement(page), { timeout: 5000 }).not.toBe(before);
   return announcement(page);
 }
 
@@ -51,7 +47,7 @@ describe('the board in chromium', () => {
     const routine = await fx.post('toender', testEvent('toender', 3, 'medication'));
     await row(page, routine).locator('strong').waitFor({ timeout: 5000 });
     expect(await nextAnnouncement(page, said)).toMatch(/Ny alarm: Medicin/);
-    await page.waitForFunction(`window.__tones > ${before}`);
+    await expect.poll(() => tones(page), { timeout: 5000 }).toBeGreaterThan(before);
     // The routine chime: two tones.
     expect((await tones(page)) - before).toBe(2);
 
@@ -96,11 +92,11 @@ describe('the board in chromium', () => {
     await detail.waitFor({ timeout: 2000 });
     await row(page, top).getByText('op-both').waitFor({ timeout: 2000 });
     // The detail has the keyboard: its heading is focused.
-    expect(await page.evaluate('document.activeElement?.id')).toBe('detail-title');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('detail-title');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     // The keyboard is back on the row it came from.
-    expect(await page.evaluate("document.activeElement?.getAttribute('data-alarm')")).toBe(top);
+    await expect.poll(() => focusedAlarm(page)).toBe(top);
 
     // Arrows move between rows; Enter opens one.
     const order = await page
@@ -109,7 +105,7 @@ describe('the board in chromium', () => {
     const at = order.indexOf(top);
     const next = order[at + 1] ?? order[at - 1];
     await page.keyboard.press(order[at + 1] ? 'ArrowDown' : 'ArrowUp');
-    expect(await page.evaluate("document.activeElement?.getAttribute('data-alarm')")).toBe(next);
+    await expect.poll(() => focusedAlarm(page)).toBe(next);
     await page.keyboard.press('Enter');
     await detail.waitFor({ timeout: 2000 });
 

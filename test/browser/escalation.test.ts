@@ -76,7 +76,7 @@ describe('escalations in chromium', () => {
     }
     expect(await band(op).innerText()).toContain('Borger 2');
     // The escalation's own sound.
-    await op.waitForFunction(`window.__tones >= ${before + 4}`, undefined, { timeout: 2000 });
+    await expect.poll(() => tones(op), { timeout: 2000 }).toBeGreaterThanOrEqual(before + 4);
     expect(await row(sup, id).count()).toBe(0);
 
     // Taken from the band, it leaves it.

@@ -43,7 +43,10 @@ const TONE_SPY = `
   AudioContext.prototype.createOscillator = function () { window.__tones++; return start.call(this); };
 `;
 
-/** Tones the page has played so far. */
+/**
+ * Tones the page has played so far. (Read with evaluate and polled from the test: a waitForFunction
+ * given a string would be evaluated in the page, which its CSP forbids.)
+ */
 export const tones = async (page: Page) => Number(await page.evaluate('window.__tones'));
 
 /** The board's row holding this alarm (a row is an incident: it holds every alarm of it). */

@@ -87,6 +87,17 @@ describe('incident rows', () => {
     expect(taken!.unansweredSince).toBeNull();
   });
 
+  it('puts an incident with a new, untriaged event first, but lets its triaged press lead the row', () => {
+    const [quiet, repeated] = [randomUUID(), randomUUID()];
+    const press = alarm({ incidentId: repeated, s: 10, priority: 3 });
+    const cancel = alarm({ incidentId: repeated, s: 40, type: 'cancel', priority: null });
+    const rows = incidentsOf([alarm({ incidentId: quiet, s: 0, priority: 1 }), press, cancel]);
+    expect(rows.map((r) => r.id)).toEqual([repeated, quiet]);
+    expect(rows[0]!.lead.id).toBe(press.id);
+    expect(rows[0]!.unclaimed!.id).toBe(press.id);
+    expect(rows[0]!.newest.id).toBe(cancel.id);
+  });
+
   it('leaves resolved alarms out', () => {
     expect(incidentsOf([alarm({ incidentId: randomUUID(), status: 'resolved' })])).toEqual([]);
   });

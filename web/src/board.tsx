@@ -289,8 +289,16 @@ function useKeptFocus(container: { current: HTMLElement | null }) {
       const row = (e.target as HTMLElement).closest?.('tr.row');
       focused.current = row instanceof HTMLElement ? (row.dataset.incident ?? null) : null;
     };
+    // Moving to something else outside the board lets go; a row taken out of the page (no next target) does not.
+    const onBlur = (e: FocusEvent) => {
+      if (e.relatedTarget instanceof Node && !el.contains(e.relatedTarget)) focused.current = null;
+    };
     el.addEventListener('focusin', onFocus);
-    return () => el.removeEventListener('focusin', onFocus);
+    el.addEventListener('focusout', onBlur);
+    return () => {
+      el.removeEventListener('focusin', onFocus);
+      el.removeEventListener('focusout', onBlur);
+    };
   }, []);
   useLayoutEffect(() => {
     if (document.activeElement !== document.body || !focused.current) return;

@@ -25,7 +25,7 @@ export type Incident = {
   id: string;
   /** Its open alarms, oldest first. */
   alarms: readonly AlarmView[];
-  /** The most urgent open alarm: the row shows it, and a decision is recorded on it. */
+  /** The most urgent triaged open alarm (else the oldest): the row shows it, and a decision is recorded on it. */
   lead: AlarmView;
   /** The most urgent open alarm nobody holds, if any: what a claim takes. */
   unclaimed: AlarmView | null;
@@ -50,16 +50,21 @@ export const urgency = (a: AlarmView): number => a.triage?.priority ?? 0;
 
 const time = (iso: string) => Date.parse(iso);
 
-/** Most urgent first: priority (untriaged first), then the longest waiting, then a fixed tie-break. */
-const byUrgency = (a: AlarmView, b: AlarmView) =>
-  urgency(a) - urgency(b) || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * Within an incident, what is known leads: triaged alarms by priority, then untriaged ones (a cancel
+ * or a repeat just arrived must not stand for the press it follows), then the longest waiting.
+ */
+const leadRank = (a: AlarmView) => a.triage?.priority ?? 6;
+const byLead = (a: AlarmView, b: AlarmView) =>
+  leadRank(a) - leadRank(b) || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** Most urgent first: priority (an incident with an untriaged alarm first), then the longest waiting. */
 export const compareIncidents = (a: Incident, b: Incident) =>
   a.priority - b.priority || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function incidentOf(id: string, alarms: AlarmView[]): Incident {
   const oldestFirst = alarms.sort((a, b) => time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : 1));
-  const urgent = [...oldestFirst].sort(byUrgency);
+  const urgent = [...oldestFirst].sort(byLead);
   const lead = urgent[0]!;
   const unclaimed = urgent.find((a) => a.claimedBy === null) ?? null;
   const unheld = oldestFirst.find((a) => a.claimedBy === null);
@@ -70,7 +75,7 @@ function incidentOf(id: string, alarms: AlarmView[]): Incident {
     lead,
     unclaimed,
     newest: oldestFirst[oldestFirst.length - 1]!,
-    priority: urgency(lead),
+    priority: Math.min(...oldestFirst.map(urgency)),
     receivedAt: oldestFirst[0]!.receivedAt,
     unansweredSince: unheld?.receivedAt ?? null,
     holders: [...new Set(oldestFirst.flatMap((a) => (a.claimedBy === null ? [] : [a.claimedBy])))],
