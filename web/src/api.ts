@@ -1,11 +1,11 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
-import type { AlarmView, CitizenCard, LiveMessage } from '../../domain/views.js';
-import type { WebhookView } from '../../domain/webhooks.js';
+import type { AlarmView, CitizenCard, DispatchView, LiveMessage } from '../../domain/views.js';
 
-export type { CitizenCard, WebhookView };
+export type { AlarmView, DispatchView };
 
-export type User = { username: string; role: string; municipalities: string[] | 'all' };
+export type Role = 'operator' | 'supervisor' | 'planner' | 'analyst' | 'admin';
+export type User = { username: string; role: Role; municipalities: string[] | '*' };
 
 export class ApiError extends Error {
   constructor(
@@ -28,23 +28,124 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   return data as T;
 }
 
+/**
+ * Null when this console does not serve the endpoint (yet) or not to this role: the widget built on
+ * it is hidden rather than broken.
+ */
+async function optional<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return null;
+    throw err;
+  }
+}
+
+const enc = encodeURIComponent;
+
+// ---- Session ----
+
 export const me = () => call<{ user: User }>('GET', '/v1/auth/me').then((r) => r.user);
 export const login = (username: string, password: string) =>
   call<{ user: User }>('POST', '/v1/auth/login', { username, password }).then((r) => r.user);
 export const logout = () => call('POST', '/v1/auth/logout', {});
-export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/claim`, {});
+
+// ---- Alarms ----
 
 export type Outcome = NonNullable<AlarmView['triage']>['class'];
 
+/** One of the citizen's alarms of the last 30 days, on the card read for an alarm (additive). */
+export type RecentAlarm = {
+  id: string;
+  type: AlarmView['type'];
+  receivedAt: string;
+  outcome: Outcome | null;
+  triageClass: Outcome | null;
+};
+export type Card = CitizenCard & { recentAlarms?: RecentAlarm[] };
+
+export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${enc(id)}/claim`, {});
 /** One alarm with the citizen's card, for roles that may read it (the read is audited). */
-export const alarm = (id: string) =>
-  call<AlarmView & { citizen?: CitizenCard | null }>('GET', `/v1/alarms/${encodeURIComponent(id)}`);
+export const alarm = (id: string) => call<AlarmView & { citizen?: Card | null }>('GET', `/v1/alarms/${enc(id)}`);
 /** The operator's decision: false alarm, settled by phone, or a dispatch (which requests one). */
 export const resolve = (id: string, outcome: Outcome, note: string) =>
-  call<AlarmView>('POST', `/v1/alarms/${encodeURIComponent(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
+  call<AlarmView>('POST', `/v1/alarms/${enc(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
 
-/** The health of the webhooks to the care-planning systems of the user's municipalities. */
-export const webhooks = () => call<{ webhooks: WebhookView[] }>('GET', '/v1/webhooks').then((r) => r.webhooks);
+// ---- Registry ----
+
+export type Municipality = {
+  id: string;
+  name: string;
+  code: string;
+  answerTargetSeconds: number;
+  unresolvedAfterMinutes: number;
+  dispatchAcceptMinutes: number;
+};
+export const municipalities = () =>
+  call<{ municipalities: Municipality[] }>('GET', '/v1/municipalities').then((r) => r.municipalities);
+
+export type CitizenName = { id: string; municipality: string; name: string; address: string };
+/** Names and addresses for a board's rows, at most 200 ids (each returned citizen is an audited read). */
+export const citizenNames = (ids: readonly string[]) =>
+  call<{ citizens: CitizenName[] }>('GET', `/v1/citizens?ids=${ids.map(enc).join(',')}`).then((r) => r.citizens);
+/** The card (audited); a planner may read it while a dispatch for the citizen is open. */
+export const citizenCard = (id: string, alarmId?: string) =>
+  call<Card>('GET', `/v1/citizens/${enc(id)}${alarmId ? `?alarm=${enc(alarmId)}` : ''}`);
+
+// ---- Dispatches ----
+
+export type DispatchStatus = DispatchView['status'];
+export type WebhookDelivery = { status: WebhookState; attempts: number; lastError: string | null };
+/** A dispatch as lists show it: possibly with its webhook delivery (additive). */
+export type Dispatch = DispatchView & { webhook?: WebhookDelivery | null };
+
+/** Open dispatches (the live feed has them too; the list adds each one's webhook delivery where served). */
+export const openDispatches = () =>
+  call<{ dispatches: Dispatch[] }>('GET', '/v1/dispatches?status=open&limit=1000').then((r) => r.dispatches);
+
+export const setDispatchStatus = (id: string, status: DispatchStatus, team?: string) =>
+  call<Dispatch>('POST', `/v1/dispatches/${enc(id)}/status`, team === undefined ? { status } : { status, team });
+
+export type WebhookState = 'delivered' | 'failing' | 'pending' | 'none';
+export type WebhookStatus = {
+  municipality: string;
+  status: WebhookState;
+  lastDeliveredAt: string | null;
+  failingSince: string | null;
+  pending: number;
+  lastError: string | null;
+  alert: boolean;
+};
+/** Each municipality's webhook to home care; null where not served. */
+export const webhooks = () =>
+  optional(call<{ webhooks: WebhookStatus[] }>('GET', '/v1/webhooks')).then((r) => r?.webhooks ?? null);
+
+// ---- The centre ----
+
+export type Centre = {
+  at: string;
+  staffing: { operatorsOnline: { username: string; role: Role; municipalities: string[] | '*' }[]; warning: boolean };
+  triage: {
+    untriaged: number;
+    oldestUntriagedSeconds: number | null;
+    queueDepth: number;
+    workersOnline: number;
+    behind: boolean;
+  };
+  municipalities: {
+    id: string;
+    name: string;
+    waiting: number;
+    longestWaitSeconds: number | null;
+    escalations: number;
+    answeredWithin60s: { lastHour: number | null; today: number | null };
+  }[];
+  silentGateways: { id: string; name: string; lastHeartbeatAt: string | null; silentSeconds: number }[];
+};
+/** The centre's state (staffing, triage health, per municipality); null where not served. */
+export const centre = () => optional(call<Centre>('GET', '/v1/centre'));
+
+// ---- The live feed ----
 
 export type FeedHandlers = {
   message(m: LiveMessage): void;
