@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isTechnicalOrTest, EVENT_TYPES } from '../../domain/events.js';
 import type { AlarmView } from '../../domain/views.js';
-import { incidentsOf, isOverdue, NO_ANSWER_TARGET, passes, type Incident } from '../../web/src/incidents.js';
+import {
+  asksForSomeone,
+  incidentsOf,
+  isOverdue,
+  NO_ANSWER_TARGET,
+  passes,
+  type Incident,
+} from '../../web/src/incidents.js';
 
 const T0 = Date.parse('2026-11-22T21:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -118,6 +125,25 @@ describe('incident rows', () => {
       alarm({ incidentId: randomUUID(), escalated: true, escalation: { reason: 'unanswered', at: at(60) } }),
     ]);
     expect(row!.escalation).toEqual({ reason: 'unanswered', at: at(60) });
+  });
+
+  it('keeps an escalation only while it asks for someone: unanswered until claimed, unresolved until resolved', () => {
+    const unanswered = { escalated: true, escalation: { reason: 'unanswered' as const, at: at(60) } };
+    const [claimed] = incidentsOf([
+      alarm({ incidentId: randomUUID(), ...unanswered, claimedBy: 'op-a', status: 'claimed' }),
+    ]);
+    expect(claimed!.escalation).toBeNull();
+    const [unresolved] = incidentsOf([
+      alarm({
+        incidentId: randomUUID(),
+        escalated: true,
+        escalation: { reason: 'unresolved', at: at(900) },
+        claimedBy: 'op-a',
+        status: 'claimed',
+      }),
+    ]);
+    expect(unresolved!.escalation).toEqual({ reason: 'unresolved', at: at(900) });
+    expect(asksForSomeone({ ...unresolved!.lead, status: 'resolved' })).toBe(false);
   });
 
   it('filters by municipality and status', () => {

@@ -62,13 +62,26 @@ const byLead = (a: AlarmView, b: AlarmView) =>
 export const compareIncidents = (a: Incident, b: Incident) =>
   a.priority - b.priority || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** Why an alarm's escalation was raised; a change from before the reason was sent tells by its holder. */
+const reasonOf = (a: AlarmView) => a.escalation?.reason ?? (a.claimedBy === null ? 'unanswered' : 'unresolved');
+
+/**
+ * Whether the alarm's escalation still asks for someone. `escalated` stays true as history once raised
+ * (README, contract notes); an `unanswered` escalation is over once the alarm is claimed, an
+ * `unresolved` one once it is resolved.
+ */
+export function asksForSomeone(a: AlarmView): boolean {
+  if (!a.escalated) return false;
+  return reasonOf(a) === 'unanswered' ? a.status === 'received' || a.status === 'triaged' : a.status === 'claimed';
+}
+
 function incidentOf(id: string, alarms: AlarmView[]): Incident {
   const oldestFirst = alarms.sort((a, b) => time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : 1));
   const urgent = [...oldestFirst].sort(byLead);
   const lead = urgent[0]!;
   const unclaimed = urgent.find((a) => a.claimedBy === null) ?? null;
   const unheld = oldestFirst.find((a) => a.claimedBy === null);
-  const escalated = oldestFirst.find((a) => a.escalated);
+  const escalated = oldestFirst.find(asksForSomeone);
   return {
     id,
     alarms: oldestFirst,
@@ -81,7 +94,7 @@ function incidentOf(id: string, alarms: AlarmView[]): Incident {
     holders: [...new Set(oldestFirst.flatMap((a) => (a.claimedBy === null ? [] : [a.claimedBy])))],
     escalation: escalated
       ? {
-          reason: escalated.escalation?.reason ?? (escalated.claimedBy === null ? 'unanswered' : 'unresolved'),
+          reason: reasonOf(escalated),
           at: escalated.escalation?.at ?? null,
         }
       : null,
