@@ -14,9 +14,7 @@ describe('the centre in chromium', () => {
     const page = await fx.loggedIn('op-toe');
     const staffing = page.locator('.staffing');
     // Presence is published when the feed opens; the page polls the centre every few seconds.
-    await page.waitForFunction(() => document.querySelector('.staffing')?.textContent?.includes('op-toe'), null, {
-      timeout: 15_000,
-    });
+    await staffing.filter({ hasText: 'op-toe' }).waitFor({ timeout: 15_000 });
     expect(await staffing.innerText()).toContain('færre end to på vagt');
     // Operators get the staffing line and the banners, not the supervisors' centre view.
     expect(await page.locator('section.centre').count()).toBe(0);
