@@ -47,14 +47,35 @@ function claimedOrigin(headers: {
   }
 }
 
-/** A cookie-authenticated write or live-feed upgrade must not come from a page of another origin. */
+/** The header the console's own pages send with every request: a page elsewhere cannot send it. */
+export const CSRF_HEADER = 'x-requested-with';
+export const CSRF_HEADER_VALUE = 'responscenter';
+
+/**
+ * A cookie-authenticated request must come from the console's own pages:
+ *  - a browser that says where a request comes from (`Sec-Fetch-Site`) must say `same-origin` (or
+ *    `none`, typed by the user), for reads too: reading a card writes an audit row, and a sibling
+ *    subdomain or another port of the host is `same-site`, which SameSite=Strict lets through;
+ *  - a write or live-feed upgrade naming another origin (`Origin`, else `Referer`) is refused;
+ *  - a write must carry `X-Requested-With: responscenter`: a page of another origin cannot add a
+ *    custom header without the console's consent (a CORS preflight it never grants).
+ */
 function checkSameOrigin(req: FastifyRequest): void {
   if (req.consoleSession?.via !== 'cookie') return;
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    throw forbidden(
+      `a request with the session cookie must come from this console’s own pages (Sec-Fetch-Site: ${site})`,
+    );
   const upgrade = req.headers.upgrade?.toLowerCase() === 'websocket';
   if (!upgrade && !WRITES.has(req.method)) return;
   const origin = claimedOrigin(req.headers);
   if (origin !== undefined && origin !== req.headers.host)
     throw forbidden('a request with the session cookie must come from this console’s own pages (Origin)');
+  if (!upgrade && req.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE)
+    throw forbidden(
+      `a write with the session cookie must carry the header ${CSRF_HEADER}: ${CSRF_HEADER_VALUE} (the console's pages send it; programs use a bearer token)`,
+    );
 }
 
 const declaresAccess = (allow: unknown): allow is Allow =>

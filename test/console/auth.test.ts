@@ -203,7 +203,8 @@ describe('sessions', () => {
     const r = await fx.app.inject({
       method: 'POST',
       url: '/v1/auth/logout',
-      headers: { cookie: `rc_session=${token}` },
+      // As the console's page sends it (services/console/protected.ts).
+      headers: { cookie: `rc_session=${token}`, 'x-requested-with': 'responscenter' },
     });
     expect(r.statusCode).toBe(204);
     expect(String(r.headers['set-cookie'])).toMatch(/rc_session=;.*Max-Age=0/);

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { bearer, consoleAppFixture, login, newAlarm, storeAlarms } from './helpers.js';
 
 const fx = consoleAppFixture();
+/** What the console's own pages send with every request. */
+const OWN_PAGE = { 'x-requested-with': 'responscenter' };
 const HOST = 'console.example:8081';
 
 async function cookieOf(username: 'op-both'): Promise<{ cookie: string; token: string }> {
@@ -50,11 +52,11 @@ describe('cookie-authenticated requests come from the console’s own pages', ()
   it('accepts a write with the cookie from its own origin, a bearer token from anywhere, and reads as before', async () => {
     const { cookie, token } = await cookieOf('op-both');
     const [a, b] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 4), newAlarm('toender', 4));
-    expect((await claim(a!, { cookie, origin: `http://${HOST}` })).statusCode).toBe(200);
+    expect((await claim(a!, { cookie, origin: `http://${HOST}`, ...OWN_PAGE })).statusCode).toBe(200);
     expect(await holder(a!)).toBe('op-both');
-    // Naming no origin: a program, not a page (browsers name it on every cross-origin write).
+    // Naming no origin, with the console's header.
     const [c] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 6));
-    expect((await claim(c!, { cookie })).statusCode).toBe(200);
+    expect((await claim(c!, { cookie, ...OWN_PAGE })).statusCode).toBe(200);
     expect((await claim(b!, { ...bearer(token), origin: 'https://evil.example' })).statusCode).toBe(200);
     const read = await fx.app.inject({
       method: 'GET',
@@ -62,6 +64,50 @@ describe('cookie-authenticated requests come from the console’s own pages', ()
       headers: { host: HOST, cookie, origin: 'https://evil.example' },
     });
     expect(read.statusCode).toBe(200);
+  });
+
+  it('refuses a cookie write without the console’s header, even from its own origin, and changes nothing', async () => {
+    const { cookie } = await cookieOf('op-both');
+    const [a] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 8));
+    for (const headers of [
+      { cookie, origin: `http://${HOST}` },
+      { cookie },
+      { cookie, 'x-requested-with': 'XMLHttpRequest' },
+    ]) {
+      const r = await claim(a!, headers);
+      expect(r.statusCode).toBe(403);
+      expect(r.json().message).toContain('x-requested-with: responscenter');
+    }
+    expect(await holder(a!)).toBeNull();
+  });
+
+  it('refuses any cookie request a browser says comes from another site or a sibling of it, reads too, and audits nothing', async () => {
+    const { cookie } = await cookieOf('op-both');
+    const audits = () =>
+      fx.te.rt.db
+        .selectFrom('citizen_reads')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('citizen_id', '=', 'c-aabenraa-0')
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n));
+    const before = await audits();
+    for (const site of ['same-site', 'cross-site']) {
+      const r = await fx.app.inject({
+        method: 'GET',
+        url: '/v1/citizens/c-aabenraa-0',
+        headers: { host: HOST, cookie, 'sec-fetch-site': site },
+      });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().message).toContain('Sec-Fetch-Site');
+    }
+    expect(await audits()).toBe(before);
+    const own = await fx.app.inject({
+      method: 'GET',
+      url: '/v1/citizens/c-aabenraa-0',
+      headers: { host: HOST, cookie, 'sec-fetch-site': 'same-origin' },
+    });
+    expect(own.statusCode).toBe(200);
+    expect(await audits()).toBe(before + 1);
   });
 
   it('opens the live feed with the cookie only from its own origin', async () => {

@@ -20,7 +20,11 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   const res = await fetch(url, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    // Every request says it comes from the console's own page (services/console/protected.ts).
+    headers: {
+      'x-requested-with': 'responscenter',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = (await res.json().catch(() => ({}))) as { message?: string };
