@@ -69,11 +69,12 @@ describe('cookie-authenticated requests come from the console’s own pages', ()
   it('refuses a cookie write without the console’s header, even from its own origin, and changes nothing', async () => {
     const { cookie } = await cookieOf('op-both');
     const [a] = await storeAlarms(fx.te.rt, newAlarm('aabenraa', 8));
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { cookie, origin: `http://${HOST}` },
       { cookie },
       { cookie, 'x-requested-with': 'XMLHttpRequest' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const r = await claim(a!, headers);
       expect(r.statusCode).toBe(403);
       expect(r.json().message).toContain('x-requested-with: responscenter');
