@@ -40,6 +40,8 @@ const configSchema = z
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
     /** Jobs one worker process triages at once, per urgency lane. */
     TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
+    /** How often a worker stores the rollups of ended months and freezes the monthly reports that are due. */
+    STATS_UPKEEP_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -56,6 +58,7 @@ const configSchema = z
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
+    statsUpkeepSeconds: e.STATS_UPKEEP_SECONDS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -30,6 +30,7 @@ export type Permission =
   | 'live:alarms'
   /** Dispatch messages on the live feed. */
   | 'live:dispatches'
+  /** Monthly statistics and reports of the municipalities in scope. */
   | 'stats:read'
   | 'registry:write';
 
@@ -45,7 +46,7 @@ const OPERATOR: Permission[] = [
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
-  supervisor: new Set(OPERATOR),
+  supervisor: new Set<Permission>([...OPERATOR, 'stats:read']),
   planner: new Set<Permission>(['dispatches:read', 'dispatches:update', 'live:dispatches', 'citizens:read-dispatched']),
   analyst: new Set<Permission>(['stats:read']),
   admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write']),

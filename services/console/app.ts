@@ -20,6 +20,7 @@ import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 import { municipalityRoutes } from './routes/municipalities.js';
+import { statisticsRoutes } from './routes/statistics.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
@@ -94,7 +95,16 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
   await app.register(loginRoutes, ctx);
   await app.register(protectedRoutes, {
     ctx,
-    routes: [sessionRoutes, alarmRoutes, citizenRoutes, dispatchRoutes, municipalityRoutes, adminRoutes, liveRoutes],
+    routes: [
+      sessionRoutes,
+      alarmRoutes,
+      citizenRoutes,
+      dispatchRoutes,
+      municipalityRoutes,
+      statisticsRoutes,
+      adminRoutes,
+      liveRoutes,
+    ],
   });
 
   return { app, hub, close: () => app.close() };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../../domain/roles.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
+import { MONTH_PATTERN } from '../../domain/statistics.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -20,6 +21,7 @@ const cursor = z
   .refine((s) => decodeCursor(s) !== null, 'not a cursor from this API: pass the `next` of the previous page')
   .describe('The `next` of the previous page');
 const municipality = z.string().min(1).max(64).describe('One municipality id; outside your scope the list is empty');
+const id = z.string().min(1).max(64);
 
 export const idParams = z.object({ id: z.string().max(200) });
 
@@ -122,6 +124,37 @@ export const municipalityView = z.object({
 });
 
 export const municipalityList = z.object({ municipalities: z.array(municipalityView) });
+
+// ---- Statistics ----
+
+const month = z.string().regex(MONTH_PATTERN, 'a month as YYYY-MM, e.g. 2026-01');
+const statsFormat = {
+  format: optionalParam(z.enum(['json', 'csv']).describe('json (default) or csv; `Accept: text/csv` also gives CSV')),
+  sep: optionalParam(
+    z
+      .enum(['comma', 'semicolon'])
+      .describe(
+        "CSV only: comma (default; '.' in decimals) or semicolon (';' between fields, ',' in decimals, with a byte-order mark: for Danish spreadsheets)",
+      ),
+  ),
+};
+const municipalities = optionalParam(
+  z
+    .string()
+    .max(100 * 65)
+    .transform((v) => (v === 'all' ? ('all' as const) : [...new Set(v.split(','))]))
+    .pipe(z.union([z.literal('all'), z.array(id).min(1).max(100)]))
+    .describe(
+      'One municipality id, several separated by commas (side by side), or `all`; default all in your scope. One outside your scope is answered 404',
+    ),
+);
+
+export const monthlyStatsQuery = z.object({
+  municipality: municipalities,
+  from: optionalParam(month.describe('First month, YYYY-MM; default 11 months before `to`')),
+  to: optionalParam(month.describe('Last month, YYYY-MM; default the current month (Europe/Copenhagen)')),
+  ...statsFormat,
+});
 
 // ---- Dispatches ----
 

@@ -1,4 +1,5 @@
-// The triage worker: one BullMQ worker per urgency lane, the reconciler and gateway supervision.
+// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision and the
+// statistics' upkeep (monthly rollups, services/statistics/upkeep.ts).
 // Its HTTP side (health, readiness, metrics) is app.ts.
 //
 // A lane's jobs running at once share their transactions: each job hands its alarms to the lane's
@@ -14,6 +15,7 @@ import { alarmIdsOf, bullPrefix, queueName, TRIAGE_JOB_MAX, type TriageJob } fro
 import { blockingRedis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
+import { keepStatistics } from '../statistics/upkeep.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -21,6 +23,8 @@ import { triageIsolating, type TriageOutcome, type TriageResult } from './triage
 export type TriageWorkerOptions = {
   reconcileEveryMs?: number;
   superviseEveryMs?: number;
+  /** Statistics' upkeep; default STATS_UPKEEP_SECONDS. */
+  statisticsEveryMs?: number;
   /** Lanes to work (all by default). */
   lanes?: readonly Lane[];
 };
@@ -120,6 +124,10 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     every(opts.superviseEveryMs ?? 5_000, 'gateway supervision', rt.logger, async () => {
       const n = await superviseGateways(rt);
       if (n > 0) rt.logger.warn({ alarms: n }, 'silent gateways: heartbeat_missed raised');
+    }),
+    every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
+      const done = await keepStatistics(rt.db);
+      if (done.rolledUp > 0) rt.logger.info(done, 'statistics: monthly rollups stored');
     }),
   ];
 

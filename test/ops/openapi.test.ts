@@ -23,6 +23,7 @@ describe('the console server', () => {
         '/v1/dispatches/{id}/status',
         '/v1/admin/registry',
         '/v1/live',
+        '/v1/stats/monthly',
       ]),
     );
   });

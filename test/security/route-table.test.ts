@@ -53,6 +53,7 @@ const services: Service[] = [
       'POST /v1/dispatches/:id/status',
       'PUT /v1/admin/registry',
       'GET /v1/live',
+      'GET /v1/stats/monthly',
     ],
   },
   {
