@@ -32,6 +32,8 @@ export type Permission =
   | 'live:dispatches'
   /** Monthly statistics and reports of the municipalities in scope. */
   | 'stats:read'
+  /** Correct an operator's decision after the fact. */
+  | 'alarms:correct'
   | 'registry:write';
 
 const OPERATOR: Permission[] = [
@@ -46,10 +48,10 @@ const OPERATOR: Permission[] = [
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
-  supervisor: new Set<Permission>([...OPERATOR, 'stats:read']),
+  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct']),
   planner: new Set<Permission>(['dispatches:read', 'dispatches:update', 'live:dispatches', 'citizens:read-dispatched']),
   analyst: new Set<Permission>(['stats:read']),
-  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write']),
+  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct', 'registry:write']),
 };
 
 export const can = (user: ConsoleUser, permission: Permission): boolean => PERMISSIONS[user.role].has(permission);

@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { citizenRoutes } from './routes/citizens.js';
+import { correctionRoutes } from './routes/corrections.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
@@ -98,6 +99,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     routes: [
       sessionRoutes,
       alarmRoutes,
+      correctionRoutes,
       citizenRoutes,
       dispatchRoutes,
       municipalityRoutes,

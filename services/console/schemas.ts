@@ -156,6 +156,22 @@ export const monthlyStatsQuery = z.object({
   ...statsFormat,
 });
 
+export const reportsQuery = z.object({
+  municipality: municipalities,
+  month: optionalParam(month.describe('One month, YYYY-MM; default the last 12 months')),
+  ...statsFormat,
+});
+
+export const reportPdfQuery = z.object({
+  municipality: municipalities,
+  month: month.describe('The month of the report, YYYY-MM'),
+});
+
+export const correctionRequest = z.object({
+  outcome: z.enum(TRIAGE_CLASSES).describe('What the alarm really was'),
+  note: z.string().min(1).max(2000).describe('Why the decision is corrected (kept with the correction)'),
+});
+
 // ---- Dispatches ----
 
 export const dispatchListQuery = z.object({

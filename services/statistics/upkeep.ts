@@ -1,16 +1,18 @@
 // What the worker does for the statistics, every STATS_UPKEEP_SECONDS: store the rollups of ended months
-// that lack one or were changed since (a bounded batch per round). Safe with any number of workers:
-// rollups are stored under a lock.
+// that lack one or were changed since (a bounded batch per round), then freeze the monthly reports that
+// are due. Safe with any number of workers: rollups are stored under a lock and reports are inserted once.
 import type { Db } from '../../db/connect.js';
 import { monthsToRollUp, settledBefore, storeRollups } from '../../db/statistics.js';
+import { freezeDueReports } from './reports.js';
 
 /** Rollups stored per round: a round stays short, and a backlog (after a bulk load) drains over rounds. */
 export const ROLLUPS_PER_ROUND = 48;
 
-export async function keepStatistics(db: Db): Promise<{ rolledUp: number }> {
+export async function keepStatistics(db: Db): Promise<{ rolledUp: number; frozen: number }> {
   const keys = await monthsToRollUp(db, await settledBefore(db), ROLLUPS_PER_ROUND);
   const rolledUp = keys.length > 0 && (await storeRollups(db, keys)) ? keys.length : 0;
-  return { rolledUp };
+  const frozen = await freezeDueReports(db);
+  return { rolledUp, frozen };
 }
 
 /**

@@ -1,5 +1,5 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision and the
-// statistics' upkeep (monthly rollups, services/statistics/upkeep.ts).
+// statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts).
 // Its HTTP side (health, readiness, metrics) is app.ts.
 //
 // A lane's jobs running at once share their transactions: each job hands its alarms to the lane's
@@ -127,7 +127,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     }),
     every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
       const done = await keepStatistics(rt.db);
-      if (done.rolledUp > 0) rt.logger.info(done, 'statistics: monthly rollups stored');
+      if (done.rolledUp > 0 || done.frozen > 0) rt.logger.info(done, 'statistics: monthly rollups and reports stored');
     }),
   ];
 

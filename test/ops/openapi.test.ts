@@ -23,7 +23,10 @@ describe('the console server', () => {
         '/v1/dispatches/{id}/status',
         '/v1/admin/registry',
         '/v1/live',
+        '/v1/alarms/{id}/correct',
         '/v1/stats/monthly',
+        '/v1/stats/reports',
+        '/v1/stats/reports/pdf',
       ]),
     );
   });

@@ -53,7 +53,10 @@ const services: Service[] = [
       'POST /v1/dispatches/:id/status',
       'PUT /v1/admin/registry',
       'GET /v1/live',
+      'POST /v1/alarms/:id/correct',
       'GET /v1/stats/monthly',
+      'GET /v1/stats/reports',
+      'GET /v1/stats/reports/pdf',
     ],
   },
   {

@@ -1,17 +1,20 @@
 // Statistics for analysts, supervisors and administrators (contract: "Monthly statistics (analysts)"):
-// monthly figures side by side. Everything outside the user's scope is answered 404.
+// monthly figures side by side and the frozen monthly reports (JSON, CSV, PDF). Everything outside the
+// user's scope is answered 404.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { addMonths, monthOf, monthSpan, type Month } from '../../../domain/statistics.js';
-import { monthlyStatistics as monthlyShape } from '../../../domain/statistics-views.js';
+import { monthlyStatistics as monthlyShape, reportList } from '../../../domain/statistics-views.js';
 import { errorBody } from '../../../domain/views.js';
-import { HttpError } from '../../../platform/errors.js';
+import { HttpError, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { CSV_CONTENT_TYPE, MONTH_COLUMNS, toCsv, type CsvDialect } from '../../statistics/csv.js';
+import { CSV_CONTENT_TYPE, MONTH_COLUMNS, toCsv, type CsvColumn, type CsvDialect } from '../../statistics/csv.js';
 import { monthlyStatistics, municipalitiesAsked } from '../../statistics/monthly.js';
+import { reportsPdf } from '../../statistics/pdf.js';
+import { readReports, type ReportView } from '../../statistics/reports.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
-import { monthlyStatsQuery } from '../schemas.js';
+import { monthlyStatsQuery, reportPdfQuery, reportsQuery } from '../schemas.js';
 
 /** The longest range one request may ask for: twenty years of months. */
 export const MAX_MONTHS = 240;
@@ -44,6 +47,17 @@ const jsonOrCsv = (schema: z.ZodType) => ({
     'text/csv': { schema: z.string().describe('CSV: UTF-8, a header row, one row per municipality and month') },
   },
 });
+
+const REPORT_COLUMNS: readonly CsvColumn[] = [
+  ...MONTH_COLUMNS.slice(0, 3),
+  ['frozenAt', (s) => s.report?.frozenAt ?? null],
+  ['correctionsSinceFrozen', (s) => s.report?.correctionsSinceFrozen ?? null],
+  ['changed', (s) => (s.report ? String(s.report.changed) : null)],
+  ...MONTH_COLUMNS.slice(3),
+];
+
+const reportSubjects = (reports: readonly ReportView[]) =>
+  reports.map((r) => ({ id: r.municipality, name: r.name, settings: r.settings, row: r.figures, report: r }));
 
 export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   const tags = ['statistics'];
@@ -80,6 +94,67 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
       );
       const name = stats.municipality ?? 'municipalities';
       return sendCsv(reply, `statistics-${name}-${from}-${to}`, toCsv(MONTH_COLUMNS, subjects, dialect(req.query.sep)));
+    },
+  );
+
+  app.get(
+    '/v1/stats/reports',
+    {
+      config: { allow: ['stats:read'] },
+      schema: {
+        tags,
+        summary: 'Frozen monthly reports, beside the same months computed now (JSON or CSV)',
+        description:
+          'On the first day of each month the previous month is frozen per municipality. `figures` is the month ' +
+          'as frozen, `live` as it is now; a decision corrected since shows in `correctionsSinceFrozen` and ' +
+          '`changed`. Without `month`, the reports of the last 12 months. The PDF: GET /v1/stats/reports/pdf.',
+        security,
+        querystring: reportsQuery,
+        response: { 200: jsonOrCsv(reportList), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const user = userOf(req);
+      const municipalities = await asked(user.municipalities, req.query.municipality);
+      const to = req.query.month ?? addMonths(monthOf(new Date()), -1);
+      const from = req.query.month ?? addMonths(to, -11);
+      const reports = await readReports(rt.db, municipalities, from, to);
+      if (!wantsCsv(req.query.format, req.headers.accept)) return { reports };
+      const csv = toCsv(REPORT_COLUMNS, reportSubjects(reports), dialect(req.query.sep));
+      return sendCsv(reply, `reports-${from}-${to}`, csv);
+    },
+  );
+
+  app.get(
+    '/v1/stats/reports/pdf',
+    {
+      config: { allow: ['stats:read'] },
+      schema: {
+        tags,
+        summary: 'A frozen monthly report as PDF (a page per municipality)',
+        description: '404 when the month has no frozen report yet (it is frozen on the first day of the next month).',
+        security,
+        querystring: reportPdfQuery,
+        response: {
+          200: { content: { 'application/pdf': { schema: z.string().describe('A PDF document') } } },
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const user = userOf(req);
+      const municipalities = await asked(user.municipalities, req.query.municipality);
+      const reports = await readReports(rt.db, municipalities, req.query.month, req.query.month);
+      if (reports.length === 0) throw notFound(`no frozen report for ${req.query.month} yet`);
+      const pdf = await reportsPdf(reports);
+      const name = municipalities.length === 1 ? municipalities[0]!.id : 'municipalities';
+      return (
+        reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="report-${name}-${req.query.month}.pdf"`)
+          // Bytes: Fastify sends a Buffer as it is (no serializer); the schema above only documents it.
+          .send(pdf as unknown as string)
+      );
     },
   );
 };
