@@ -167,6 +167,12 @@ export const reportPdfQuery = z.object({
   month: month.describe('The month of the report, YYYY-MM'),
 });
 
+export const sharedStatsQuery = z.object({
+  from: optionalParam(month.describe('First month, YYYY-MM; default 11 months before `to`')),
+  to: optionalParam(month.describe('Last month, YYYY-MM; default the current month (Europe/Copenhagen)')),
+  ...statsFormat,
+});
+
 export const correctionRequest = z.object({
   outcome: z.enum(TRIAGE_CLASSES).describe('What the alarm really was'),
   note: z.string().min(1).max(2000).describe('Why the decision is corrected (kept with the correction)'),

@@ -27,6 +27,8 @@ describe('the console server', () => {
         '/v1/stats/monthly',
         '/v1/stats/reports',
         '/v1/stats/reports/pdf',
+        '/v1/stats/shared',
+        '/v1/stats/shared/schema',
       ]),
     );
   });

@@ -57,6 +57,8 @@ const services: Service[] = [
       'GET /v1/stats/monthly',
       'GET /v1/stats/reports',
       'GET /v1/stats/reports/pdf',
+      'GET /v1/stats/shared',
+      'GET /v1/stats/shared/schema',
     ],
   },
   {

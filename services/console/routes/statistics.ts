@@ -1,20 +1,26 @@
 // Statistics for analysts, supervisors and administrators (contract: "Monthly statistics (analysts)"):
-// monthly figures side by side and the frozen monthly reports (JSON, CSV, PDF). Everything outside the
-// user's scope is answered 404.
+// monthly figures side by side, the frozen monthly reports (JSON, CSV, PDF) and the shared, anonymised
+// figures of every municipality that takes part. Everything outside the user's scope is answered 404.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { addMonths, monthOf, monthSpan, type Month } from '../../../domain/statistics.js';
-import { monthlyStatistics as monthlyShape, reportList } from '../../../domain/statistics-views.js';
+import {
+  monthlyStatistics as monthlyShape,
+  reportList,
+  sharedStatistics as sharedShape,
+} from '../../../domain/statistics-views.js';
 import { errorBody } from '../../../domain/views.js';
-import { HttpError, notFound } from '../../../platform/errors.js';
+import { forbidden, HttpError, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { CSV_CONTENT_TYPE, MONTH_COLUMNS, toCsv, type CsvColumn, type CsvDialect } from '../../statistics/csv.js';
 import { monthlyStatistics, municipalitiesAsked } from '../../statistics/monthly.js';
 import { reportsPdf } from '../../statistics/pdf.js';
 import { readReports, type ReportView } from '../../statistics/reports.js';
+import { participatingMunicipalities, sharedSchema, sharedStatistics } from '../../statistics/shared.js';
+import { mayReadSharedStatistics } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
-import { monthlyStatsQuery, reportPdfQuery, reportsQuery } from '../schemas.js';
+import { monthlyStatsQuery, reportPdfQuery, reportsQuery, sharedStatsQuery } from '../schemas.js';
 
 /** The longest range one request may ask for: twenty years of months. */
 export const MAX_MONTHS = 240;
@@ -155,6 +161,63 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
           // Bytes: Fastify sends a Buffer as it is (no serializer); the schema above only documents it.
           .send(pdf as unknown as string)
       );
+    },
+  );
+
+  /** 403 unless the user may read the shared figures (access.ts). */
+  const sharedFor = async (req: Parameters<typeof userOf>[0]) => {
+    const participating = await participatingMunicipalities(rt.db);
+    if (
+      !mayReadSharedStatistics(
+        userOf(req),
+        participating.map((m) => m.id),
+      )
+    )
+      throw forbidden('none of your municipalities takes part in the shared statistics');
+  };
+
+  app.get(
+    '/v1/stats/shared',
+    {
+      config: { allow: ['stats:shared'] },
+      schema: {
+        tags,
+        summary: 'Shared, anonymised monthly figures of every municipality that takes part (JSON or CSV)',
+        description:
+          'For administrators, and for analysts of a municipality that takes part (`shareStatistics`); a ' +
+          'municipality that opted out neither shares nor sees. No personal data: counts, shares and durations ' +
+          'only. The format is documented at GET /v1/stats/shared/schema.',
+        security,
+        querystring: sharedStatsQuery,
+        response: { 200: jsonOrCsv(sharedShape), ...errors },
+      },
+    },
+    async (req, reply) => {
+      await sharedFor(req);
+      const { from, to } = monthRange(req.query);
+      const shared = await sharedStatistics(rt.db, from, to);
+      if (!wantsCsv(req.query.format, req.headers.accept)) return shared;
+      const subjects = shared.municipalities.flatMap((m) =>
+        m.months.map((row) => ({ id: m.id, name: m.name, settings: m.settings, row })),
+      );
+      return sendCsv(reply, `shared-statistics-${from}-${to}`, toCsv(MONTH_COLUMNS, subjects, dialect(req.query.sep)));
+    },
+  );
+
+  app.get(
+    '/v1/stats/shared/schema',
+    {
+      config: { allow: ['stats:shared'] },
+      schema: {
+        tags,
+        summary: 'The shared figures’ format: a JSON Schema of the JSON and the CSV’s columns',
+        security,
+        response: { 200: z.record(z.string(), z.unknown()), ...errors },
+      },
+    },
+    async (req) => {
+      await sharedFor(req);
+      return sharedSchema();
     },
   );
 };
