@@ -14,7 +14,7 @@ const byClass = z.object({ false_alarm: count, phone_resolvable: count, dispatch
 
 export const monthRow = z.object({
   month: z.string().describe('YYYY-MM, a calendar month in Europe/Copenhagen time of receipt'),
-  total: count.describe('Alarms received in the month, every type but technical events and tests'),
+  total: count.describe('Alarms received in the month, every type but technical events, tests and cancels'),
   outcomes: byClass.extend({ unresolved: count }).describe("The operators' decisions; unresolved: none yet"),
   falseAlarmRate: rate.describe('outcomes.false_alarm over resolved alarms'),
   phoneResolvableRate: rate.describe('outcomes.phone_resolvable over resolved alarms'),
@@ -33,6 +33,7 @@ export const monthRow = z.object({
   p90SecondsToAnswer: count.nullable().describe('90th percentile of seconds to answer (nearest rank)'),
   technical: z.record(z.string(), count).describe('Technical events by kind (not in total)'),
   tests: count.describe('Test transmissions (not in total)'),
+  cancels: count.describe('Cancels from the device (not in total: the press they cancel carries the decision)'),
   byHour: z.array(count).length(24).describe('Alarms by local hour of receipt, 0–23 (for a heat map)'),
   byWeekdayHour: z
     .array(z.array(count).length(24))

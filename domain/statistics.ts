@@ -4,13 +4,16 @@
 //
 // What a month's figures count (README, "Contract notes"): the alarms received in that calendar month in
 // Copenhagen time, every type but technical events and tests (the contract excludes those from the answer
-// times; excluding them everywhere keeps every figure of a row about the same alarms). Technical events are
-// counted by kind and tests on their own. A `cancel` is counted: an operator closes it like any alarm.
+// times; excluding them everywhere keeps every figure of a row about the same alarms) and cancels. A
+// cancel is a follow-up of the press it cancels, not a call of its own: it joins the press's incident and
+// the press carries the decision, so counting it too would count one accidental press as two false alarms,
+// and its "answer" at the moment the call was closed. Technical events are counted by kind, tests and
+// cancels on their own.
 import { EMERGENCY_TYPES, EVENT_TYPES, isTechnicalOrTest, TECHNICAL_TYPES, TRIAGE_CLASSES } from './events.js';
 import type { EventType, TriageClass } from './events.js';
 
-/** The types every figure of a month counts: all but technical events and tests. */
-export const COUNTED_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => !isTechnicalOrTest(t));
+/** The types every figure of a month counts: all but technical events, tests and cancels. */
+export const COUNTED_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => !isTechnicalOrTest(t) && t !== 'cancel');
 /** Technical events, counted by kind beside the figures. */
 export const TECHNICAL_KINDS: readonly EventType[] = EVENT_TYPES.filter((t) => TECHNICAL_TYPES.has(t));
 /** Nødkald: a person in possible danger (domain.md, "The call types"). */
@@ -246,6 +249,7 @@ export function monthFigures(month: Month, c: MonthCounts, s: StatisticsSettings
     p90SecondsToAnswer: quantile(c.answerSeconds, 0.9),
     technical: Object.fromEntries(TECHNICAL_KINDS.map((t) => [t, c.byType[t] ?? 0])) as Record<EventType, number>,
     tests: c.byType.test ?? 0,
+    cancels: c.byType.cancel ?? 0,
     byHour: Array.from({ length: 24 }, (_, h) => c.byWeekdayHour.reduce((n, day) => n + (day[h] ?? 0), 0)),
     byWeekdayHour: c.byWeekdayHour.map((day) => [...day]),
     confusion: Object.fromEntries(

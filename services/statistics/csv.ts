@@ -60,6 +60,7 @@ export const MONTH_COLUMNS: readonly Column[] = [
   ...COUNTED_TYPES.map((t): Column => [`byType.${t}`, (s) => s.row.byType[t] ?? 0]),
   ...TECHNICAL_KINDS.map((t): Column => [`technical.${t}`, (s) => s.row.technical[t] ?? 0]),
   ['tests', (s) => s.row.tests],
+  ['cancels', (s) => s.row.cancels],
   ...Array.from({ length: 24 }, (_, h): Column => [`byHour.${pad2(h)}`, (s) => s.row.byHour[h] ?? 0]),
   ['effect.visitsAvoided', (s) => s.row.effect.visitsAvoided],
   ['effect.visitStaffHours', (s) => s.row.effect.visitStaffHours],

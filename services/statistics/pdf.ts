@@ -23,7 +23,7 @@ const pct = (x: number | null) => (x === null ? '–' : percent.format(x));
 type Line = [label: string, value: (r: MonthRow) => string];
 
 const FIGURES: readonly Line[] = [
-  ['Alarmer i alt (uden tekniske hændelser og test)', (r) => n(r.total)],
+  ['Alarmer i alt (uden tekniske hændelser, test og afmeldinger)', (r) => n(r.total)],
   ['heraf nødkald', (r) => n(r.emergencyCalls)],
   ['Falske alarmer', (r) => n(r.outcomes.false_alarm)],
   ['Klaret telefonisk', (r) => n(r.outcomes.phone_resolvable)],
@@ -40,6 +40,7 @@ const FIGURES: readonly Line[] = [
   ['Borgere med over 30 alarmer i måneden', (r) => n(r.repeatCallers)],
   ['Tekniske hændelser', (r) => n(Object.values(r.technical).reduce((a, b) => a + b, 0))],
   ['Testsignaler', (r) => n(r.tests)],
+  ['Afmeldinger fra borgeren (trykket tæller)', (r) => n(r.cancels)],
   ['Rettede beslutninger', (r) => n(r.corrections)],
 ];
 

@@ -81,7 +81,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
         description:
           'One row per municipality and month, months in Europe/Copenhagen time of receipt, empty months as zeros. ' +
           'Rates are over resolved alarms; answeredWithin60s is over the month’s alarms. Every figure counts the ' +
-          'alarms of every type but technical events and tests (counted apart). With one municipality the answer ' +
+          'alarms of every type but technical events, tests and cancels (counted apart). With one municipality the answer ' +
           'has the contract’s shape (`municipality`, `months`); `municipalities` always lists each one asked for. ' +
           'CSV: `format=csv` or `Accept: text/csv`; `sep=semicolon` for Danish spreadsheets.',
         security,
