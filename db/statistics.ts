@@ -90,13 +90,18 @@ export async function countMonths(
              count(*) FILTER (WHERE counted AND outcome = 'dispatch') AS dispatch,
              count(*) FILTER (WHERE counted AND NOT resolved) AS unresolved,
              count(*) FILTER (WHERE counted AND claimed_at IS NOT NULL) AS answered,
-             count(*) FILTER (WHERE counted AND resolved AND triage_class = outcome) AS agreement,
-             count(DISTINCT incident_id) FILTER (
-               WHERE type = ANY(${[...EMERGENCY_CALL_TYPES]}::text[])
-                 AND outcome = ANY(${[...SETTLED_WITHOUT_VISIT]}::text[])) AS visits_avoided,
-             count(DISTINCT incident_id) FILTER (
-               WHERE type = 'night_check' AND outcome = ANY(${[...SETTLED_WITHOUT_VISIT]}::text[])) AS night_checks
+             count(*) FILTER (WHERE counted AND resolved AND triage_class = outcome) AS agreement
       FROM a GROUP BY m, month
+    ),
+    -- Incidents settled without a visit; apart from main, so that main needs no sort for DISTINCT.
+    visits AS (
+      SELECT m, month,
+             count(DISTINCT incident_id) FILTER (WHERE type <> 'night_check') AS visits_avoided,
+             count(DISTINCT incident_id) FILTER (WHERE type = 'night_check') AS night_checks
+      FROM a
+      WHERE outcome = ANY(${[...SETTLED_WITHOUT_VISIT]}::text[])
+        AND (type = ANY(${[...EMERGENCY_CALL_TYPES]}::text[]) OR type = 'night_check')
+      GROUP BY m, month
     ),
     types AS (
       SELECT m, month, jsonb_object_agg(type, n) AS by_type
@@ -133,7 +138,11 @@ export async function countMonths(
                         THEN greatest(0, ceil(extract(epoch FROM d.arrived_at - d.requested_at) / 60))::int END AS minutes,
                    count(*) AS n
             FROM a JOIN dispatches d ON d.alarm_id = a.id
-            WHERE a.counted GROUP BY 1, 2, 3) t
+            -- A dispatch is requested after its alarm was received: this lets Postgres read the
+            -- municipalities' dispatches from the range's start by index and join them by hash.
+            WHERE a.counted AND d.municipality_id = ANY(${[...municipalities]}::text[])
+              AND d.requested_at >= (${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})
+            GROUP BY 1, 2, 3) t
       GROUP BY m, month
     ),
     repeaters AS (
@@ -148,10 +157,12 @@ export async function countMonths(
       WHERE a.counted GROUP BY 1, 2
     )
     SELECT main.m, to_char(main.month, 'YYYY-MM') AS month, main.total, main.false_alarm, main.phone_resolvable,
-           main.dispatch, main.unresolved, main.answered, main.agreement, main.visits_avoided, main.night_checks,
+           main.dispatch, main.unresolved, main.answered, main.agreement,
+           COALESCE(visits.visits_avoided, 0) AS visits_avoided, COALESCE(visits.night_checks, 0) AS night_checks,
            types.by_type, hours.by_hour, confusion.confusion, answers.answers, arrivals.dispatches,
            arrivals.arrivals, repeaters.repeat_callers, corrections.corrections
     FROM main
+    LEFT JOIN visits USING (m, month)
     LEFT JOIN types USING (m, month)
     LEFT JOIN hours USING (m, month)
     LEFT JOIN confusion USING (m, month)
