@@ -3,6 +3,7 @@
 // callers, scopes, CSV and bad input.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { monthlyStatistics } from '../../domain/statistics-views.js';
 import { bearer, consoleFixture } from '../console/helpers.js';
 import { insertPastAlarms, type PastAlarm } from './history.js';
 
@@ -67,6 +68,8 @@ type Month = Record<string, unknown> & { month: string };
 const monthsOf = async (user: Parameters<typeof get>[0], query: string) => {
   const r = await get(user, `/v1/stats/monthly?${query}`);
   expect(r.statusCode, r.body).toBe(200);
+  // The answer is serialized without a check against its schema (typedJsonSerializer): check it here.
+  expect(monthlyStatistics.safeParse(r.json()).error).toBeUndefined();
   return r.json() as { municipality?: string; months: Month[]; municipalities: { id: string; months: Month[] }[] };
 };
 

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { countMonths, key, readMonthCounts } from '../../db/statistics.js';
+import { reportList } from '../../domain/statistics-views.js';
 import { keepStatistics } from '../../services/statistics/upkeep.js';
 import { freezeDueReports } from '../../services/statistics/reports.js';
 import { consoleFixture, newAlarm, storeAlarms } from '../console/helpers.js';
@@ -82,7 +83,9 @@ describe('a decision corrected after the month closed', () => {
     const db = fx.te.rt.db;
     // Frozen by the worker's round above: nothing is frozen twice.
     expect(await freezeDueReports(db)).toBe(0);
-    const frozen = (await get('ana-toe', '/v1/stats/reports?municipality=toender&month=2026-02')).json().reports;
+    const answer = (await get('ana-toe', '/v1/stats/reports?municipality=toender&month=2026-02')).json();
+    expect(reportList.safeParse(answer).error).toBeUndefined();
+    const frozen = answer.reports;
     expect(frozen).toHaveLength(1);
     expect(frozen[0]).toMatchObject({ changed: false, correctionsSinceFrozen: 0, figures: { total: 1 } });
 

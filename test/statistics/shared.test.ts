@@ -2,6 +2,7 @@
 // admins and for analysts of a municipality that takes part; an opted-out municipality neither shares
 // nor sees. No personal data is in them.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sharedStatistics } from '../../domain/statistics-views.js';
 import { bearer, consoleFixture } from '../console/helpers.js';
 import { insertPastAlarms } from './history.js';
 
@@ -32,6 +33,7 @@ describe('GET /v1/stats/shared', () => {
     const r = await get('ana-toe', '/v1/stats/shared?from=2026-05&to=2026-05');
     expect(r.statusCode, r.body).toBe(200);
     const body = r.json();
+    expect(sharedStatistics.safeParse(body).error).toBeUndefined();
     expect(body).toMatchObject({ schemaVersion: 1, from: '2026-05', to: '2026-05' });
     expect(
       body.municipalities.map((m: { id: string; months: { total: number }[] }) => [m.id, m.months[0]!.total]),

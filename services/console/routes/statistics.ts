@@ -11,7 +11,7 @@ import {
 } from '../../../domain/statistics-views.js';
 import { errorBody } from '../../../domain/views.js';
 import { forbidden, HttpError, notFound } from '../../../platform/errors.js';
-import type { HttpPlugin } from '../../../platform/http.js';
+import { typedJsonSerializer, type HttpPlugin } from '../../../platform/http.js';
 import { CSV_CONTENT_TYPE, MONTH_COLUMNS, toCsv, type CsvColumn, type CsvDialect } from '../../statistics/csv.js';
 import { monthlyStatistics, municipalitiesAsked } from '../../statistics/monthly.js';
 import { reportsPdf } from '../../statistics/pdf.js';
@@ -75,6 +75,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
     '/v1/stats/monthly',
     {
       config: { allow: ['stats:read'] },
+      serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
         summary: 'Monthly statistics of one or several municipalities, side by side (JSON or CSV)',
@@ -107,6 +108,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
     '/v1/stats/reports',
     {
       config: { allow: ['stats:read'] },
+      serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
         summary: 'Frozen monthly reports, beside the same months computed now (JSON or CSV)',
@@ -180,6 +182,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
     '/v1/stats/shared',
     {
       config: { allow: ['stats:shared'] },
+      serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
         summary: 'Shared, anonymised monthly figures of every municipality that takes part (JSON or CSV)',
