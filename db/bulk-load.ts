@@ -7,13 +7,17 @@ import { from as copyFrom } from 'pg-copy-streams';
 
 type Value = string | number | boolean | Date | null | undefined;
 
+const SPECIAL = /[\\\t\n\r]/;
+const SPECIALS = /[\\\t\n\r]/g;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
 /** One value in COPY's text format: \N for null, backslash, tab and line breaks escaped. */
 function field(v: Value): string {
   if (v === null || v === undefined) return '\\N';
   if (v instanceof Date) return v.toISOString();
   if (typeof v === 'boolean') return v ? 't' : 'f';
   if (typeof v === 'number') return String(v);
-  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPED[c]!) : v;
 }
 
 /** A text[] value as Postgres reads it (each element quoted). */

@@ -119,15 +119,46 @@ function gaussian(rng: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Eight hex digits of a 32-bit number. */
+const hex32 = (n: number) => HEX[n >>> 24]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
+
 /** A version-4 UUID from the seeded generator, so a seed reproduces the ids too. */
 function uuid(rng: Random): string {
-  const hex = Array.from({ length: 4 }, () =>
-    Math.floor(rng.next() * 2 ** 32)
-      .toString(16)
-      .padStart(8, '0'),
-  ).join('');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const word = () => Math.floor(rng.next() * 2 ** 32) >>> 0;
+  const a = hex32(word());
+  const b = hex32(((word() & 0xffff0fff) | 0x00004000) >>> 0);
+  const c = hex32(((word() & 0x3fffffff) | 0x80000000) >>> 0);
+  const d = hex32(word());
+  return `${a}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${d}`;
+}
+
+/** The local hour of an instant; Copenhagen's offsets are whole hours, so one lookup per UTC hour. */
+const hourCache = new Map<number, number>();
+function localHourOf(at: number): number {
+  const h = Math.floor(at / 3_600_000);
+  let local = hourCache.get(h);
+  if (local === undefined) hourCache.set(h, (local = localHour(h * 3_600_000)));
+  return local;
+}
+
+/** Recent keys, forgotten after one to two rounds of `rotate`: a map per round, the last two kept. */
+class RecentMap<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+  get(key: string): V | undefined {
+    return this.current.get(key) ?? this.previous.get(key);
+  }
+  has(key: string): boolean {
+    return this.current.has(key) || this.previous.has(key);
+  }
+  set(key: string, value: V): void {
+    this.current.set(key, value);
+  }
+  rotate(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
 }
 
 type Incident = {
@@ -155,11 +186,13 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
   const open = new Map<string, Incident>();
   /** The latest incident of each device and lane (it takes alarms while it is open). */
   const latest = new Map<string, Incident>();
-  /** An event's alarm and incident, for the follow-ups that relate to it (pruned after a day). */
-  const byEvent = new Map<string, { alarm: HistoryAlarm; incident: Incident }>();
-  /** Events already stored, so a backlog flush does not store an event sent before (pruned after a day). */
-  const sent = new Map<string, number>();
-  let lastPrune = opts.start;
+  /**
+   * An event's alarm and incident, by gateway and event id: for the follow-ups that relate to it, and so
+   * a backlog flush does not store an event sent before. Kept a day or two: restores come within hours,
+   * a backlog within eight.
+   */
+  const byEvent = new RecentMap<{ alarm: HistoryAlarm; incident: Incident }>();
+  let lastRotation = opts.start;
   let out: HistoryChunk = { alarms: [], dispatches: [], simAt: opts.start };
 
   const decide = (inc: Incident) => {
@@ -208,7 +241,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
       batteryPercent: a.batteryPercent,
       occurredAt: new Date(a.occurredAt),
       receivedAt: new Date(a.receivedAt),
-      localHour: localHour(a.occurredAt),
+      localHour: localHourOf(a.occurredAt),
       earlierInIncident: earlier,
       cancelled,
     });
@@ -217,8 +250,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
 
   const receive = (event: GatewayEvent, gatewayId: string, municipality: string, at: number) => {
     const key = `${gatewayId}\u0000${event.eventId}`;
-    if (sent.has(key)) return;
-    sent.set(key, at);
+    if (byEvent.has(key)) return;
     const device = devices.get(event.deviceId);
     const receivedAt = at + rng.between(...NETWORK_MS);
     const lane = laneFor(event.type);
@@ -301,14 +333,9 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
     // A re-send is the same event: the centre stored it the first time.
     if (s.kind === 'single' && !s.retry) receive(s.event, s.gatewayId, s.municipality, s.at);
     if (s.kind === 'batch') for (const e of s.events) receive(e, s.gatewayId, s.municipality, s.at);
-    if (s.at - lastPrune > 6 * 60 * MINUTE) {
-      const before = s.at - 24 * 60 * MINUTE;
-      for (const [k, t] of sent) {
-        if (t >= before) break;
-        sent.delete(k);
-        byEvent.delete(k);
-      }
-      lastPrune = s.at;
+    if (s.at - lastRotation > 24 * 60 * MINUTE) {
+      byEvent.rotate();
+      lastRotation = s.at;
     }
     if (out.alarms.length >= 5000) {
       out.simAt = s.at;
