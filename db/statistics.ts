@@ -72,11 +72,18 @@ export async function countMonths(
   if (municipalities.length === 0) return out;
   const tz = sql.lit(CENTRE_TIME_ZONE);
   const r = await sql<CountedRow>`
-    WITH a AS MATERIALIZED (
-      SELECT a.id, a.municipality_id AS m, stats_month(a.received_at) AS month, a.type,
+    WITH bounds AS (
+      -- The instants at which the second, third … month of the range begins: a row's month is the number
+      -- of them at or before its receipt (width_bucket, a binary search), cheaper per row than converting
+      -- every receipt to local time.
+      SELECT COALESCE(array_agg((d::timestamp AT TIME ZONE ${tz}) ORDER BY d), '{}') AS starts
+      FROM generate_series(${firstDay(addMonths(from, 1))}::timestamp, ${firstDay(to)}::timestamp, interval '1 month') AS d
+    ),
+    a AS MATERIALIZED (
+      SELECT a.id, a.municipality_id AS m, width_bucket(a.received_at, (SELECT starts FROM bounds)) AS month, a.type,
              a.type = ANY(${[...COUNTED_TYPES]}::text[]) AS counted,
              a.status = 'resolved' AS resolved, a.outcome, a.triage_class, a.citizen_id, a.incident_id,
-             a.received_at, a.claimed_at
+             a.received_at, a.claimed_at, a.received_at AT TIME ZONE ${tz} AS local_at
       FROM alarms a
       WHERE a.municipality_id = ANY(${[...municipalities]}::text[])
         AND a.received_at >= (${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})
@@ -111,8 +118,8 @@ export async function countMonths(
     hours AS (
       SELECT m, month, jsonb_agg(jsonb_build_array(dow, hour, n)) AS by_hour
       FROM (SELECT m, month,
-                   extract(isodow FROM received_at AT TIME ZONE ${tz})::int - 1 AS dow,
-                   extract(hour FROM received_at AT TIME ZONE ${tz})::int AS hour,
+                   extract(isodow FROM local_at)::int - 1 AS dow,
+                   extract(hour FROM local_at)::int AS hour,
                    count(*) AS n
             FROM a WHERE counted GROUP BY 1, 2, 3, 4) t
       GROUP BY m, month
@@ -125,7 +132,7 @@ export async function countMonths(
     ),
     answers AS (
       SELECT m, month, jsonb_agg(jsonb_build_array(s, n) ORDER BY s) AS answers
-      FROM (SELECT m, month, greatest(0, ceil(extract(epoch FROM claimed_at - received_at)))::int AS s, count(*) AS n
+      FROM (SELECT m, month, greatest(0, ceil(date_part('epoch', claimed_at - received_at)))::int AS s, count(*) AS n
             FROM a WHERE counted AND claimed_at IS NOT NULL GROUP BY 1, 2, 3) t
       GROUP BY m, month
     ),
@@ -135,7 +142,7 @@ export async function countMonths(
       FROM (SELECT a.m, a.month,
                    -- greatest() ignores a NULL: a dispatch that never arrived stays NULL here.
                    CASE WHEN d.arrived_at IS NOT NULL
-                        THEN greatest(0, ceil(extract(epoch FROM d.arrived_at - d.requested_at) / 60))::int END AS minutes,
+                        THEN greatest(0, ceil(date_part('epoch', d.arrived_at - d.requested_at) / 60))::int END AS minutes,
                    count(*) AS n
             FROM a JOIN dispatches d ON d.alarm_id = a.id
             -- A dispatch is requested after its alarm was received: this lets Postgres read the
@@ -156,7 +163,7 @@ export async function countMonths(
       FROM a JOIN alarm_corrections c ON c.alarm_id = a.id
       WHERE a.counted GROUP BY 1, 2
     )
-    SELECT main.m, to_char(main.month, 'YYYY-MM') AS month, main.total, main.false_alarm, main.phone_resolvable,
+    SELECT main.m, to_char(${firstDay(from)}::date + make_interval(months => main.month), 'YYYY-MM') AS month, main.total, main.false_alarm, main.phone_resolvable,
            main.dispatch, main.unresolved, main.answered, main.agreement,
            COALESCE(visits.visits_avoided, 0) AS visits_avoided, COALESCE(visits.night_checks, 0) AS night_checks,
            types.by_type, hours.by_hour, confusion.confusion, answers.answers, arrivals.dispatches,
