@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { countMonths, key, readMonthCounts } from '../../db/statistics.js';
+import { addMonths, monthOf } from '../../domain/statistics.js';
 import { reportList } from '../../domain/statistics-views.js';
 import { keepStatistics } from '../../services/statistics/upkeep.js';
 import { freezeDueReports } from '../../services/statistics/reports.js';
@@ -11,24 +12,30 @@ import { consoleFixture, newAlarm, storeAlarms } from '../console/helpers.js';
 import { insertPastAlarms } from './history.js';
 
 const fx = consoleFixture();
+
+/** The fixture's month: three months ago, so it has ended and is within the reports' catch-up. */
+const NOW = monthOf(new Date());
+const PAST = addMonths(NOW, -3);
+const BEFORE = addMonths(PAST, -1);
+const LAST = addMonths(NOW, -1);
 const { get, post } = fx;
 
 let pressed: string[] = [];
 
 beforeAll(async () => {
   const db = fx.te.rt.db;
-  // Registered long ago, so every month of 2026 up to the last is due a report.
-  await sql`UPDATE municipalities SET created_at = '2026-01-15T00:00:00Z'`.execute(db);
+  // Registered before the fixture's month, so it and every month since are due a report.
+  await sql`UPDATE municipalities SET created_at = ${`${BEFORE}-15T00:00:00Z`}::timestamptz`.execute(db);
   pressed = await insertPastAlarms(db, [
-    { municipality: 'aabenraa', type: 'pendant', receivedAt: '2026-02-03T08:00:00Z', claimedAfter: 10, outcome: 'false_alarm', triage: 'false_alarm' },
-    { municipality: 'aabenraa', type: 'pendant', receivedAt: '2026-02-04T08:00:00Z', claimedAfter: 70, outcome: 'phone_resolvable', triage: 'false_alarm' },
-    { municipality: 'aabenraa', type: 'fall', receivedAt: '2026-02-05T08:00:00Z', claimedAfter: 20, outcome: 'dispatch', triage: 'dispatch', dispatch: { requestedAfter: 60, arrivedAfter: 60 + 25 * 60 } },
-    { municipality: 'toender', type: 'pendant', receivedAt: '2026-02-06T08:00:00Z', triage: 'phone_resolvable' },
+    { municipality: 'aabenraa', type: 'pendant', receivedAt: `${PAST}-03T08:00:00Z`, claimedAfter: 10, outcome: 'false_alarm', triage: 'false_alarm' },
+    { municipality: 'aabenraa', type: 'pendant', receivedAt: `${PAST}-04T08:00:00Z`, claimedAfter: 70, outcome: 'phone_resolvable', triage: 'false_alarm' },
+    { municipality: 'aabenraa', type: 'fall', receivedAt: `${PAST}-05T08:00:00Z`, claimedAfter: 20, outcome: 'dispatch', triage: 'dispatch', dispatch: { requestedAfter: 60, arrivedAfter: 60 + 25 * 60 } },
+    { municipality: 'toender', type: 'pendant', receivedAt: `${PAST}-06T08:00:00Z`, triage: 'phone_resolvable' },
   ]); // prettier-ignore
 });
 
 const february = async (user: 'sup-all' | 'ana-toe' | 'admin', m = 'aabenraa') => {
-  const r = await get(user, `/v1/stats/monthly?municipality=${m}&from=2026-02&to=2026-02`);
+  const r = await get(user, `/v1/stats/monthly?municipality=${m}&from=${PAST}&to=${PAST}`);
   expect(r.statusCode, r.body).toBe(200);
   return r.json().months[0];
 };
@@ -37,7 +44,7 @@ describe('monthly rollups', () => {
   it('store each ended month once it has settled, and give the same figures as counting the alarms', async () => {
     const db = fx.te.rt.db;
     const before = await february('sup-all');
-    const counted = await countMonths(db, ['aabenraa', 'toender'], '2026-01', '2026-11');
+    const counted = await countMonths(db, ['aabenraa', 'toender'], BEFORE, LAST);
     // Rounds until nothing is left to roll up (each stores a bounded batch); the first also freezes the
     // reports that are due.
     let frozen = 0;
@@ -46,18 +53,16 @@ describe('monthly rollups', () => {
       frozen += done.frozen;
     }
     expect(frozen).toBeGreaterThan(0);
-    const read = await readMonthCounts(db, ['aabenraa', 'toender'], '2026-01', '2026-11');
-    expect(read.source.get(key('aabenraa', '2026-02'))).toBe('rollup');
-    expect(read.source.get(key('toender', '2026-02'))).toBe('rollup');
+    const read = await readMonthCounts(db, ['aabenraa', 'toender'], BEFORE, LAST);
+    expect(read.source.get(key('aabenraa', PAST))).toBe('rollup');
+    expect(read.source.get(key('toender', PAST))).toBe('rollup');
     for (const [k, c] of counted) expect(read.counts.get(k), k).toEqual(c);
     expect(await february('sup-all')).toEqual(before);
   });
 
   it('never roll up the current month: it is always counted from the alarms', async () => {
     const db = fx.te.rt.db;
-    const now = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit' })
-      .format(new Date())
-      .slice(0, 7);
+    const now = NOW;
     await keepStatistics(db);
     const read = await readMonthCounts(db, ['aabenraa'], now, now);
     expect(read.source.get(key('aabenraa', now))).toBe('alarms');
@@ -83,7 +88,7 @@ describe('a decision corrected after the month closed', () => {
     const db = fx.te.rt.db;
     // Frozen by the worker's round above: nothing is frozen twice.
     expect(await freezeDueReports(db)).toBe(0);
-    const answer = (await get('ana-toe', '/v1/stats/reports?municipality=toender&month=2026-02')).json();
+    const answer = (await get('ana-toe', `/v1/stats/reports?municipality=toender&month=${PAST}`)).json();
     expect(reportList.safeParse(answer).error).toBeUndefined();
     const frozen = answer.reports;
     expect(frozen).toHaveLength(1);
@@ -114,8 +119,8 @@ describe('a decision corrected after the month closed', () => {
     ]);
 
     // The month had a rollup: the correction marked it stale, so it is counted from the alarms at once.
-    const stale = await readMonthCounts(db, ['aabenraa'], '2026-02', '2026-02');
-    expect(stale.source.get(key('aabenraa', '2026-02'))).toBe('alarms');
+    const stale = await readMonthCounts(db, ['aabenraa'], PAST, PAST);
+    expect(stale.source.get(key('aabenraa', PAST))).toBe('alarms');
     const after = await february('sup-all');
     expect(after).toMatchObject({
       outcomes: { false_alarm: 0, phone_resolvable: 2, dispatch: 1 },
@@ -125,15 +130,15 @@ describe('a decision corrected after the month closed', () => {
     });
     // The worker rolls it up again; the figures stay.
     await keepStatistics(db);
-    const again = await readMonthCounts(db, ['aabenraa'], '2026-02', '2026-02');
-    expect(again.source.get(key('aabenraa', '2026-02'))).toBe('rollup');
+    const again = await readMonthCounts(db, ['aabenraa'], PAST, PAST);
+    expect(again.source.get(key('aabenraa', PAST))).toBe('rollup');
     expect(await february('sup-all')).toEqual(after);
 
     // The report keeps the month as frozen and shows the live figures beside it.
-    const [report] = (await get('sup-all', '/v1/stats/reports?municipality=aabenraa&month=2026-02')).json().reports;
+    const [report] = (await get('sup-all', `/v1/stats/reports?municipality=aabenraa&month=${PAST}`)).json().reports;
     expect(report).toMatchObject({
       municipality: 'aabenraa',
-      month: '2026-02',
+      month: PAST,
       changed: true,
       correctionsSinceFrozen: 1,
       figures: { outcomes: { false_alarm: 1, phone_resolvable: 1 }, corrections: 0 },
@@ -156,7 +161,7 @@ describe('a decision corrected after the month closed', () => {
       },
     });
     expect(put.statusCode).toBe(200);
-    const [report] = (await get('sup-all', '/v1/stats/reports?municipality=aabenraa&month=2026-02')).json().reports;
+    const [report] = (await get('sup-all', `/v1/stats/reports?municipality=aabenraa&month=${PAST}`)).json().reports;
     expect(report.settings).toMatchObject({ visitMinutes: 45, visitCostDkk: 400 });
     // Two presses settled without a visit (the fall was dispatched).
     expect(report.figures.effect).toMatchObject({ visitsAvoided: 2, visitStaffHours: 1.5, visitDkk: 800 });
@@ -181,22 +186,22 @@ describe('GET /v1/stats/reports', () => {
     expect(list.length).toBeGreaterThanOrEqual(1);
     expect(list.every((r: { municipality: string }) => r.municipality === 'toender')).toBe(true);
     expect((await get('ana-toe', '/v1/stats/reports?municipality=aabenraa')).statusCode).toBe(404);
-    const csv = await get('sup-all', '/v1/stats/reports?municipality=aabenraa&month=2026-02&format=csv');
+    const csv = await get('sup-all', `/v1/stats/reports?municipality=aabenraa&month=${PAST}&format=csv`);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     const [header, row] = csv.body.split('\r\n');
     expect(header!.startsWith('municipality,name,month,frozenAt,correctionsSinceFrozen,changed,total,')).toBe(true);
-    expect(row).toMatch(/^aabenraa,Aabenraa,2026-02,[^,]+,1,true,3,/);
+    expect(row).toMatch(new RegExp(`^aabenraa,Aabenraa,${PAST},[^,]+,1,true,3,`));
   });
 
   it('serves a report as PDF, and 404 for a month not frozen yet', async () => {
-    const pdf = await get('sup-all', '/v1/stats/reports/pdf?municipality=aabenraa,toender&month=2026-02');
+    const pdf = await get('sup-all', `/v1/stats/reports/pdf?municipality=aabenraa,toender&month=${PAST}`);
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
     expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.rawPayload.toString('latin1')).toContain('/Count 2'); // a page per municipality
     expect((await get('sup-all', '/v1/stats/reports/pdf?municipality=aabenraa&month=2030-01')).statusCode).toBe(404);
     expect((await get('sup-all', '/v1/stats/reports/pdf?municipality=aabenraa')).statusCode).toBe(400);
-    expect((await get('ana-toe', '/v1/stats/reports/pdf?municipality=aabenraa&month=2026-02')).statusCode).toBe(404);
+    expect((await get('ana-toe', `/v1/stats/reports/pdf?municipality=aabenraa&month=${PAST}`)).statusCode).toBe(404);
   });
 });
 
