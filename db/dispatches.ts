@@ -35,6 +35,13 @@ export async function findDispatch(db: Db, id: string): Promise<DispatchRow | un
 }
 
 /**
+ * For statistics (dispatch to arrival): the first time a dispatch reaches `arrived`, or `completed` without
+ * an arrival reported (then the completion is the latest the arrival can have been); kept once set.
+ */
+const arrivalAt = (to: DispatchStatus) =>
+  sql<Date | null>`COALESCE(arrived_at, CASE WHEN ${to}::text IN ('arrived', 'completed') THEN now() END)`;
+
+/**
  * Move a dispatch to `status` (see dispatchTransition), and set the team when given (null clears it).
  * The row is locked while the move is judged, so two concurrent updates are judged one after the other.
  */
@@ -54,7 +61,13 @@ export async function updateDispatchStatus(
     if (transition === 'same' && isFinalDispatchStatus(from)) return { outcome: 'conflict', value: current };
     const row = await trx
       .updateTable('dispatches')
-      .set({ status: update.status, team, updated_at: sql<Date>`now()`, version: sql<number>`version + 1` })
+      .set({
+        status: update.status,
+        team,
+        updated_at: sql<Date>`now()`,
+        version: sql<number>`version + 1`,
+        arrived_at: arrivalAt(update.status),
+      })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();

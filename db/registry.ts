@@ -109,6 +109,12 @@ export type MunicipalityRecord = {
   answerTargetSeconds: number;
   unresolvedAfterMinutes: number;
   dispatchAcceptMinutes: number;
+  visitMinutes: number;
+  visitCostDkk: number;
+  nightVisitMinutes: number;
+  nightVisitCostDkk: number;
+  falseAlarmTargetRate: number | null;
+  shareStatistics: boolean;
 };
 export type GatewayRecord = {
   id: string;
@@ -149,10 +155,28 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       answer_target_seconds: m.answerTargetSeconds,
       unresolved_after_minutes: m.unresolvedAfterMinutes,
       dispatch_accept_minutes: m.dispatchAcceptMinutes,
+      visit_minutes: m.visitMinutes,
+      visit_cost_dkk: m.visitCostDkk,
+      night_visit_minutes: m.nightVisitMinutes,
+      night_visit_cost_dkk: m.nightVisitCostDkk,
+      false_alarm_target_rate: m.falseAlarmTargetRate,
+      share_statistics: m.shareStatistics,
     })),
     {
       key: 'id',
-      update: ['name', 'code', 'answer_target_seconds', 'unresolved_after_minutes', 'dispatch_accept_minutes'],
+      update: [
+        'name',
+        'code',
+        'answer_target_seconds',
+        'unresolved_after_minutes',
+        'dispatch_accept_minutes',
+        'visit_minutes',
+        'visit_cost_dkk',
+        'night_visit_minutes',
+        'night_visit_cost_dkk',
+        'false_alarm_target_rate',
+        'share_statistics',
+      ],
     },
   );
 }

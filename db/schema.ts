@@ -11,6 +11,12 @@ export interface MunicipalitiesTable {
   answer_target_seconds: Generated<number>;
   unresolved_after_minutes: Generated<number>;
   dispatch_accept_minutes: Generated<number>;
+  visit_minutes: Generated<number>;
+  visit_cost_dkk: Generated<number>;
+  night_visit_minutes: Generated<number>;
+  night_visit_cost_dkk: Generated<number>;
+  false_alarm_target_rate: number | null;
+  share_statistics: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -117,6 +123,8 @@ export interface DispatchesTable {
   escalated_at: Date | null;
   /** 1 when requested, one more with each change (migrations/0005). */
   version: Generated<number>;
+  /** The first time the dispatch reached arrived or completed (migrations/0008). */
+  arrived_at: Date | null;
 }
 
 export interface ChangesTable {
@@ -176,6 +184,44 @@ export interface CitizenReadsTable {
   read_at: CreatedAt;
 }
 
+export interface AlarmCorrectionsTable {
+  id: Generated<string>;
+  alarm_id: string;
+  municipality_id: string;
+  alarm_received_at: Date;
+  previous_outcome: string;
+  outcome: string;
+  note: string | null;
+  corrected_by: string;
+  corrected_at: CreatedAt;
+}
+
+/** A month's counts (domain/statistics.ts, MonthCounts) as JSON. */
+type CountsJson = ColumnType<unknown, string, string>;
+
+export interface StatsMonthsTable {
+  municipality_id: string;
+  /** The first day of the month. */
+  month: ColumnType<string, string, string>;
+  counts: CountsJson;
+  computed_at: Timestamp;
+}
+
+export interface StatsStaleTable {
+  municipality_id: string;
+  month: ColumnType<string, string, string>;
+  xid: ColumnType<string, never, never>;
+  marked_at: CreatedAt;
+}
+
+export interface StatsReportsTable {
+  municipality_id: string;
+  month: ColumnType<string, string, string>;
+  frozen_at: CreatedAt;
+  counts: CountsJson;
+  settings: CountsJson;
+}
+
 export interface Database {
   municipalities: MunicipalitiesTable;
   gateways: GatewaysTable;
@@ -190,6 +236,10 @@ export interface Database {
   escalations: EscalationsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  alarm_corrections: AlarmCorrectionsTable;
+  stats_months: StatsMonthsTable;
+  stats_stale: StatsStaleTable;
+  stats_reports: StatsReportsTable;
 }
 
 export type AlarmRow = Selectable<AlarmsTable>;

@@ -8,6 +8,7 @@
 import os from 'node:os';
 import { batch } from './scenarios/batch.js';
 import { ingest } from './scenarios/ingest.js';
+import { stats } from './scenarios/stats.js';
 import { steady } from './scenarios/steady.js';
 import { storm } from './scenarios/storm.js';
 import type { Scenario } from './scenarios/types.js';
@@ -16,7 +17,7 @@ import { Progress } from './support/progress.js';
 import { heading } from './support/report.js';
 import { buildServices, stopAllProcesses } from './support/stack.js';
 
-const SCENARIOS: Record<string, Scenario> = { steady, ingest, batch, storm, year };
+const SCENARIOS: Record<string, Scenario> = { steady, ingest, batch, storm, year, stats };
 
 const name = process.argv[2] ?? '';
 const scenario = SCENARIOS[name];

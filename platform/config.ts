@@ -76,6 +76,8 @@ const configSchema = z
     ESCALATION_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     /** A webhook whose deliveries have failed for this long alerts the operators (GET /v1/webhooks, the board). */
     WEBHOOK_ALERT_AFTER_SECONDS: z.coerce.number().positive().default(300),
+    /** How often a worker stores the rollups of ended months and freezes the monthly reports that are due. */
+    STATS_UPKEEP_SECONDS: z.coerce.number().positive().max(86_400).default(60),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -96,6 +98,7 @@ const configSchema = z
     triageConcurrency: e.TRIAGE_CONCURRENCY,
     escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
     webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,
+    statsUpkeepSeconds: e.STATS_UPKEEP_SECONDS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -20,6 +20,8 @@ export type StackOptions = {
   roles?: readonly Role[];
   /** Postgres server to create the database on; its database part is replaced. */
   postgresUrl?: string;
+  /** Start on the database as it is (a seeded history) instead of dropping it first. */
+  keepDatabase?: boolean;
   env?: Record<string, string>;
 };
 
@@ -165,7 +167,7 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   await buildServices();
-  await resetState(opts);
+  if (!opts.keepDatabase) await resetState(opts);
   const host = '127.0.0.1';
   const dbUrl = databaseUrl(opts.postgresUrl ?? POSTGRES_SERVER, opts.database);
   const env = {

@@ -36,6 +36,19 @@ export const registrySchema = z
           unresolvedAfterMinutes: z.number().int().min(1).max(1440).default(15),
           /** Minutes home care has to accept a dispatch before it escalates back to the operators. */
           dispatchAcceptMinutes: z.number().int().min(1).max(1440).default(10),
+          // The statistics' business case (ASSUMPTION, the defaults: placeholders; migrations/0008_statistics.sql).
+          /** Staff minutes of an unplanned home-care visit, driving included. */
+          visitMinutes: z.number().int().min(1).max(600).default(45),
+          /** What such a visit costs, whole DKK. */
+          visitCostDkk: z.number().int().min(0).max(100_000).default(400),
+          /** Staff minutes of a night-patrol visit that a remote night check replaces. */
+          nightVisitMinutes: z.number().int().min(1).max(600).default(30),
+          /** What such a night visit costs, whole DKK. */
+          nightVisitCostDkk: z.number().int().min(0).max(100_000).default(350),
+          /** The municipality's target for the share of false alarms, 0–1; null: none set. */
+          falseAlarmTargetRate: z.number().min(0).max(1).nullable().default(null),
+          /** Takes part in the shared, anonymised statistics; false: neither shares nor sees the others'. */
+          shareStatistics: z.boolean().default(true),
         }),
       )
       .optional(),

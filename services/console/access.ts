@@ -30,11 +30,16 @@ export type Permission =
   | 'live:alarms'
   /** Dispatch messages on the live feed. */
   | 'live:dispatches'
+  /** Monthly statistics and reports of the municipalities in scope. */
   | 'stats:read'
   /** The centre's status: staffing, triage, waiting alarms and escalations, silent gateways (GET /v1/centre). */
   | 'centre:read'
   /** List and end any user's console sessions. */
   | 'sessions:manage'
+  /** The shared, anonymised figures of every municipality that takes part (analysts: only when one of theirs does). */
+  | 'stats:shared'
+  /** Correct an operator's decision after the fact. */
+  | 'alarms:correct'
   | 'registry:write'
   /** The health of the municipalities' webhooks (never their secrets). */
   | 'webhooks:read'
@@ -55,7 +60,7 @@ const OPERATOR: Permission[] = [
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
-  supervisor: new Set(OPERATOR),
+  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct']),
   planner: new Set<Permission>([
     'dispatches:read',
     'dispatches:update',
@@ -63,8 +68,16 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'citizens:read-dispatched',
     'webhooks:read',
   ]),
-  analyst: new Set<Permission>(['stats:read']),
-  admin: new Set<Permission>([...OPERATOR, 'stats:read', 'registry:write', 'webhooks:write', 'sessions:manage']),
+  analyst: new Set<Permission>(['stats:read', 'stats:shared']),
+  admin: new Set<Permission>([
+    ...OPERATOR,
+    'stats:read',
+    'stats:shared',
+    'alarms:correct',
+    'registry:write',
+    'webhooks:write',
+    'sessions:manage',
+  ]),
 };
 
 export const can = (user: ConsoleUser, permission: Permission): boolean => PERMISSIONS[user.role].has(permission);
@@ -146,3 +159,16 @@ export const feedAllows = (access: FeedAccess, kind: FeedKind, municipality: str
 /** A key that changes whenever what the user may see changes (role or scope edited by an admin). */
 export const accessKey = (user: ConsoleUser): string =>
   `${user.role}|${user.municipalities === null ? '*' : [...user.municipalities].sort().join(',')}`;
+
+// ---- Statistics ----
+
+/**
+ * The shared, anonymised statistics (GET /v1/stats/shared): for admins, and for users whose scope holds
+ * a municipality that takes part. A municipality that opted out neither shares its figures nor sees the
+ * others': its analysts are refused (403) unless another municipality of theirs takes part.
+ */
+export function mayReadSharedStatistics(user: ConsoleUser, participating: readonly string[]): boolean {
+  if (!can(user, 'stats:shared')) return false;
+  if (user.role === 'admin') return true;
+  return participating.some((m) => inScope(user, m));
+}

@@ -16,11 +16,13 @@ import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { centreRoutes } from './routes/centre.js';
 import { citizenRoutes } from './routes/citizens.js';
+import { correctionRoutes } from './routes/corrections.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
 import { municipalityRoutes } from './routes/municipalities.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { statisticsRoutes } from './routes/statistics.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
@@ -103,10 +105,12 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     routes: [
       sessionRoutes,
       alarmRoutes,
+      correctionRoutes,
       citizenRoutes,
       dispatchRoutes,
       municipalityRoutes,
       centreRoutes,
+      statisticsRoutes,
       adminRoutes,
       adminSessionRoutes,
       webhookRoutes,

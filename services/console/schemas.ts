@@ -20,6 +20,7 @@ import {
   webhookUrlProblem,
   webhookView,
 } from '../../domain/webhooks.js';
+import { MONTH_PATTERN } from '../../domain/statistics.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -38,6 +39,7 @@ const cursor = z
 /** A municipality id as sent: text the database can compare (domain/storable.ts). */
 const municipalityId = storableText(1, 64);
 const municipality = municipalityId.describe('One municipality id; outside your scope the list is empty');
+const id = storableText(1, 64);
 
 export const idParams = z.object({ id: storableText(1, 200) });
 
@@ -129,9 +131,68 @@ export const municipalityView = z.object({
   answerTargetSeconds: z.number().int().describe('An alarm not claimed this long after receipt is overdue'),
   unresolvedAfterMinutes: z.number().int().describe('A claimed alarm still open this long escalates'),
   dispatchAcceptMinutes: z.number().int().describe('A dispatch not accepted this long escalates to the operators'),
+  visitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a home-care visit'),
+  visitCostDkk: z.number().int().describe('Statistics, business case: what a home-care visit costs, DKK'),
+  nightVisitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a night-patrol visit'),
+  nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
+  falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
+  shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
 });
 
 export const municipalityList = z.object({ municipalities: z.array(municipalityView) });
+
+// ---- Statistics ----
+
+const month = z.string().regex(MONTH_PATTERN, 'a month as YYYY-MM, e.g. 2026-01');
+const statsFormat = {
+  format: optionalParam(z.enum(['json', 'csv']).describe('json (default) or csv; `Accept: text/csv` also gives CSV')),
+  sep: optionalParam(
+    z
+      .enum(['comma', 'semicolon'])
+      .describe(
+        "CSV only: comma (default; '.' in decimals) or semicolon (';' between fields, ',' in decimals, with a byte-order mark: for Danish spreadsheets)",
+      ),
+  ),
+};
+const municipalities = optionalParam(
+  z
+    .string()
+    .max(100 * 65)
+    .transform((v) => (v === 'all' ? ('all' as const) : [...new Set(v.split(','))]))
+    .pipe(z.union([z.literal('all'), z.array(id).min(1).max(100)]))
+    .describe(
+      'One municipality id, several separated by commas (side by side), or `all`; default all in your scope. One outside your scope is answered 404',
+    ),
+);
+
+export const monthlyStatsQuery = z.object({
+  municipality: municipalities,
+  from: optionalParam(month.describe('First month, YYYY-MM; default 11 months before `to`')),
+  to: optionalParam(month.describe('Last month, YYYY-MM; default the current month (Europe/Copenhagen)')),
+  ...statsFormat,
+});
+
+export const reportsQuery = z.object({
+  municipality: municipalities,
+  month: optionalParam(month.describe('One month, YYYY-MM; default the last 12 months')),
+  ...statsFormat,
+});
+
+export const reportPdfQuery = z.object({
+  municipality: municipalities,
+  month: month.describe('The month of the report, YYYY-MM'),
+});
+
+export const sharedStatsQuery = z.object({
+  from: optionalParam(month.describe('First month, YYYY-MM; default 11 months before `to`')),
+  to: optionalParam(month.describe('Last month, YYYY-MM; default the current month (Europe/Copenhagen)')),
+  ...statsFormat,
+});
+
+export const correctionRequest = z.object({
+  outcome: z.enum(TRIAGE_CLASSES).describe('What the alarm really was'),
+  note: z.string().min(1).max(2000).describe('Why the decision is corrected (kept with the correction)'),
+});
 
 // ---- Dispatches ----
 

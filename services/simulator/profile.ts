@@ -3,7 +3,7 @@
 // Figures cite shared/docs/domain.md and its sources; ASSUMPTION marks what no source gave us.
 import type { EventType, VoiceState } from '../../domain/events.js';
 import { isNightHour, localHour } from '../../domain/time.js';
-import { MUNICIPALITIES, municipality } from './municipalities.js';
+import { MUNICIPALITIES, municipality, type Municipality } from './municipalities.js';
 import { seededRandom, type Random } from './random.js';
 import { demoFleet } from './registry.js';
 
@@ -56,6 +56,8 @@ export type ProfileOptions = {
   /** Gateway outages ending in a backlog flush, per simulated day, over all gateways. */
   gatewayOutagesPerDay?: number;
   timeZone?: string;
+  /** The municipalities whose traffic is made (default the seven); their devices are in `fleet`. */
+  municipalities?: readonly Municipality[];
 };
 
 const HOUR = 3_600_000;
@@ -211,7 +213,8 @@ class Generation {
   private readonly pending: Pending[] = [];
   private readonly outages: Outage[] = [];
   private readonly failureRate = new Map<string, number>();
-  private readonly pressWeights = new Map<string, (readonly [FleetDevice, number])[]>();
+  /** Who presses: a repeat caller (1 % of the units) with probability `heavyShare`, otherwise anyone else. */
+  private readonly pressers = new Map<string, { heavy: FleetDevice[]; light: FleetDevice[]; heavyShare: number }>();
   private readonly byMunicipality = new Map<string, FleetDevice[]>();
   private readonly gateways: string[];
   private serial = 0;
@@ -224,16 +227,12 @@ class Generation {
       this.byMunicipality.set(d.municipality, list);
     }
     for (const [m, devices] of this.byMunicipality) {
-      const heavy = Math.max(1, Math.round(devices.length * REPEAT_CALLER_SHARE));
-      const light = devices.length - heavy;
-      // Weight w per repeat caller so that heavy·w / (heavy·w + light) = the repeat callers' share.
-      const s = REPEAT_CALLERS_SHARE_OF_NOEDKALD;
-      const w = light > 0 ? (s * light) / ((1 - s) * heavy) : 1;
-      const heavyOnes = new Set(this.shuffled(devices).slice(0, heavy));
-      this.pressWeights.set(
-        m,
-        devices.map((d) => [d, heavyOnes.has(d) ? w : 1] as const),
-      );
+      const heavyCount = Math.max(1, Math.round(devices.length * REPEAT_CALLER_SHARE));
+      const heavyOnes = new Set(this.shuffled(devices).slice(0, heavyCount));
+      const heavy = devices.filter((d) => heavyOnes.has(d));
+      const light = devices.filter((d) => !heavyOnes.has(d));
+      // The repeat callers' share of the presses; all of them when there is nobody else.
+      this.pressers.set(m, { heavy, light, heavyShare: light.length > 0 ? REPEAT_CALLERS_SHARE_OF_NOEDKALD : 1 });
     }
     this.gateways = [...new Set(opts.fleet.map((d) => d.gatewayId))].sort();
     for (const g of this.gateways) this.failureRate.set(g, this.rng.between(...FIRST_ATTEMPT_FAILURE));
@@ -243,7 +242,7 @@ class Generation {
   *hour(from: number): Generator<Send> {
     const to = from + HOUR;
     const h = localHour(from, this.opts.timeZone);
-    for (const m of MUNICIPALITIES) {
+    for (const m of this.opts.municipalities) {
       if (!this.byMunicipality.has(m.id)) continue;
       const scale = m.population / REFERENCE_POPULATION;
       for (const stream of Object.values(STREAMS) as Stream[]) {
@@ -334,7 +333,7 @@ class Generation {
 
   /** Power cut to a share of one municipality's units, restored hours later (domain.md, "Bursts and faults"). */
   private storm(at: number): void {
-    const present = MUNICIPALITIES.filter((m) => this.byMunicipality.has(m.id));
+    const present = this.opts.municipalities.filter((m) => this.byMunicipality.has(m.id));
     if (!present.length) return;
     const m = this.rng.weighted(present.map((x) => [x.id, x.population] as const));
     const devices = this.byMunicipality.get(m)!;
@@ -403,7 +402,12 @@ class Generation {
 
   /** Who sends the next event: repeat callers press far more often; now and then a device the registry lacks. */
   private device(m: string, press: boolean): FleetDevice {
-    const d = press ? this.rng.weighted(this.pressWeights.get(m)!) : this.rng.pick(this.byMunicipality.get(m)!);
+    const p = this.pressers.get(m)!;
+    const d = !press
+      ? this.rng.pick(this.byMunicipality.get(m)!)
+      : this.rng.chance(p.heavyShare)
+        ? this.rng.pick(p.heavy)
+        : this.rng.pick(p.light);
     if (!this.rng.chance(UNKNOWN_DEVICE_SHARE)) return d;
     return { ...d, deviceId: `DK-UNREG-${this.rng.int(10_000, 99_999)}` };
   }
@@ -429,6 +433,7 @@ export function* traffic(options: ProfileOptions): Generator<Send> {
     stormsPerDay: options.stormsPerDay ?? STORMS_PER_DAY,
     gatewayOutagesPerDay: options.gatewayOutagesPerDay ?? GATEWAY_OUTAGES_PER_DAY,
     timeZone: options.timeZone ?? 'Europe/Copenhagen',
+    municipalities: options.municipalities ?? MUNICIPALITIES,
   });
   for (let from = options.start; ; from += HOUR) yield* g.hour(from);
 }

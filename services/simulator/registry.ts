@@ -6,7 +6,7 @@ import type { Role } from '../../domain/roles.js';
 import type { Registry } from '../admin/registry.js';
 import { MUNICIPALITIES, type Municipality } from './municipalities.js';
 import type { FleetDevice } from './profile.js';
-import { seededRandom } from './random.js';
+import { seededRandom, type Random } from './random.js';
 
 /**
  * ASSUMPTION: 20 citizens for the smallest municipality up to 40 for the largest, in proportion to
@@ -93,6 +93,18 @@ const NOTES = [
   'Datter er kontaktperson',
 ];
 
+/** A fictional citizen's card: a common Danish name, an address in `postTown`, a phone no one answers. */
+export function fictionalPerson(rng: Random, postTown: string) {
+  return {
+    name: `${rng.pick(FIRST_NAMES)} ${rng.pick(SURNAMES)}`,
+    address: `${rng.pick(STREETS)} ${rng.int(1, 120)}, ${postTown}`,
+    // Danish subscriber numbers never start with 0, so these cannot reach a real person.
+    phone: `+45 0${String(rng.int(0, 9_999_999)).padStart(7, '0')}`,
+    keySafe: `${rng.pick(KEY_SAFES)}, kode ${rng.int(1000, 9999)}`,
+    notes: rng.pick(NOTES),
+  };
+}
+
 const citizensIn = (m: Municipality) => {
   const largest = Math.max(...MUNICIPALITIES.map((x) => x.population));
   return Math.round(MIN_CITIZENS + ((MAX_CITIZENS - MIN_CITIZENS) * m.population) / largest);
@@ -126,16 +138,7 @@ export function demoRegistry(seed = 580): DemoRegistry {
   const fleet = demoFleet();
   const citizens: NonNullable<Registry['citizens']> = fleet.map((d) => {
     const m = MUNICIPALITIES.find((x) => x.id === d.municipality)!;
-    return {
-      id: d.citizenId!,
-      municipality: m.id,
-      name: `${rng.pick(FIRST_NAMES)} ${rng.pick(SURNAMES)}`,
-      address: `${rng.pick(STREETS)} ${rng.int(1, 120)}, ${m.postTown}`,
-      // Danish subscriber numbers never start with 0, so these cannot reach a real person.
-      phone: `+45 0${String(rng.int(0, 9_999_999)).padStart(7, '0')}`,
-      keySafe: `${rng.pick(KEY_SAFES)}, kode ${rng.int(1000, 9999)}`,
-      notes: rng.pick(NOTES),
-    };
+    return { id: d.citizenId!, municipality: m.id, ...fictionalPerson(rng, m.postTown) };
   });
   const gateways = [
     ...MUNICIPALITIES.map((m) => ({

@@ -1,6 +1,7 @@
-// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision and
-// escalation; it reports itself alive to the consoles (platform/presence.ts). Its HTTP side (health,
-// readiness, metrics) is app.ts.
+// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision,
+// escalation and the statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts); it
+// reports itself alive to the consoles (platform/presence.ts). Its HTTP side (health, readiness,
+// metrics) is app.ts.
 //
 // A lane's jobs running at once share their transactions: each job hands its alarms to the lane's
 // group commit (platform/group-commit.ts) and completes when they are stored, so a burst of small jobs
@@ -30,6 +31,7 @@ import { blockingRedis } from '../../platform/redis.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { escalateOverdue } from './escalation.js';
+import { keepStatistics } from '../statistics/upkeep.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -39,6 +41,8 @@ export type TriageWorkerOptions = {
   superviseEveryMs?: number;
   /** How often to look for passed deadlines (ESCALATION_INTERVAL_MS by default). */
   escalateEveryMs?: number;
+  /** Statistics' upkeep; default STATS_UPKEEP_SECONDS. */
+  statisticsEveryMs?: number;
   /** Lanes to work (all by default). */
   lanes?: readonly Lane[];
 };
@@ -144,6 +148,10 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     }),
     every(opts.escalateEveryMs ?? rt.config.escalationIntervalMs, 'escalation', rt.logger, async () => {
       events.emit('escalations', await escalateOverdue(rt, escalations));
+    }),
+    every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
+      const done = await keepStatistics(rt.db);
+      if (done.rolledUp > 0 || done.frozen > 0) rt.logger.info(done, 'statistics: monthly rollups and reports stored');
     }),
   ];
   // The consoles' "workers online" and "triage behind" read this.

@@ -26,6 +26,12 @@ describe('the console server', () => {
         '/v1/webhooks',
         '/v1/admin/webhooks/{municipality}',
         '/v1/live',
+        '/v1/alarms/{id}/correct',
+        '/v1/stats/monthly',
+        '/v1/stats/reports',
+        '/v1/stats/reports/pdf',
+        '/v1/stats/shared',
+        '/v1/stats/shared/schema',
       ]),
     );
   });

@@ -57,6 +57,12 @@ const services: Service[] = [
       'PUT /v1/admin/webhooks/:municipality',
       'DELETE /v1/admin/webhooks/:municipality',
       'GET /v1/live',
+      'POST /v1/alarms/:id/correct',
+      'GET /v1/stats/monthly',
+      'GET /v1/stats/reports',
+      'GET /v1/stats/reports/pdf',
+      'GET /v1/stats/shared',
+      'GET /v1/stats/shared/schema',
     ],
   },
   {

@@ -13,7 +13,7 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
       config: { allow: 'authenticated' },
       schema: {
         tags: ['municipalities'],
-        summary: 'Your municipalities, with their answer target and escalation limits',
+        summary: 'Your municipalities, with their answer target, escalation limits and statistics settings',
         description: 'Set by an administrator through the registry (`PUT /v1/admin/registry`).',
         security,
         response: { 200: municipalityList, 401: errorBody },
@@ -29,6 +29,12 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
           answerTargetSeconds: m.answer_target_seconds,
           unresolvedAfterMinutes: m.unresolved_after_minutes,
           dispatchAcceptMinutes: m.dispatch_accept_minutes,
+          visitMinutes: m.visit_minutes,
+          visitCostDkk: m.visit_cost_dkk,
+          nightVisitMinutes: m.night_visit_minutes,
+          nightVisitCostDkk: m.night_visit_cost_dkk,
+          falseAlarmTargetRate: m.false_alarm_target_rate,
+          shareStatistics: m.share_statistics,
         })),
       };
     },
