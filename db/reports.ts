@@ -1,20 +1,11 @@
 // Frozen monthly reports: a month's counts and the municipality's settings as they were when the month
 // was frozen (migrations/0008_statistics.sql). Rows are only ever inserted, never updated.
 import { sql } from 'kysely';
-import { addMonths, firstDay, type Month, type MonthCounts } from '../domain/statistics.js';
+import { addMonths, firstDay, type Month, type MonthCounts, type StatisticsSettings } from '../domain/statistics.js';
 import type { Db, Trx } from './connect.js';
 
 /** What a report keeps of its municipality besides the counts: its name then, and its settings then. */
-export type FrozenSettings = {
-  name: string;
-  code: string;
-  answerTargetSeconds: number;
-  visitMinutes: number;
-  visitCostDkk: number;
-  nightVisitMinutes: number;
-  nightVisitCostDkk: number;
-  falseAlarmTargetRate: number | null;
-};
+export type FrozenSettings = StatisticsSettings & { name: string; code: string };
 
 export type ReportRow = {
   municipality: string;

@@ -77,6 +77,23 @@ export const dispatchView = z.object({
 });
 export type DispatchView = z.infer<typeof dispatchView>;
 
+/** A municipality with its service levels and statistics settings (GET /v1/municipalities). */
+export const municipalityView = z.object({
+  id: z.string(),
+  name: z.string(),
+  code: z.string(),
+  answerTargetSeconds: z.number().int().describe('An alarm not claimed this long after receipt is overdue'),
+  unresolvedAfterMinutes: z.number().int().describe('A claimed alarm still open this long escalates'),
+  dispatchAcceptMinutes: z.number().int().describe('A dispatch not accepted this long escalates to the operators'),
+  visitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a home-care visit'),
+  visitCostDkk: z.number().int().describe('Statistics, business case: what a home-care visit costs, DKK'),
+  nightVisitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a night-patrol visit'),
+  nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
+  falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
+  shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
+});
+export type MunicipalityView = z.infer<typeof municipalityView>;
+
 /** The citizen card (contract: `GET /v1/citizens/:id`): every read of it is audited. */
 export const citizenCard = z.object({
   id: z.string(),

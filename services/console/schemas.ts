@@ -11,7 +11,7 @@ import { ROLES } from '../../domain/roles.js';
 import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { refusing } from '../../domain/storable.js';
-import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView } from '../../domain/views.js';
+import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView, municipalityView } from '../../domain/views.js';
 import { storableText } from '../../domain/storable.js';
 import {
   dispatchDelivery,
@@ -124,21 +124,7 @@ export const citizenNames = z.object({
 
 // ---- Municipalities ----
 
-export const municipalityView = z.object({
-  id: z.string(),
-  name: z.string(),
-  code: z.string(),
-  answerTargetSeconds: z.number().int().describe('An alarm not claimed this long after receipt is overdue'),
-  unresolvedAfterMinutes: z.number().int().describe('A claimed alarm still open this long escalates'),
-  dispatchAcceptMinutes: z.number().int().describe('A dispatch not accepted this long escalates to the operators'),
-  visitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a home-care visit'),
-  visitCostDkk: z.number().int().describe('Statistics, business case: what a home-care visit costs, DKK'),
-  nightVisitMinutes: z.number().int().describe('Statistics, business case: staff minutes of a night-patrol visit'),
-  nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
-  falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
-  shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
-});
-
+export { municipalityView } from '../../domain/views.js';
 export const municipalityList = z.object({ municipalities: z.array(municipalityView) });
 
 // ---- Statistics ----

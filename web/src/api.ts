@@ -1,6 +1,6 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
-import type { AlarmView, CitizenCard, DispatchView, LiveMessage } from '../../domain/views.js';
+import type { AlarmView, CitizenCard, DispatchView, LiveMessage, MunicipalityView } from '../../domain/views.js';
 
 export type { AlarmView, DispatchView };
 
@@ -77,14 +77,7 @@ export const resolve = (id: string, outcome: Outcome, note: string) =>
 
 // ---- Registry ----
 
-export type Municipality = {
-  id: string;
-  name: string;
-  code: string;
-  answerTargetSeconds: number;
-  unresolvedAfterMinutes: number;
-  dispatchAcceptMinutes: number;
-};
+export type Municipality = MunicipalityView;
 export const municipalities = () =>
   call<{ municipalities: Municipality[] }>('GET', '/v1/municipalities').then((r) => r.municipalities);
 
