@@ -4,7 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  type FastifyContextConfig,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -27,8 +32,11 @@ export type HttpPlugin<Options extends Record<string, unknown> = Record<never, n
   Logger
 >;
 
-/** One method and URL pattern as registered, e.g. `GET /v1/alarms/:id`. */
-export type RouteEntry = { method: string; url: string };
+/**
+ * One method and URL pattern as registered, e.g. `GET /v1/alarms/:id`, with the route's `config` (where a
+ * console route declares who may call it and how its municipality is decided: services/console/protected.ts).
+ */
+export type RouteEntry = { method: string; url: string; config?: FastifyContextConfig | undefined };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -117,7 +125,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, config: route.config });
   });
 
   // JSON APIs only: any other body is answered 415, not parsed as text.

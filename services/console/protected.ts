@@ -20,10 +20,50 @@ import type { ConsoleContext } from './context.js';
 /** Who may call a protected route: any logged-in user, or a role with at least one of the permissions. */
 export type Allow = 'authenticated' | readonly [Permission, ...Permission[]];
 
+/**
+ * How a protected route decides which municipality a request concerns, and what a municipality outside
+ * the user's scope gets (`outside`: `not_found`, answered as for one that does not exist; `left_out` of a
+ * list or answer):
+ *  - `{ municipality: 'path' | 'query', param }`: a parameter names the municipality (or several);
+ *  - `{ entity, in, param }`: a parameter names an alarm, dispatch or citizen, whose municipality counts;
+ *  - `'user'`: nothing names one; the answer holds the user's own municipalities only;
+ *  - `'none'`: not bound to a municipality (the user's own session, the whole registry, the sessions of
+ *    every user, the shared anonymised figures); the permission alone decides.
+ * Declared beside `allow` on every protected route; the README's permission matrix is generated from the
+ * two (`npm run docs:permissions`), and test/security/permissions.test.ts fails for a route without one.
+ */
+export type RouteScope =
+  | { municipality: 'path' | 'query'; param: string; outside: 'not_found' | 'left_out' }
+  | {
+      entity: 'alarm' | 'dispatch' | 'citizen';
+      in: 'path' | 'query';
+      param: string;
+      outside: 'not_found' | 'left_out';
+    }
+  | 'user'
+  | 'none';
+
+/** The scopes routes share. */
+export const SCOPE = {
+  /** `:id` is an alarm: 404 outside the scope. */
+  alarmInPath: { entity: 'alarm', in: 'path', param: 'id', outside: 'not_found' },
+  dispatchInPath: { entity: 'dispatch', in: 'path', param: 'id', outside: 'not_found' },
+  citizenInPath: { entity: 'citizen', in: 'path', param: 'id', outside: 'not_found' },
+  /** `?ids=` names citizens: those outside the scope are left out. */
+  citizensInQuery: { entity: 'citizen', in: 'query', param: 'ids', outside: 'left_out' },
+  /** A list's optional `?municipality=` filter: outside the scope the list is empty. */
+  municipalityFilter: { municipality: 'query', param: 'municipality', outside: 'left_out' },
+  /** `?municipality=` names what is asked for (statistics): one outside the scope is 404. */
+  municipalityAsked: { municipality: 'query', param: 'municipality', outside: 'not_found' },
+  municipalityInPath: { municipality: 'path', param: 'municipality', outside: 'not_found' },
+} as const satisfies Record<string, RouteScope>;
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Protected console routes: who may call the route (see services/console/protected.ts). */
     allow?: Allow;
+    /** Protected console routes: how the route's municipality is decided (see RouteScope). */
+    scope?: RouteScope;
   }
 }
 

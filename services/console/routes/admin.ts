@@ -12,7 +12,7 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/registry',
     {
-      config: { allow: ['registry:write'] },
+      config: { allow: ['registry:write'], scope: 'none' },
       bodyLimit: REGISTRY_BODY_LIMIT,
       schema: {
         tags: ['administration'],

@@ -9,6 +9,7 @@ import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.j
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { isUuid, page, positionBefore } from '../cursor.js';
 import { alarmDetail, alarmList, alarmListQuery, idParams, resolvedAlarm, resolveRequest } from '../schemas.js';
 
@@ -30,7 +31,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/alarms',
     {
-      config: { allow: ['alarms:read'] },
+      config: { allow: ['alarms:read'], scope: SCOPE.municipalityFilter },
       schema: {
         tags,
         summary: 'Alarms in your municipalities, newest first',
@@ -56,7 +57,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/alarms/:id',
     {
-      config: { allow: ['alarms:read'] },
+      config: { allow: ['alarms:read'], scope: SCOPE.alarmInPath },
       schema: {
         tags,
         summary: "One alarm, with the citizen's card",
@@ -81,7 +82,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/claim',
     {
-      config: { allow: ['alarms:handle'] },
+      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath },
       schema: {
         tags,
         summary: 'Claim an alarm: you answer it',
@@ -106,7 +107,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/resolve',
     {
-      config: { allow: ['alarms:handle'] },
+      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath },
       schema: {
         tags,
         summary: "Record the operator's decision",

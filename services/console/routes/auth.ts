@@ -80,7 +80,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.post(
     '/v1/auth/logout',
     {
-      config: { allow: 'authenticated' },
+      config: { allow: 'authenticated', scope: 'none' },
       schema: {
         tags,
         summary: 'Log out: end this session and clear the cookie',
@@ -100,7 +100,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.post(
     '/v1/auth/logout-all',
     {
-      config: { allow: 'authenticated' },
+      config: { allow: 'authenticated', scope: 'none' },
       schema: {
         tags,
         summary: 'Log out everywhere: end every session of yours, this one included',
@@ -121,7 +121,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.get(
     '/v1/auth/me',
     {
-      config: { allow: 'authenticated' },
+      config: { allow: 'authenticated', scope: 'none' },
       schema: {
         tags,
         summary: 'The logged-in user and when the session expires',

@@ -10,7 +10,7 @@ export const centreRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.get(
     '/v1/centre',
     {
-      config: { allow: ['centre:read'] },
+      config: { allow: ['centre:read'], scope: 'user' },
       schema: {
         tags: ['centre'],
         summary: 'The centre now: staffing, triage, waiting alarms and escalations, silent gateways',

@@ -7,6 +7,7 @@ import { can, inScope } from '../access.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard, readCitizenNames } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { citizenCard, citizenNames, citizenNamesQuery, citizenQuery, idParams } from '../schemas.js';
 
 export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
@@ -15,7 +16,7 @@ export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/citizens',
     {
-      config: { allow: ['citizens:read', 'citizens:read-dispatched'] },
+      config: { allow: ['citizens:read', 'citizens:read-dispatched'], scope: SCOPE.citizensInQuery },
       schema: {
         tags: ['citizens'],
         summary: 'Names and addresses of several citizens, for the rows of a board',
@@ -32,7 +33,7 @@ export const citizenRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/citizens/:id',
     {
-      config: { allow: ['citizens:read', 'citizens:read-dispatched'] },
+      config: { allow: ['citizens:read', 'citizens:read-dispatched'], scope: SCOPE.citizenInPath },
       schema: {
         tags: ['citizens'],
         summary: "A citizen's card: name, address, phone, key safe, care notes",

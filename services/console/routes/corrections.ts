@@ -9,6 +9,7 @@ import type { HttpPlugin } from '../../../platform/http.js';
 import { visibleOrNotFound } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { isUuid } from '../cursor.js';
 import { findAlarm } from '../../../db/alarms.js';
 import { correctionRequest, idParams } from '../schemas.js';
@@ -17,7 +18,7 @@ export const correctionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.post(
     '/v1/alarms/:id/correct',
     {
-      config: { allow: ['alarms:correct'] },
+      config: { allow: ['alarms:correct'], scope: SCOPE.alarmInPath },
       schema: {
         tags: ['alarms'],
         summary: "Correct the operator's decision on a resolved alarm (supervisors, administrators)",

@@ -10,6 +10,7 @@ import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { isUuid, page, positionBefore } from '../cursor.js';
 import { dispatchList, dispatchListQuery, dispatchStatusRequest, dispatchWithDelivery, idParams } from '../schemas.js';
 
@@ -33,7 +34,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/dispatches',
     {
-      config: { allow: ['dispatches:read'] },
+      config: { allow: ['dispatches:read'], scope: SCOPE.municipalityFilter },
       schema: {
         tags,
         summary: 'Dispatches in your municipalities, newest first',
@@ -59,7 +60,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/dispatches/:id',
     {
-      config: { allow: ['dispatches:read'] },
+      config: { allow: ['dispatches:read'], scope: SCOPE.dispatchInPath },
       schema: {
         tags,
         summary: 'One dispatch',
@@ -77,7 +78,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/dispatches/:id/status',
     {
-      config: { allow: ['dispatches:update'] },
+      config: { allow: ['dispatches:update'], scope: SCOPE.dispatchInPath },
       schema: {
         tags,
         summary: 'Move a dispatch on (and set its team)',

@@ -12,7 +12,7 @@ export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub }) => {
   app.route({
     method: 'GET',
     url: '/v1/live',
-    config: { allow: ['live:alarms', 'live:dispatches'] },
+    config: { allow: ['live:alarms', 'live:dispatches'], scope: 'user' },
     schema: {
       tags: ['live feed'],
       summary: 'The live feed (WebSocket)',

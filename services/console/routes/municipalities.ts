@@ -10,7 +10,7 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.get(
     '/v1/municipalities',
     {
-      config: { allow: 'authenticated' },
+      config: { allow: 'authenticated', scope: 'user' },
       schema: {
         tags: ['municipalities'],
         summary: 'Your municipalities, with their answer target, escalation limits and statistics settings',

@@ -20,6 +20,7 @@ import { participatingMunicipalities, sharedSchema, sharedStatistics } from '../
 import { mayReadSharedStatistics } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { monthlyStatsQuery, reportPdfQuery, reportsQuery, sharedStatsQuery } from '../schemas.js';
 
 /** The longest range one request may ask for: twenty years of months. */
@@ -74,7 +75,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.get(
     '/v1/stats/monthly',
     {
-      config: { allow: ['stats:read'] },
+      config: { allow: ['stats:read'], scope: SCOPE.municipalityAsked },
       serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
@@ -107,7 +108,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.get(
     '/v1/stats/reports',
     {
-      config: { allow: ['stats:read'] },
+      config: { allow: ['stats:read'], scope: SCOPE.municipalityAsked },
       serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
@@ -136,7 +137,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.get(
     '/v1/stats/reports/pdf',
     {
-      config: { allow: ['stats:read'] },
+      config: { allow: ['stats:read'], scope: SCOPE.municipalityAsked },
       schema: {
         tags,
         summary: 'A frozen monthly report as PDF (a page per municipality)',
@@ -181,7 +182,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.get(
     '/v1/stats/shared',
     {
-      config: { allow: ['stats:shared'] },
+      config: { allow: ['stats:shared'], scope: 'none' },
       serializerCompiler: typedJsonSerializer,
       schema: {
         tags,
@@ -210,7 +211,7 @@ export const statisticsRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.get(
     '/v1/stats/shared/schema',
     {
-      config: { allow: ['stats:shared'] },
+      config: { allow: ['stats:shared'], scope: 'none' },
       schema: {
         tags,
         summary: 'The shared figures’ format: a JSON Schema of the JSON and the CSV’s columns',

@@ -16,6 +16,7 @@ import type { HttpPlugin } from '../../../platform/http.js';
 import { inScope, listScope, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
+import { SCOPE } from '../protected.js';
 import { municipalityParams, webhookList, webhookListQuery, webhookRegistration } from '../schemas.js';
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
@@ -62,7 +63,7 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.get(
     '/v1/webhooks',
     {
-      config: { allow: ['webhooks:read'] },
+      config: { allow: ['webhooks:read'], scope: SCOPE.municipalityFilter },
       schema: {
         tags: ['webhooks'],
         summary: "The health of your municipalities' webhooks",
@@ -87,7 +88,7 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.put(
     '/v1/admin/webhooks/:municipality',
     {
-      config: { allow: ['webhooks:write'] },
+      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath },
       schema: {
         tags: ['webhooks', 'administration'],
         summary: "Register or replace a municipality's webhook (dispatch changes, signed)",
@@ -110,7 +111,7 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.delete(
     '/v1/admin/webhooks/:municipality',
     {
-      config: { allow: ['webhooks:write'] },
+      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath },
       schema: {
         tags: ['webhooks', 'administration'],
         summary: "Remove a municipality's webhook and the deliveries still waiting for it",
