@@ -45,6 +45,7 @@ const outsideWords = { not_found: '404', left_out: 'left out' } as const;
 export function scopeWords(scope: RouteScope | undefined): string {
   if (scope === undefined) return '**undeclared**';
   if (scope === 'none') return 'not municipality-bound';
+  if (scope === 'all') return 'every municipality: users of all (`*`) only, else 403';
   if (scope === 'user') return 'the user’s municipalities only';
   if ('municipality' in scope) {
     const where = scope.municipality === 'path' ? `\`:${scope.param}\`` : `\`?${scope.param}=\``;

@@ -27,8 +27,10 @@ export type Allow = 'authenticated' | readonly [Permission, ...Permission[]];
  *  - `{ municipality: 'path' | 'query', param }`: a parameter names the municipality (or several);
  *  - `{ entity, in, param }`: a parameter names an alarm, dispatch or citizen, whose municipality counts;
  *  - `'user'`: nothing names one; the answer holds the user's own municipalities only;
- *  - `'none'`: not bound to a municipality (the user's own session, the whole registry, the sessions of
- *    every user, the shared anonymised figures); the permission alone decides.
+ *  - `'all'`: concerns every municipality (the whole registry, every user's sessions): only for a user of
+ *    every municipality (`*`); a user with a narrower scope is refused (403), whatever the permission;
+ *  - `'none'`: not bound to a municipality (the user's own session, the shared anonymised figures); the
+ *    permission alone decides.
  * Declared beside `allow` on every protected route; the README's permission matrix is generated from the
  * two (`npm run docs:permissions`), and test/security/permissions.test.ts fails for a route without one.
  */
@@ -41,6 +43,7 @@ export type RouteScope =
       outside: 'not_found' | 'left_out';
     }
   | 'user'
+  | 'all'
   | 'none';
 
 /** The scopes routes share. */
@@ -143,7 +146,10 @@ export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, {
     const allow = req.routeOptions.config.allow;
     if (allow === 'authenticated') return;
     if (!declaresAccess(allow)) throw forbidden();
-    requirePermission(userOf(req), ...allow);
+    const user = userOf(req);
+    requirePermission(user, ...allow);
+    if (req.routeOptions.config.scope === 'all' && user.municipalities !== null)
+      throw forbidden('only a user of every municipality may do this: it concerns them all');
   });
 
   for (const routePlugin of routes) await app.register(routePlugin, ctx);

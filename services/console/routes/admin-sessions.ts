@@ -23,7 +23,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.get(
     '/v1/admin/sessions',
     {
-      config: { allow: ['sessions:manage'], scope: 'none' },
+      config: { allow: ['sessions:manage'], scope: 'all' },
       schema: {
         tags,
         summary: 'Console sessions in force, newest first (at most 1000)',
@@ -54,7 +54,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.delete(
     '/v1/admin/sessions/:id',
     {
-      config: { allow: ['sessions:manage'], scope: 'none' },
+      config: { allow: ['sessions:manage'], scope: 'all' },
       schema: {
         tags,
         summary: 'End one session',
@@ -73,7 +73,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.delete(
     '/v1/admin/users/:username/sessions',
     {
-      config: { allow: ['sessions:manage'], scope: 'none' },
+      config: { allow: ['sessions:manage'], scope: 'all' },
       schema: {
         tags,
         summary: 'End every session of a user',

@@ -12,13 +12,13 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/registry',
     {
-      config: { allow: ['registry:write'], scope: 'none' },
+      config: { allow: ['registry:write'], scope: 'all' },
       bodyLimit: REGISTRY_BODY_LIMIT,
       schema: {
         tags: ['administration'],
         summary: 'Upsert municipalities, gateways, citizens, devices and users in one transaction',
         description:
-          'Role admin. Every array is optional. Keys and passwords are stored only as hashes. Answers what was created and updated.',
+          'Role admin, of every municipality (`*`; an administrator of fewer is refused, 403). Every array is optional. Keys and passwords are stored only as hashes. Answers what was created and updated.',
         security,
         body: registrySchema,
         response: { 200: importResult, 400: errorBody, 401: errorBody, 403: errorBody, 413: errorBody },
