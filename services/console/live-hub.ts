@@ -81,6 +81,8 @@ class LiveClient {
   /** Fanned-out changes held back until the catch-up is done. */
   pending: { seq: number; message: string }[] = [];
   alive = true;
+  /** Ends the feed when its session's lifetime ends. */
+  expiry: NodeJS.Timeout | null = null;
   readonly access: FeedAccess;
   readonly accessKey: string;
 
@@ -95,6 +97,7 @@ class LiveClient {
 }
 
 const OPEN = 1; // WebSocket.OPEN
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Every message on the feed goes through here, so each is a LiveMessage (domain/views.ts). */
 const encode = (message: LiveMessage): string => JSON.stringify(message);
@@ -248,13 +251,20 @@ export class LiveHub {
   }
 
   /** Serve one connected user: catch up (snapshot or replay from `since`), say synced, go live. */
-  async connect(socket: WebSocket, user: ConsoleUser, tokenHash: string, since?: number): Promise<void> {
+  async connect(
+    socket: WebSocket,
+    user: ConsoleUser,
+    tokenHash: string,
+    since?: number,
+    expiresAt?: Date,
+  ): Promise<void> {
     const c = new LiveClient(socket, user, tokenHash);
     if (this.closed) {
       socket.close(CLOSE.goingAway, 'server shutting down');
       return;
     }
     this.clients.add(c);
+    if (expiresAt) this.endAt(c, expiresAt.getTime());
     this.metrics.liveConnections.inc();
     this.publishPresence();
     socket.on('close', () => this.remove(c));
@@ -334,7 +344,23 @@ export class LiveHub {
     else c.socket.terminate();
   }
 
+  /**
+   * A session's lifetime is known when its feed opens: the feed ends (1008) when it does, not at the next
+   * periodic re-check. (Timers hold at most 2^31-1 ms, about 24 days; a longer wait is taken in steps.)
+   */
+  private endAt(c: LiveClient, at: number): void {
+    const wait = at - Date.now();
+    if (wait <= 0) {
+      this.drop(c, CLOSE.policy, 'session expired; log in again');
+      return;
+    }
+    c.expiry = setTimeout(() => this.endAt(c, at), Math.min(wait, MAX_TIMER_MS));
+    c.expiry.unref();
+  }
+
   private remove(c: LiveClient): void {
+    if (c.expiry) clearTimeout(c.expiry);
+    c.expiry = null;
     c.state = 'closed';
     c.pending = [];
     if (this.clients.delete(c)) {

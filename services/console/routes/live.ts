@@ -38,7 +38,7 @@ export const liveRoutes: HttpPlugin<ConsoleContext> = async (app, { hub }) => {
     wsHandler: (socket, req) => {
       const session = sessionOf(req);
       const { since } = req.query as z.infer<typeof liveQuery>;
-      return hub.connect(socket, session.user, session.tokenHash, since);
+      return hub.connect(socket, session.user, session.tokenHash, since, session.expiresAt);
     },
   });
 };
