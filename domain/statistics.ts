@@ -35,6 +35,8 @@ export const REPEAT_CALLER_ALARMS = 30;
 /** A calendar month in Copenhagen time, `YYYY-MM`. */
 export type Month = string;
 export const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
+/** The first month statistics may be asked for: the pattern lets the year 0000 through, which Postgres has not. */
+export const EARLIEST_MONTH: Month = '1900-01';
 
 const parts = (m: Month): [number, number] => {
   const match = MONTH_PATTERN.exec(m);

@@ -20,7 +20,7 @@ import {
   webhookUrlProblem,
   webhookView,
 } from '../../domain/webhooks.js';
-import { MONTH_PATTERN } from '../../domain/statistics.js';
+import { EARLIEST_MONTH, MONTH_PATTERN } from '../../domain/statistics.js';
 import { decodeCursor } from './cursor.js';
 
 /** A query parameter sent empty (`?municipality=`) counts as not sent. */
@@ -129,7 +129,10 @@ export const municipalityList = z.object({ municipalities: z.array(municipalityV
 
 // ---- Statistics ----
 
-const month = z.string().regex(MONTH_PATTERN, 'a month as YYYY-MM, e.g. 2026-01');
+const month = z
+  .string()
+  .regex(MONTH_PATTERN, 'a month as YYYY-MM, e.g. 2026-01')
+  .refine((m) => m >= EARLIEST_MONTH, `a month from ${EARLIEST_MONTH} on`);
 const statsFormat = {
   format: optionalParam(z.enum(['json', 'csv']).describe('json (default) or csv; `Accept: text/csv` also gives CSV')),
   sep: optionalParam(

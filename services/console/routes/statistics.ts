@@ -3,7 +3,7 @@
 // figures of every municipality that takes part. Everything outside the user's scope is answered 404.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { addMonths, monthOf, monthSpan, type Month } from '../../../domain/statistics.js';
+import { addMonths, EARLIEST_MONTH, monthOf, monthSpan, type Month } from '../../../domain/statistics.js';
 import {
   monthlyStatistics as monthlyShape,
   reportList,
@@ -32,6 +32,7 @@ const badRequest = (message: string) => new HttpError(400, 'invalid_request', me
 function monthRange(q: { from?: Month | undefined; to?: Month | undefined }, now = new Date()) {
   const to = q.to ?? monthOf(now);
   const from = q.from ?? addMonths(to, -11);
+  if (from < EARLIEST_MONTH) throw badRequest(`from (${from}) is before ${EARLIEST_MONTH}`);
   if (monthSpan(from, to) < 0) throw badRequest(`from (${from}) is after to (${to})`);
   if (monthSpan(from, to) >= MAX_MONTHS) throw badRequest(`at most ${MAX_MONTHS} months at once`);
   return { from, to };
