@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifySchema,
 } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -34,9 +35,16 @@ export type HttpPlugin<Options extends Record<string, unknown> = Record<never, n
 
 /**
  * One method and URL pattern as registered, e.g. `GET /v1/alarms/:id`, with the route's `config` (where a
- * console route declares who may call it and how its municipality is decided: services/console/protected.ts).
+ * console route declares who may call it and how its municipality is decided: services/console/protected.ts)
+ * and its schema (for tests generated from the table).
  */
-export type RouteEntry = { method: string; url: string; config?: FastifyContextConfig | undefined };
+export type RouteEntry = {
+  method: string;
+  url: string;
+  config?: FastifyContextConfig | undefined;
+  /** The route's schemas as declared (zod): what its parameters, query and body must be. */
+  schema?: FastifySchema | undefined;
+};
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -125,7 +133,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, config: route.config });
+    for (const method of [route.method].flat())
+      routeTable.push({ method, url: route.url, config: route.config, schema: route.schema });
   });
 
   // JSON APIs only: any other body is answered 415, not parsed as text.

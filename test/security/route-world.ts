@@ -11,7 +11,8 @@ import { freezeDueReports } from '../../services/statistics/reports.js';
 import { addMonths, monthOf } from '../../domain/statistics.js';
 import type { Role } from '../../domain/roles.js';
 import type { HttpApp } from '../../platform/http.js';
-import { sha256 } from '../../platform/secrets.js';
+import { randomToken, sha256 } from '../../platform/secrets.js';
+import { createSession } from '../../db/sessions.js';
 import { createTestEnv, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
 import { storeAlarms } from '../console/helpers.js';
 import type { NewAlarm } from '../../db/accept.js';
@@ -202,11 +203,14 @@ export async function createWorld(): Promise<World> {
     openDispatch,
     webhook,
     async sessionId() {
-      const t = await login('op-both');
+      // Stored as a login stores it (no password hashing: this is asked for often).
+      await createSession(te.rt.db, { tokenHash: sha256(randomToken()), username: 'op-both', hours: 1, address: null });
       const row = await te.rt.db
         .selectFrom('sessions')
         .select('id')
-        .where('token_hash', '=', sha256(t))
+        .where('username', '=', 'op-both')
+        .orderBy('created_at', 'desc')
+        .limit(1)
         .executeTakeFirstOrThrow();
       return row.id;
     },
