@@ -45,7 +45,13 @@ function registry() {
     municipalities: base.municipalities.map((m) => ({ ...m, shareStatistics: m.id === OWN })),
     citizens: base.citizens.map((c, i) =>
       c.municipality === FOREIGN
-        ? { ...c, name: `Fremmed Borger ${i}`, address: `Fremmedvej ${i}, 6270 Tønder`, keySafe: `KS-FOREIGN-${i}` }
+        ? {
+            ...c,
+            name: `Fremmed Borger ${i}`,
+            address: `Fremmedvej ${i}, 6270 Tønder`,
+            phone: `+45 99 ${String(100000 + i)}`,
+            keySafe: `KS-FOREIGN-${i}`,
+          }
         : c,
     ),
     users: [
@@ -223,6 +229,7 @@ export async function createWorld(): Promise<World> {
         'Tønder',
         'Fremmed',
         'KS-FOREIGN',
+        '+45 99 ',
         `${FOREIGN}-pleje.example`,
         ...(await ids('alarms')),
         ...(await ids('dispatches')),
