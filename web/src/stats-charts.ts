@@ -37,6 +37,7 @@ export const outcomesChart =
           // A seam between the stacked parts, so that neighbours never merge.
           borderColor: theme.background ?? '#181c22',
           borderWidth: 1,
+          maxBarThickness: 64,
           stack: 'outcomes',
         })),
       },
@@ -125,7 +126,8 @@ export const heatMapChart =
         },
         scales: {
           x: { type: 'category', labels: HOURS, offset: true, grid: { display: false } },
-          y: { type: 'category', labels: days, offset: true, grid: { display: false } },
+          // Monday at the top, as in a calendar.
+          y: { type: 'category', labels: days, offset: true, reverse: true, grid: { display: false } },
         },
       },
     } as unknown as ChartConfiguration<ChartType>;

@@ -32,7 +32,13 @@ export const hours = (n: number) =>
 export const dkk = (n: number) =>
   cached(
     'dkk',
-    (l) => new Intl.NumberFormat(l, { style: 'currency', currency: 'DKK', maximumFractionDigits: 0 }),
+    (l) =>
+      new Intl.NumberFormat(l, {
+        style: 'currency',
+        currency: 'DKK',
+        minimumFractionDigits: 0,
+        maximumFractionDigits: 0,
+      }),
   ).format(n);
 
 /** Monday first, as the statistics' byWeekdayHour. */
