@@ -287,8 +287,28 @@ describe('the statistics page in chromium', () => {
     const lines = csv.bytes.toString('utf8').trimEnd().split('\r\n');
     expect(lines).toHaveLength(1 + 2 * 3);
     expect(lines.filter((l) => l.startsWith('aabenraa;'))).toHaveLength(3);
+    // In English, charts and tables alike.
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await page.getByRole('heading', { name: 'Statistics', exact: true }).waitFor();
+    expect(await cells(page, '.stats-key [data-municipality="toender"] tr[data-month="2025-01"]')).toEqual([
+      'Jan 2025', '5', '1', '2', '1', '1', '25.0%', '60.0%', '80.0%', '40.0%', '20 s', '1',
+    ]); // prettier-ignore
+    expect(
+      await page.locator('.stats-outcomes [data-municipality="toender"] canvas').getAttribute('aria-label'),
+    ).toContain('Outcomes per month, Tønder');
+    await page.getByRole('button', { name: 'DA', exact: true }).click();
     // Back to the board.
     await nav.getByRole('link', { name: 'Tavlen' }).click();
     await page.locator('table.board').waitFor({ timeout: 10_000 });
+  });
+
+  it('gives operators no statistics page: no link, and the address shows the board', async () => {
+    const page = await fx.loggedIn('op-toe');
+    await page.locator('table.board').waitFor({ timeout: 10_000 });
+    expect(await page.locator('nav.pages').count()).toBe(0);
+    await page.goto(`${fx.consoleUrl}/#statistics`);
+    await page.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor({ timeout: 10_000 });
+    await page.locator('table.board').waitFor({ timeout: 10_000 });
+    expect(await page.locator('main.statistics').count()).toBe(0);
   });
 });
