@@ -95,10 +95,13 @@ export type MakeChart = (theme: Theme) => ChartConfiguration<ChartType>;
 
 /** Colours of the theme applied to what every chart has: text, grid, background. */
 export function themed(config: ChartConfiguration<ChartType>, theme: Theme): ChartConfiguration<ChartType> {
+  // Both axes, named by the chart or not, in the theme's colours.
+  type Axis = { ticks?: object; grid?: object };
+  const axes: Record<string, Axis> = { x: {}, y: {}, ...(config.options?.scales as Record<string, Axis> | undefined) };
   const scales = Object.fromEntries(
-    Object.entries(config.options?.scales ?? {}).map(([k, s]) => [
+    Object.entries(axes).map(([k, s]) => [
       k,
-      { ...s, ticks: { ...s?.ticks, color: theme.text }, grid: { ...s?.grid, color: theme.grid } },
+      { ...s, ticks: { ...s.ticks, color: theme.text }, grid: { ...s.grid, color: theme.grid } },
     ]),
   );
   return {

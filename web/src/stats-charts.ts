@@ -126,8 +126,9 @@ export const heatMapChart =
         },
         scales: {
           x: { type: 'category', labels: HOURS, offset: true, grid: { display: false } },
-          // Monday at the top, as in a calendar.
-          y: { type: 'category', labels: days, offset: true, reverse: true, grid: { display: false } },
+          // Monday at the top, as in a calendar: a category axis already runs downwards, so the matrix
+          // chart's default (reverse, for a linear axis) is turned off.
+          y: { type: 'category', labels: days, offset: true, reverse: false, grid: { display: false } },
         },
       },
     } as unknown as ChartConfiguration<ChartType>;

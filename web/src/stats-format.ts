@@ -21,7 +21,7 @@ export const percent = (rate: number | null) =>
     ? '–'
     : cached(
         'percent',
-        (l) => new Intl.NumberFormat(l, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 2 }),
+        (l) => new Intl.NumberFormat(l, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }),
       ).format(rate);
 
 export const count = (n: number) => cached('count', (l) => new Intl.NumberFormat(l)).format(n);
