@@ -244,7 +244,7 @@ describe('the statistics page in chromium', () => {
     // The charts at the paper's width, on white.
     const box = await page.locator('.stats-outcomes canvas').boundingBox();
     expect(box!.width).toBeLessThanOrEqual(700);
-    await expect.poll(() => cornerAlpha(page, '.stats-outcomes canvas')).toBe(255);
+    await expect.poll(() => cornerAlpha(page, '.stats-outcomes canvas'), { timeout: 10_000 }).toBe(255);
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.length).toBeGreaterThan(10_000);
