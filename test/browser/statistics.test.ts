@@ -108,6 +108,16 @@ const drawnPixels = (page: Page, selector: string) =>
 const cornerAlpha = (page: Page, selector: string) =>
   page.locator(selector).evaluate((el) => (el as unknown as Canvas).getContext('2d').getImageData(1, 1, 1, 1).data[3]);
 
+/** The scripts the page has loaded so far. */
+const scriptsLoaded = (page: Page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .map((e) => e.name)
+      .filter((n) => n.endsWith('.js')),
+  );
+const STATISTICS_CHUNK = /\/assets\/statistics-[\w-]+\.js$/;
+
 describe('the statistics page in chromium', () => {
   it('shows an analyst their municipality’s figures, as CSV and PNG too, and prints on A4 without the controls', async () => {
     const page = await fx.loggedIn('ana-toe', { live: false });
@@ -254,9 +264,13 @@ describe('the statistics page in chromium', () => {
 
   it('shows a supervisor of two municipalities both side by side, reached from the board', async () => {
     const page = await fx.loggedIn('sup-two');
+    await page.locator('table.board').waitFor({ timeout: 10_000 });
+    // The board has not loaded the statistics page's chunk (the chart code); opening the page does.
+    expect(await scriptsLoaded(page)).not.toContainEqual(expect.stringMatching(STATISTICS_CHUNK));
     const nav = page.getByRole('navigation', { name: 'Sider' });
     await nav.getByRole('link', { name: 'Statistik' }).click();
     await page.getByRole('heading', { name: 'Statistik' }).waitFor({ timeout: 10_000 });
+    expect(await scriptsLoaded(page)).toContainEqual(expect.stringMatching(STATISTICS_CHUNK));
     // In Danish order: "Aa" is Å, after Ø.
     expect(await page.locator('.stats-municipalities label').allInnerTexts()).toEqual([
       'Tønder (550)',
