@@ -2,7 +2,7 @@
 // playwright-core) from the running demo. Start `npm run demo` in another terminal first and let it run
 // a minute, so the board has alarms. It logs in with the demo logins; to show the planner's board it
 // decides one open Aabenraa alarm as a dispatch (as the demo operator, through the API), and it opens
-// one citizen's card (an audited read, like any other).
+// one citizen's card (an audited read, like any other). The analyst's statistics page comes last.
 //
 //   CONSOLE_URL [http://127.0.0.1:8081]   CHROMIUM [/usr/bin/chromium]   OUT [docs/screenshots]
 import { mkdirSync } from 'node:fs';
@@ -20,14 +20,15 @@ const passwordOf = (username: string) => {
   return l.password;
 };
 
-async function loggedIn(browser: Browser, username: string): Promise<Page> {
+/** `live: false` for analysts, whose page has no live feed. */
+async function loggedIn(browser: Browser, username: string, live = true): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'da-DK', timezoneId: 'Europe/Copenhagen' });
   const page = await context.newPage();
   await page.goto(consoleUrl);
   await page.getByLabel('Brugernavn').fill(username);
   await page.getByLabel('Adgangskode').fill(passwordOf(username));
   await page.getByRole('button', { name: 'Log ind' }).click();
-  await page.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor({ timeout: 15_000 });
+  if (live) await page.getByRole('status').filter({ hasText: 'Forbundet' }).waitFor({ timeout: 15_000 });
   return page;
 }
 
@@ -87,6 +88,15 @@ async function main(): Promise<void> {
     await supervisor.locator('section.centre').waitFor({ timeout: 15_000 });
     await supervisor.locator('section.centre').scrollIntoViewIfNeeded();
     await shot(supervisor, 'supervisor');
+
+    // The analysts' statistics page: the last twelve months of Tønder (the demo's alarms are this month's).
+    const analyst = await loggedIn(browser, 'analyst-toender', false);
+    await analyst.locator('.stats-results canvas').first().waitFor({ timeout: 15_000 });
+    // The charts at the top of the window, the key figures above them scrolled away.
+    await analyst
+      .locator('.stats-outcomes')
+      .evaluate((el) => (el as unknown as { scrollIntoView(): void }).scrollIntoView());
+    await shot(analyst, 'statistics');
   } finally {
     await browser.close();
   }

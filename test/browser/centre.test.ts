@@ -74,7 +74,7 @@ describe('the centre in chromium', () => {
     }
   });
 
-  it('gives an analyst the statistics placeholder, without a live feed', async () => {
+  it('gives an analyst the statistics page, without a live feed', async () => {
     const page = await fx.loggedIn('ana-toe', { live: false });
     await page.getByRole('heading', { name: 'Statistik' }).waitFor({ timeout: 5000 });
     expect(await page.locator('table.board').count()).toBe(0);

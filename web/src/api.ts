@@ -1,8 +1,9 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
+import type { MonthlyStatistics, MonthRow } from '../../domain/statistics-views.js';
 import type { AlarmView, CitizenCard, DispatchView, LiveMessage, MunicipalityView } from '../../domain/views.js';
 
-export type { AlarmView, DispatchView };
+export type { AlarmView, DispatchView, MonthlyStatistics, MonthRow };
 
 export type Role = 'operator' | 'supervisor' | 'planner' | 'analyst' | 'admin';
 export type User = { username: string; role: Role; municipalities: string[] | '*' };
@@ -156,4 +157,31 @@ export function openFeed(since: number | null, on: FeedHandlers): WebSocket {
   ws.onmessage = (e) => on.message(JSON.parse(String(e.data)) as LiveMessage);
   ws.onclose = () => on.closed();
   return ws;
+}
+
+// ---- Statistics ----
+
+const statsQuery = (municipalities: readonly string[], from: string, to: string) =>
+  `municipality=${municipalities.map(enc).join(',')}&from=${enc(from)}&to=${enc(to)}`;
+
+/** Monthly figures of the municipalities, side by side, from `from` to `to` (YYYY-MM, Copenhagen months). */
+export const monthlyStatistics = (municipalities: readonly string[], from: string, to: string) =>
+  call<MonthlyStatistics>('GET', `/v1/stats/monthly?${statsQuery(municipalities, from, to)}`);
+
+/** The same figures as CSV (`semicolon`: for Danish spreadsheets), as the file the server writes. */
+export async function monthlyStatisticsCsv(
+  municipalities: readonly string[],
+  from: string,
+  to: string,
+  sep: 'comma' | 'semicolon',
+): Promise<Blob> {
+  const res = await fetch(`/v1/stats/monthly?${statsQuery(municipalities, from, to)}&format=csv&sep=${sep}`, {
+    credentials: 'same-origin',
+    headers: { 'x-requested-with': 'responscenter', accept: 'text/csv' },
+  });
+  if (!res.ok) {
+    const data = (await res.json().catch(() => ({}))) as { message?: string };
+    throw new ApiError(res.status, data.message ?? res.statusText);
+  }
+  return res.blob();
 }

@@ -1,7 +1,7 @@
 // What every signed-in page has: the header (connection, sound, language, user, logout), the live
 // region a screen reader follows, and the page-wide keyboard shortcuts.
 import { useEffect } from 'preact/hooks';
-import type { User } from './api.js';
+import type { Role, User } from './api.js';
 import { announcement, muted, pageFlash, soundBlocked, toggleMute } from './announce.js';
 import { connection } from './feed.js';
 import { LANGUAGES, lang, setLanguage, t } from './i18n.js';
@@ -18,13 +18,53 @@ export function LanguageSwitch() {
   );
 }
 
+/** The console's pages. */
+export type Page = 'board' | 'statistics';
+
+/** The roles that may read statistics (services/console/access.ts, `stats:read`). */
+const STATISTICS_ROLES: readonly Role[] = ['analyst', 'supervisor', 'admin'];
+
+/** The pages a role has, its landing page first: analysts have only the statistics. */
+export function pagesOf(role: Role): Page[] {
+  if (!STATISTICS_ROLES.includes(role)) return ['board'];
+  return role === 'analyst' ? ['statistics'] : ['board', 'statistics'];
+}
+
+/** Links between the pages (plain links to `#page`: keyboard, history and a reload all keep the page). */
+export function PageNav({ pages, current }: { pages: readonly Page[]; current: Page }) {
+  if (pages.length < 2) return null;
+  return (
+    <nav class="pages" aria-label={t('nav.label')}>
+      {pages.map((p) => (
+        <a key={p} href={`#${p}`} aria-current={p === current ? 'page' : undefined}>
+          {t(`nav.${p}`)}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
 const CONNECTION_ICON = { live: '●', connecting: '◌', offline: '✕' } as const;
 
-/** `live`: the page follows the live feed (its connection and sound are shown); analysts' does not. */
-export function Header({ user, onLogout, live }: { user: User; onLogout: () => void; live: boolean }) {
+/**
+ * `live`: the page follows the live feed (its connection and sound are shown); analysts' does not.
+ * `page`: the page shown, for the navigation between a role's pages.
+ */
+export function Header({
+  user,
+  onLogout,
+  live,
+  page,
+}: {
+  user: User;
+  onLogout: () => void;
+  live: boolean;
+  page: Page;
+}) {
   return (
     <header class={pageFlash.value ? 'top flash' : 'top'}>
       <h1>Responscenter</h1>
+      <PageNav pages={pagesOf(user.role)} current={page} />
       {live && (
         <span class={`connection ${connection.value}`} role="status">
           <span aria-hidden="true">{CONNECTION_ICON[connection.value]} </span>
