@@ -13,8 +13,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { HttpPlugin } from '../../platform/http.js';
 import { forbidden } from '../../platform/errors.js';
+import type { AuditAction } from '../../domain/audit.js';
+import { textProblem } from '../../domain/storable.js';
 import { requirePermission, type Permission } from './access.js';
+import { actorOf, audit } from './audit-trail.js';
 import { authenticator, userOf } from './auth.js';
+import { isUuid } from './cursor.js';
 import type { ConsoleContext } from './context.js';
 
 /** Who may call a protected route: any logged-in user, or a role with at least one of the permissions. */
@@ -24,8 +28,17 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Protected console routes: who may call the route (see services/console/protected.ts). */
     allow?: Allow;
+    /**
+     * An audited route: a caller whose role may not call it is recorded as refused (reason `role`),
+     * with the citizen or alarm its `:id` names. The route audits everything past that itself.
+     */
+    audit?: { action: AuditAction; id?: 'citizen' | 'alarm' };
   }
 }
+
+/** A path parameter fit to store as an id: short, no NUL, no lone surrogate. */
+const storableId = (s: unknown): s is string =>
+  typeof s === 'string' && s.length > 0 && s.length <= 200 && textProblem(s) === undefined;
 
 /** Methods that change something; GET and HEAD never do. */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -103,7 +116,22 @@ export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, {
     const allow = req.routeOptions.config.allow;
     if (allow === 'authenticated') return;
     if (!declaresAccess(allow)) throw forbidden();
-    requirePermission(userOf(req), ...allow);
+    try {
+      requirePermission(userOf(req), ...allow);
+    } catch (err) {
+      const audited = req.routeOptions.config.audit;
+      if (audited) {
+        const id = (req.params as { id?: unknown } | undefined)?.id;
+        await audit(ctx.rt.db, actorOf(req), {
+          action: audited.action,
+          outcome: 'refused',
+          reason: 'role',
+          citizenId: audited.id === 'citizen' && storableId(id) ? id : null,
+          alarmId: audited.id === 'alarm' && typeof id === 'string' && isUuid(id) ? id : null,
+        });
+      }
+      throw err;
+    }
   });
 
   for (const routePlugin of routes) await app.register(routePlugin, ctx);
