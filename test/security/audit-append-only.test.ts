@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneAudit } from '../../db/audit.js';
+import { prepareDatabase } from '../../platform/boot.js';
 import type { HttpApp } from '../../platform/http.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { buildConsoleApp } from '../../services/console/app.js';
@@ -111,7 +112,8 @@ describe('the audit trail is append-only', () => {
 });
 
 describe('the service runs as responscenter_app', () => {
-  it('logs in, reads a card, decides, imports the registry, keeps statistics and reads the audit trail', async () => {
+  it('starts (the migrator finds nothing to do), logs in, reads a card, decides, imports the registry, keeps statistics and reads the audit trail', async () => {
+    expect(await prepareDatabase(appRt.config)).toEqual({ created: false, applied: [] });
     const op = await login(app, 'op-aab');
     const admin = await login(app, 'admin');
     const [id] = await storeAlarms(te.rt, newAlarm('aabenraa', 1));
