@@ -29,9 +29,16 @@ export type AuditFact = {
 
 export type AuditRecord = AuditActor & AuditFact;
 
-/** One statement for all the rows (a board's names are up to 200 reads). */
+/** Rows per statement: 12 parameters a row, well below Postgres' 65,535. */
+const AUDIT_CHUNK = 4000;
+
+/** One statement for all the rows (a board's names are up to 200 reads); a registry's citizens in chunks. */
 export async function recordAudit(db: Db | Trx, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
+  if (records.length > AUDIT_CHUNK) {
+    for (let i = 0; i < records.length; i += AUDIT_CHUNK) await recordAudit(db, records.slice(i, i + AUDIT_CHUNK));
+    return;
+  }
   await db
     .insertInto('audit_events')
     .values(

@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'dispatch.update',
   /** The registry imported (HTTP or command line): citizens, users, gateways, municipalities. */
   'registry.import',
+  /** A citizen's data written by a registry import (one row per citizen in it). */
+  'registry.citizen',
   'login.success',
   'login.failure',
   /** A login refused before the password was checked: too many failures. */

@@ -19,7 +19,7 @@ CREATE TABLE audit_events (
   action           text NOT NULL CONSTRAINT audit_events_action CHECK (action IN (
                      'card.read', 'card.read.board',
                      'alarm.claim', 'alarm.resolve', 'alarm.correct', 'dispatch.update',
-                     'registry.import',
+                     'registry.import', 'registry.citizen',
                      'login.success', 'login.failure', 'login.throttled', 'logout', 'logout.all',
                      'sessions.list', 'sessions.revoke',
                      'audit.query', 'audit.access_history')),

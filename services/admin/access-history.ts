@@ -33,6 +33,7 @@ const ACTION_WORDS: Record<AuditEventView['action'], string> = {
   'alarm.correct': 'Beslutning om alarm rettet',
   'dispatch.update': 'Hjemmeplejebesøg opdateret',
   'registry.import': 'Stamdata indlæst',
+  'registry.citizen': 'Dine stamdata indlæst eller ændret af kommunen',
   'login.success': 'Login',
   'login.failure': 'Login afvist',
   'login.throttled': 'Login afvist (for mange forsøg)',

@@ -174,7 +174,18 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
       ]);
       const missing = await unknownMunicipalities(trx, [...referenced]);
       if (missing.length) throw bad(`unknown municipalities: ${missing.join(', ')}`);
-      if (by) await recordAudit(trx, [{ ...by, action: 'registry.import', outcome: 'allowed' }]);
+      if (by)
+        await recordAudit(trx, [
+          { ...by, action: 'registry.import', outcome: 'allowed' },
+          // Each citizen's access history shows that their data was written, and by whom.
+          ...(reg.citizens ?? []).map((c) => ({
+            ...by,
+            action: 'registry.citizen' as const,
+            outcome: 'allowed' as const,
+            citizenId: c.id,
+            municipality: c.municipality,
+          })),
+        ]);
       return {
         municipalities,
         gateways: await upsertGateways(trx, gateways),

@@ -182,6 +182,15 @@ describe('what the audit trail records', () => {
       ['admin', 'allowed', null],
       ['admin', 'refused', 'invalid'],
     ]);
+    expect(await rowsOf({ citizen: 'c-new-1' })).toEqual([
+      expect.objectContaining({
+        actor: 'admin',
+        action: 'registry.citizen',
+        municipality_id: 'aabenraa',
+        outcome: 'allowed',
+      }),
+    ]);
+    expect(await rowsOf({ citizen: 'c-new-2' })).toEqual([]);
   });
 });
 
