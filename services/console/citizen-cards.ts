@@ -85,12 +85,13 @@ export async function readCitizenNames(
   ids: readonly string[],
 ): Promise<CitizenName[]> {
   const asked = [...new Set(ids)];
+  // Every citizen asked for, wherever registered: the ones refused are audited with their municipality.
   const found = await findCitizenNames(rt.db, asked, null);
+  const inScopeIds = found.filter((c) => inScope(user, c.municipality_id)).map((c) => c.id);
   let allowed = new Set<string>();
-  if (can(user, 'citizens:read'))
-    allowed = new Set(found.filter((c) => inScope(user, c.municipality_id)).map((c) => c.id));
+  if (can(user, 'citizens:read')) allowed = new Set(inScopeIds);
   else if (can(user, 'citizens:read-dispatched'))
-    allowed = new Set(await citizensWithDispatchIn(rt.db, asked, user.municipalities));
+    allowed = new Set(await citizensWithDispatchIn(rt.db, inScopeIds, user.municipalities));
   const byId = new Map(found.map((c) => [c.id, c]));
   await audit(
     rt.db,
