@@ -15,18 +15,13 @@ import type { Db } from './connect.js';
 
 /** The municipalities and their retention, in id order. */
 export async function retentionSettings(db: Db): Promise<{ id: string; retentionMonths: number }[]> {
-  const rows = await db
-    .selectFrom('municipalities')
-    .select(['id', 'retention_months'])
-    .orderBy('id')
-    .execute();
+  const rows = await db.selectFrom('municipalities').select(['id', 'retention_months']).orderBy('id').execute();
   return rows.map((r) => ({ id: r.id, retentionMonths: r.retention_months }));
 }
 
 export type BatchResult =
   /** Another worker holds this municipality's watermark: leave it to them. */
-  | { busy: true }
-  | { busy: false; alarms: number; dispatches: number };
+  { busy: true } | { busy: false; alarms: number; dispatches: number };
 
 /**
  * Pseudonymise up to `limit` alarms of `municipality` received before `cutoff` and past the watermark,

@@ -157,20 +157,15 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
       const done = await keepStatistics(rt.db);
       if (done.rolledUp > 0 || done.frozen > 0) rt.logger.info(done, 'statistics: monthly rollups and reports stored');
     }),
-    every(
-      opts.retentionEveryMs ?? rt.config.retentionIntervalMinutes * 60_000,
-      'retention',
-      rt.logger,
-      async () => {
-        const done = await applyRetention(rt.db, { auditRetentionMonths: rt.config.auditRetentionMonths });
-        // Counts only: which alarms and whose they were stays in Postgres.
-        if (done.alarms > 0 || done.auditRows > 0)
-          rt.logger.info(
-            { alarms: done.alarms, dispatches: done.dispatches, auditRows: done.auditRows },
-            'retention: personal data of old alarms pseudonymised, old audit rows removed',
-          );
-      },
-    ),
+    every(opts.retentionEveryMs ?? rt.config.retentionIntervalMinutes * 60_000, 'retention', rt.logger, async () => {
+      const done = await applyRetention(rt.db, { auditRetentionMonths: rt.config.auditRetentionMonths });
+      // Counts only: which alarms and whose they were stays in Postgres.
+      if (done.alarms > 0 || done.auditRows > 0)
+        rt.logger.info(
+          { alarms: done.alarms, dispatches: done.dispatches, auditRows: done.auditRows },
+          'retention: personal data of old alarms pseudonymised, old audit rows removed',
+        );
+    }),
   ];
   // The consoles' "workers online" and "triage behind" read this.
   const presence = new PresencePublisher(
