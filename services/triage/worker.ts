@@ -33,7 +33,7 @@ import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { escalateOverdue } from './escalation.js';
 import { keepStatistics } from '../statistics/upkeep.js';
-import { applyRetention } from '../retention/retention.js';
+import { applyRetention, type RetentionResult } from '../retention/retention.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -57,6 +57,8 @@ export type TriageEvents = {
   failed: [alarmIds: string[], error: Error];
   /** One pass of the escalation loop finished, with what it escalated (often nothing). */
   escalations: [escalated: Escalated[]];
+  /** One round of the retention job finished, with what it pseudonymised and removed (often nothing). */
+  retention: [done: RetentionResult];
 };
 
 export type TriageWorker = {
@@ -165,6 +167,7 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
           { alarms: done.alarms, dispatches: done.dispatches, auditRows: done.auditRows },
           'retention: personal data of old alarms pseudonymised, old audit rows removed',
         );
+      events.emit('retention', done);
     }),
   ];
   // The consoles' "workers online" and "triage behind" read this.

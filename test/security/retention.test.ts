@@ -7,7 +7,8 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addMonths, monthOf } from '../../domain/statistics.js';
 import { importRegistry } from '../../services/admin/registry.js';
-import { applyRetention } from '../../services/retention/retention.js';
+import { applyRetention, type RetentionResult } from '../../services/retention/retention.js';
+import { createTriageWorker } from '../../services/triage/worker.js';
 import { keepStatistics, rebuildRollups } from '../../services/statistics/upkeep.js';
 import { consoleFixture, newAlarm, storeAlarms } from '../console/helpers.js';
 import { insertPastAlarms, type PastAlarm } from '../statistics/history.js';
@@ -230,5 +231,33 @@ describe('retention of personal data', () => {
     const rows = await db().selectFrom('alarms').select('citizen_id').where('id', 'in', many).execute();
     expect(rows.every((r) => /^pseudonym:[0-9a-f]{32}$/.test(r.citizen_id!))).toBe(true);
     expect(new Set(rows.map((r) => r.citizen_id)).size).toBe(7);
+  });
+
+  it('runs in every worker on its schedule, and the log says how many, never which', async () => {
+    await importRegistry(db(), { municipalities: [{ id: 'faxe', name: 'Faxe', code: '320', retentionMonths: 3 }] });
+    const [old] = await insertPastAlarms(db(), [
+      { municipality: 'faxe', type: 'pendant', receivedAt: at(12), citizen: 'c-faxe-secret-1' },
+    ]);
+    const worker = createTriageWorker(fx.te.runtime(), {
+      lanes: [],
+      reconcileEveryMs: 600_000,
+      superviseEveryMs: 600_000,
+      escalateEveryMs: 600_000,
+      statisticsEveryMs: 600_000,
+      retentionEveryMs: 600_000,
+    });
+    try {
+      // The loop's first round runs at start.
+      const done = await new Promise<RetentionResult>((resolve) => worker.events.once('retention', resolve));
+      expect(done.alarms).toBe(1);
+    } finally {
+      await worker.close();
+    }
+    const row = await db().selectFrom('alarms').select('citizen_id').where('id', '=', old!).executeTakeFirstOrThrow();
+    expect(row.citizen_id).toMatch(/^pseudonym:/);
+    const logs = fx.te.logs.join('');
+    expect(logs).toContain('retention: personal data of old alarms pseudonymised');
+    expect(logs).not.toContain('c-faxe-secret-1');
+    expect(logs).not.toContain(old!);
   });
 });
