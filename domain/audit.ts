@@ -29,6 +29,9 @@ export const AUDIT_ACTIONS = [
   'sessions.list',
   /** An administrator ended sessions. */
   'sessions.revoke',
+  /** An administrator registered or replaced a municipality's webhook (where dispatches, with addresses' ids, go). */
+  'admin.webhook.set',
+  'admin.webhook.delete',
   /** An administrator read or exported the audit trail. */
   'audit.query',
   /** An administrator read a citizen's access history (a subject-access request). */

@@ -21,7 +21,7 @@ CREATE TABLE audit_events (
                      'alarm.claim', 'alarm.resolve', 'alarm.correct', 'dispatch.update',
                      'registry.import', 'registry.citizen',
                      'login.success', 'login.failure', 'login.throttled', 'logout', 'logout.all',
-                     'sessions.list', 'sessions.revoke',
+                     'sessions.list', 'sessions.revoke', 'admin.webhook.set', 'admin.webhook.delete',
                      'audit.query', 'audit.access_history')),
   -- Why a card was read (the card's context).
   purpose          text CONSTRAINT audit_events_purpose CHECK (purpose IN (

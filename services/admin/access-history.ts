@@ -41,6 +41,8 @@ const ACTION_WORDS: Record<AuditEventView['action'], string> = {
   'logout.all': 'Log ud overalt',
   'sessions.list': 'Sessioner vist',
   'sessions.revoke': 'Sessioner afsluttet',
+  'admin.webhook.set': 'Webhook til kommunens omsorgssystem sat op',
+  'admin.webhook.delete': 'Webhook til kommunens omsorgssystem fjernet',
   'audit.query': 'Logningen søgt',
   'audit.access_history': 'Denne oversigt over adgang udskrevet',
 };

@@ -194,6 +194,44 @@ describe('what the audit trail records', () => {
   });
 });
 
+describe('what the audit trail records, administration', () => {
+  it('webhooks registered and removed, and a removal outside the admin’s municipalities refused', async () => {
+    const put = await fx.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/webhooks/toender',
+      headers: bearer(fx.tokens.admin),
+      payload: { url: 'https://care.example.org/hook', secret: 'a-long-shared-secret-1234567890abcdef' },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const foreign = await fx.app.inject({
+      method: 'DELETE',
+      url: '/v1/admin/webhooks/toender',
+      headers: bearer(adminAab),
+    });
+    expect(foreign.statusCode).toBe(404);
+    const del = await fx.app.inject({
+      method: 'DELETE',
+      url: '/v1/admin/webhooks/toender',
+      headers: bearer(fx.tokens.admin),
+    });
+    expect(del.statusCode).toBe(204);
+    const rows = (
+      await db()
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', 'like', 'admin.webhook.%')
+        .orderBy('id')
+        .execute()
+    ).map((x) => [x.actor, x.action, x.municipality_id, x.outcome, x.reason]);
+    expect(rows).toEqual([
+      ['admin', 'admin.webhook.set', 'toender', 'allowed', null],
+      ['admin-aab', 'admin.webhook.delete', 'toender', 'refused', 'scope'],
+      ['admin', 'admin.webhook.delete', 'toender', 'allowed', null],
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('a-long-shared-secret');
+  });
+});
+
 describe('reading the audit trail', () => {
   it('admins query it with filters, newest first, in pages; the query itself is recorded', async () => {
     const q = (user: string, query: string) =>
