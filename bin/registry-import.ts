@@ -1,6 +1,7 @@
 // `npm run registry:import -- registry.json`: onboarding from a file. The same importRegistry, in the same
 // single transaction, as PUT /v1/admin/registry; the database is created and migrated first when missing.
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { safeUrl } from '../platform/config.js';
 import { createDb, createPool } from '../db/connect.js';
@@ -92,7 +93,14 @@ try {
 }
 const db = createDb(createPool(config.databaseUrl, { max: 4, applicationName: 'responscenter-registry-import' }));
 try {
-  const result = await importRegistry(db, input);
+  // Audited like an upload; the command line has no console user, so the operating-system account stands in.
+  const result = await importRegistry(db, input, {
+    actor: `os:${userInfo().username}`,
+    role: null,
+    sessionId: null,
+    address: null,
+    requestId: null,
+  });
   console.log(`imported ${file} into ${safeUrl(config.databaseUrl)}\n${describe(result)}`);
 } catch (err) {
   await db.destroy();

@@ -1,4 +1,4 @@
-// Citizens' personal data and the audit of every read of it (who, whom, in which alarm's context, why).
+// Citizens' personal data. Every read of it is audited by the caller (db/audit.ts, services/console/citizen-cards.ts).
 import { sql, type Selectable } from 'kysely';
 import type { Db } from './connect.js';
 import { dispatchIsOpen } from './open.js';
@@ -66,23 +66,5 @@ export async function recentAlarmsOf(db: Db, citizenId: string, days: number, li
     .where('received_at', '>', sql<Date>`now() - make_interval(days => ${days})`)
     .orderBy('received_at', 'desc')
     .limit(limit)
-    .execute();
-}
-
-export type CitizenRead = { username: string; citizenId: string; alarmId: string | null; purpose: string };
-
-/** Written before the data leaves the server: a read that cannot be audited does not happen. */
-export async function recordCitizenRead(db: Db, read: CitizenRead): Promise<void> {
-  await recordCitizenReads(db, [read]);
-}
-
-/** Several reads in one statement (a board's names and addresses). */
-export async function recordCitizenReads(db: Db, reads: readonly CitizenRead[]): Promise<void> {
-  if (reads.length === 0) return;
-  await db
-    .insertInto('citizen_reads')
-    .values(
-      reads.map((r) => ({ username: r.username, citizen_id: r.citizenId, alarm_id: r.alarmId, purpose: r.purpose })),
-    )
     .execute();
 }

@@ -4,7 +4,8 @@
 import type { TriageClass } from '../domain/events.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
-import type { Decision } from './decisions.js';
+import type { AuditActor } from './audit.js';
+import { auditDecision, type Decision } from './decisions.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
 
@@ -18,11 +19,14 @@ export async function correctOutcome(
   id: string,
   username: string,
   correction: { outcome: TriageClass; note: string },
+  by?: AuditActor,
 ): Promise<Decision<AlarmRow>> {
   return db.transaction().execute(async (trx) => {
     const alarm = await trx.selectFrom('alarms').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    const refused = !alarm || alarm.status !== 'resolved' || alarm.outcome === null;
+    await auditDecision(trx, by, 'alarm.correct', id, alarm, refused);
     if (!alarm) return { outcome: 'missing' };
-    if (alarm.status !== 'resolved' || alarm.outcome === null) return { outcome: 'conflict', value: alarm };
+    if (refused || alarm.outcome === null) return { outcome: 'conflict', value: alarm };
     if (alarm.outcome === correction.outcome) return { outcome: 'unchanged', value: alarm };
     await trx
       .insertInto('alarm_corrections')

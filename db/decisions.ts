@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { TriageClass } from '../domain/events.js';
+import type { AuditAction } from '../domain/audit.js';
+import { recordAudit, type AuditActor } from './audit.js';
 import { appendChanges, type Change } from './changes.js';
 import type { Db, Trx } from './connect.js';
 import { alarmIsOpen } from './open.js';
@@ -53,18 +55,51 @@ const otherHolder = (rows: AlarmRow[], username: string): string | null =>
 export type Held = { holder: string | null };
 
 /**
+ * The decision's audit row, written in the decision's own transaction (so a decision is never stored
+ * without it): allowed when it took effect or was already so, refused when it came too late.
+ */
+export async function auditDecision(
+  trx: Trx,
+  by: AuditActor | undefined,
+  action: AuditAction,
+  id: string,
+  target: AlarmRow | undefined,
+  refused: boolean,
+): Promise<void> {
+  if (!by) return;
+  await recordAudit(trx, [
+    {
+      ...by,
+      action,
+      alarmId: id,
+      citizenId: target?.citizen_id ?? null,
+      municipality: target?.municipality_id ?? null,
+      outcome: refused || !target ? 'refused' : 'allowed',
+      reason: !target ? 'not_found' : refused ? 'conflict' : null,
+    },
+  ]);
+}
+
+/**
  * Claim an alarm for `username`, and with it the other open alarms of its incident nobody holds: an
  * incident (repeated presses, a cancel) is one call for the operator. From received or triaged only;
  * claiming one's own claim again is a no-op. Refused when the alarm is resolved or another operator
  * holds the alarm or any open alarm of its incident (`holder` names them).
  */
-export async function claimAlarm(db: Db, id: string, username: string): Promise<Decision<AlarmRow> & Partial<Held>> {
+export async function claimAlarm(
+  db: Db,
+  id: string,
+  username: string,
+  by?: AuditActor,
+): Promise<Decision<AlarmRow> & Partial<Held>> {
   return db.transaction().execute(async (trx) => {
     const rows = await lockIncident(trx, id);
     const target = rows[0];
+    const holder = target ? otherHolder(rows, username) : null;
+    const refused = !target || target.status === 'resolved' || holder !== null;
+    await auditDecision(trx, by, 'alarm.claim', id, target, refused);
     if (!target) return { outcome: 'missing' };
-    const holder = otherHolder(rows, username);
-    if (target.status === 'resolved' || holder !== null) return { outcome: 'conflict', value: target, holder };
+    if (refused) return { outcome: 'conflict', value: target, holder };
     const unclaimed = rows.filter((r) => r.status === 'received' || r.status === 'triaged').map((r) => r.id);
     if (unclaimed.length === 0) return { outcome: 'unchanged', value: target };
     const claimed = await trx
@@ -91,14 +126,16 @@ export async function resolveAlarm(
   id: string,
   username: string,
   decision: { outcome: TriageClass; note?: string | undefined },
+  by?: AuditActor,
 ): Promise<Decision<Resolution> & Partial<Held>> {
   return db.transaction().execute(async (trx) => {
     const rows = await lockIncident(trx, id);
     const target = rows[0];
+    const holder = target ? otherHolder(rows, username) : null;
+    const refused = !target || target.status === 'resolved' || holder !== null;
+    await auditDecision(trx, by, 'alarm.resolve', id, target, refused);
     if (!target) return { outcome: 'missing' };
-    const holder = otherHolder(rows, username);
-    if (target.status === 'resolved' || holder !== null)
-      return { outcome: 'conflict', value: { alarm: target, dispatch: null }, holder };
+    if (refused) return { outcome: 'conflict', value: { alarm: target, dispatch: null }, holder };
     const resolved = await trx
       .updateTable('alarms')
       .set({

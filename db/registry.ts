@@ -115,6 +115,7 @@ export type MunicipalityRecord = {
   nightVisitCostDkk: number;
   falseAlarmTargetRate: number | null;
   shareStatistics: boolean;
+  retentionMonths: number;
 };
 export type GatewayRecord = {
   id: string;
@@ -161,6 +162,7 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       night_visit_cost_dkk: m.nightVisitCostDkk,
       false_alarm_target_rate: m.falseAlarmTargetRate,
       share_statistics: m.shareStatistics,
+      retention_months: m.retentionMonths,
     })),
     {
       key: 'id',
@@ -176,6 +178,7 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
         'night_visit_cost_dkk',
         'false_alarm_target_rate',
         'share_statistics',
+        'retention_months',
       ],
     },
   );

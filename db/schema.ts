@@ -17,6 +17,8 @@ export interface MunicipalitiesTable {
   night_visit_cost_dkk: Generated<number>;
   false_alarm_target_rate: number | null;
   share_statistics: Generated<boolean>;
+  /** Months after receipt that an alarm keeps its personal data (migrations/0011). */
+  retention_months: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -175,6 +177,32 @@ export interface WebhookDeliveriesTable {
   last_error: string | null;
 }
 
+/** Append-only (migrations/0011): inserted, never updated or deleted but by audit_prune(). */
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  actor: string | null;
+  actor_role: string | null;
+  session_id: string | null;
+  address: string | null;
+  request_id: string | null;
+  action: string;
+  purpose: string | null;
+  municipality_id: string | null;
+  citizen_id: string | null;
+  alarm_id: string | null;
+  outcome: string;
+  reason: string | null;
+}
+
+export interface RetentionProgressTable {
+  municipality_id: string;
+  received_at: Generated<Date>;
+  alarm_id: Generated<string>;
+  updated_at: Timestamp;
+}
+
+/** A view of audit_events since migrations/0011: the allowed card reads. Read it, never write it. */
 export interface CitizenReadsTable {
   id: Generated<string>;
   username: string;
@@ -233,6 +261,8 @@ export interface Database {
   dispatches: DispatchesTable;
   changes: ChangesTable;
   citizen_reads: CitizenReadsTable;
+  audit_events: AuditEventsTable;
+  retention_progress: RetentionProgressTable;
   escalations: EscalationsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;

@@ -14,22 +14,29 @@ export const SESSIONS_ENDED_CHANNEL = 'responscenter_sessions';
 /** A session's last sign of use is written at most this often, not on every request. */
 const TOUCH_EVERY_SECONDS = 30;
 
-export type SessionUser = { username: string; role: string; municipalities: string[]; expiresAt: Date };
+export type SessionUser = {
+  username: string;
+  role: string;
+  municipalities: string[];
+  expiresAt: Date;
+  /** The session's handle (sessions.id), as the audit trail and the admin's list name it. */
+  id?: string;
+};
 
+/** The user of this name, disabled or not (a disabled user's login is refused after the same work). */
 export async function findUserForLogin(db: Db, username: string) {
   return db
     .selectFrom('users')
-    .select(['username', 'password_hash', 'role', 'municipalities'])
+    .select(['username', 'password_hash', 'role', 'municipalities', 'disabled'])
     .where('username', '=', username)
-    .where('disabled', '=', false)
     .executeTakeFirst();
 }
 
-/** Store a session lasting `hours`; returns when it expires. */
+/** Store a session lasting `hours`; returns when it expires and its id. */
 export async function createSession(
   db: Db,
   session: { tokenHash: string; username: string; hours: number; address: string | null },
-): Promise<Date> {
+): Promise<{ expiresAt: Date; id: string }> {
   const row = await db
     .insertInto('sessions')
     .values({
@@ -38,9 +45,9 @@ export async function createSession(
       address: session.address,
       expires_at: sql<Date>`now() + make_interval(secs => ${session.hours * 3600})`,
     })
-    .returning('expires_at')
+    .returning(['expires_at', 'id'])
     .executeTakeFirstOrThrow();
-  return row.expires_at;
+  return { expiresAt: row.expires_at, id: row.id };
 }
 
 /** The conditions of a session still in force: not expired, not idle, its user not disabled. */
@@ -54,9 +61,9 @@ const inForce = (idleMinutes: number) => sql<boolean>`s.expires_at > ${now}
  * every 30 s).
  */
 export async function findSession(db: Db, tokenHash: string, idleMinutes: number): Promise<SessionUser | undefined> {
-  const r = await sql<{ username: string; role: string; municipalities: string[]; expires_at: Date }>`
+  const r = await sql<{ id: string; username: string; role: string; municipalities: string[]; expires_at: Date }>`
     WITH found AS (
-      SELECT u.username, u.role, u.municipalities, s.expires_at, s.last_seen_at
+      SELECT s.id, u.username, u.role, u.municipalities, s.expires_at, s.last_seen_at
       FROM sessions s JOIN users u ON u.username = s.username
       WHERE s.token_hash = ${tokenHash} AND ${inForce(idleMinutes)}
     ), touched AS (
@@ -65,10 +72,16 @@ export async function findSession(db: Db, tokenHash: string, idleMinutes: number
         AND last_seen_at < ${now} - make_interval(secs => ${TOUCH_EVERY_SECONDS})
         AND EXISTS (SELECT 1 FROM found)
     )
-    SELECT username, role, municipalities, expires_at FROM found`.execute(db);
+    SELECT id, username, role, municipalities, expires_at FROM found`.execute(db);
   const row = r.rows[0];
   return (
-    row && { username: row.username, role: row.role, municipalities: row.municipalities, expiresAt: row.expires_at }
+    row && {
+      id: row.id,
+      username: row.username,
+      role: row.role,
+      municipalities: row.municipalities,
+      expiresAt: row.expires_at,
+    }
   );
 }
 

@@ -91,6 +91,12 @@ export const municipalityView = z.object({
   nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
   falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
   shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
+  retentionMonths: z
+    .number()
+    .int()
+    .describe(
+      "Months after receipt that an alarm keeps its personal data; then it is pseudonymised (README, 'Audit and retention')",
+    ),
 });
 export type MunicipalityView = z.infer<typeof municipalityView>;
 

@@ -78,6 +78,15 @@ const configSchema = z
     WEBHOOK_ALERT_AFTER_SECONDS: z.coerce.number().positive().default(300),
     /** How often a worker stores the rollups of ended months and freezes the monthly reports that are due. */
     STATS_UPKEEP_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+    /** Months the audit trail is kept; at least 6 (the database refuses to remove younger rows anyway). */
+    AUDIT_RETENTION_MONTHS: z.coerce
+      .number()
+      .int()
+      .min(6, 'the audit trail is kept at least 6 months')
+      .max(1200)
+      .default(12),
+    /** How often a worker pseudonymises alarms past their municipality's retention and prunes the audit trail. */
+    RETENTION_INTERVAL_MINUTES: z.coerce.number().positive().max(1440).default(60),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -99,6 +108,8 @@ const configSchema = z
     escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
     webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,
     statsUpkeepSeconds: e.STATS_UPKEEP_SECONDS,
+    auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,
+    retentionIntervalMinutes: e.RETENTION_INTERVAL_MINUTES,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -1,6 +1,7 @@
 // The registry: municipalities, gateways, citizens, devices and users, upserted in one transaction.
 // Served by PUT /v1/admin/registry and by the command line (bin/registry-import.ts).
 import { z } from 'zod';
+import { recordAudit, type AuditActor } from '../../db/audit.js';
 import type { Db } from '../../db/connect.js';
 import {
   adminExists,
@@ -49,6 +50,8 @@ export const registrySchema = z
           falseAlarmTargetRate: z.number().min(0).max(1).nullable().default(null),
           /** Takes part in the shared, anonymised statistics; false: neither shares nor sees the others'. */
           shareStatistics: z.boolean().default(true),
+          /** Months after receipt that an alarm keeps its personal data; then the worker pseudonymises it. */
+          retentionMonths: z.number().int().min(3).max(240).default(24),
         }),
       )
       .optional(),
@@ -130,7 +133,21 @@ const MISSING_SECRET: Record<SecretRequired['table'], (key: string) => string> =
   users: (username) => `users.${username}: password is required for a new user`,
 };
 
-export async function importRegistry(db: Db, input: unknown): Promise<ImportResult> {
+/**
+ * Import a registry. With `by`, the import is audited (registry.import): allowed in the import's own
+ * transaction, refused (invalid) when the input is refused.
+ */
+export async function importRegistry(db: Db, input: unknown, by?: AuditActor): Promise<ImportResult> {
+  try {
+    return await importAudited(db, input, by);
+  } catch (err) {
+    if (by && err instanceof HttpError && err.statusCode === 400)
+      await recordAudit(db, [{ ...by, action: 'registry.import', outcome: 'refused', reason: 'invalid' }]);
+    throw err;
+  }
+}
+
+async function importAudited(db: Db, input: unknown, by: AuditActor | undefined): Promise<ImportResult> {
   const parsed = registrySchema.safeParse(input);
   if (!parsed.success) {
     throw bad(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -157,6 +174,18 @@ export async function importRegistry(db: Db, input: unknown): Promise<ImportResu
       ]);
       const missing = await unknownMunicipalities(trx, [...referenced]);
       if (missing.length) throw bad(`unknown municipalities: ${missing.join(', ')}`);
+      if (by)
+        await recordAudit(trx, [
+          { ...by, action: 'registry.import', outcome: 'allowed' },
+          // Each citizen's access history shows that their data was written, and by whom.
+          ...(reg.citizens ?? []).map((c) => ({
+            ...by,
+            action: 'registry.citizen' as const,
+            outcome: 'allowed' as const,
+            citizenId: c.id,
+            municipality: c.municipality,
+          })),
+        ]);
       return {
         municipalities,
         gateways: await upsertGateways(trx, gateways),

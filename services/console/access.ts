@@ -44,7 +44,9 @@ export type Permission =
   /** The health of the municipalities' webhooks (never their secrets). */
   | 'webhooks:read'
   /** Register and remove webhooks. */
-  | 'webhooks:write';
+  | 'webhooks:write'
+  /** Query and export the audit trail, print a citizen's access history (their municipalities' rows). */
+  | 'audit:read';
 
 const OPERATOR: Permission[] = [
   'alarms:read',
@@ -77,6 +79,7 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'registry:write',
     'webhooks:write',
     'sessions:manage',
+    'audit:read',
   ]),
 };
 

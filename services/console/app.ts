@@ -12,6 +12,7 @@ import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
+import { auditRoutes } from './routes/audit.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { centreRoutes } from './routes/centre.js';
@@ -113,6 +114,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       statisticsRoutes,
       adminRoutes,
       adminSessionRoutes,
+      auditRoutes,
       webhookRoutes,
       liveRoutes,
     ],

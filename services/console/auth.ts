@@ -12,7 +12,14 @@ import { scopeFromStore, type ConsoleUser } from './access.js';
 
 export const SESSION_COOKIE = 'rc_session';
 
-export type Session = { user: ConsoleUser; tokenHash: string; expiresAt: Date; via: 'bearer' | 'cookie' };
+export type Session = {
+  user: ConsoleUser;
+  tokenHash: string;
+  expiresAt: Date;
+  via: 'bearer' | 'cookie';
+  /** sessions.id, for the audit trail. */
+  id?: string | undefined;
+};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,7 +63,13 @@ export function authenticator(db: Db, idleMinutes: number) {
     const tokenHash = sha256(presented.token);
     const found = await findSession(db, tokenHash, idleMinutes);
     if (!found) throw unauthorized('the session is unknown, logged out, ended, idle too long or expired: log in again');
-    req.consoleSession = { user: toConsoleUser(found), tokenHash, expiresAt: found.expiresAt, via: presented.via };
+    req.consoleSession = {
+      user: toConsoleUser(found),
+      tokenHash,
+      expiresAt: found.expiresAt,
+      via: presented.via,
+      id: found.id,
+    };
   };
 }
 

@@ -13,8 +13,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { HttpPlugin } from '../../platform/http.js';
 import { forbidden } from '../../platform/errors.js';
+import type { AuditAction } from '../../domain/audit.js';
+import { textProblem } from '../../domain/storable.js';
 import { requirePermission, type Permission } from './access.js';
+import { actorOf, audit } from './audit-trail.js';
 import { authenticator, userOf } from './auth.js';
+import { isUuid } from './cursor.js';
 import type { ConsoleContext } from './context.js';
 
 /** Who may call a protected route: any logged-in user, or a role with at least one of the permissions. */
@@ -67,8 +71,17 @@ declare module 'fastify' {
     allow?: Allow;
     /** Protected console routes: how the route's municipality is decided (see RouteScope). */
     scope?: RouteScope;
+    /**
+     * An audited route: a caller whose role may not call it is recorded as refused (reason `role`),
+     * with the citizen or alarm its `:id` names. The route audits everything past that itself.
+     */
+    audit?: { action: AuditAction; id?: 'citizen' | 'alarm' };
   }
 }
+
+/** A path parameter fit to store as an id: short, no NUL, no lone surrogate. */
+const storableId = (s: unknown): s is string =>
+  typeof s === 'string' && s.length > 0 && s.length <= 200 && textProblem(s) === undefined;
 
 /** Methods that change something; GET and HEAD never do. */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -147,9 +160,24 @@ export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, {
     if (allow === 'authenticated') return;
     if (!declaresAccess(allow)) throw forbidden();
     const user = userOf(req);
-    requirePermission(user, ...allow);
-    if (req.routeOptions.config.scope === 'all' && user.municipalities !== null)
-      throw forbidden('only a user of every municipality may do this: it concerns them all');
+    try {
+      requirePermission(user, ...allow);
+      if (req.routeOptions.config.scope === 'all' && user.municipalities !== null)
+        throw forbidden('only a user of every municipality may do this: it concerns them all');
+    } catch (err) {
+      const audited = req.routeOptions.config.audit;
+      if (audited) {
+        const id = (req.params as { id?: unknown } | undefined)?.id;
+        await audit(ctx.rt.db, actorOf(req), {
+          action: audited.action,
+          outcome: 'refused',
+          reason: 'role',
+          citizenId: audited.id === 'citizen' && storableId(id) ? id : null,
+          alarmId: audited.id === 'alarm' && typeof id === 'string' && isUuid(id) ? id : null,
+        });
+      }
+      throw err;
+    }
   });
 
   for (const routePlugin of routes) await app.register(routePlugin, ctx);

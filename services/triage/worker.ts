@@ -1,5 +1,6 @@
 // The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision,
-// escalation and the statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts); it
+// escalation, the statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts) and
+// the retention of personal data and of the audit trail (services/retention/retention.ts); it
 // reports itself alive to the consoles (platform/presence.ts). Its HTTP side (health, readiness,
 // metrics) is app.ts.
 //
@@ -32,6 +33,7 @@ import type { Runtime } from '../../platform/runtime.js';
 import { every, type Loop } from '../../platform/loop.js';
 import { escalateOverdue } from './escalation.js';
 import { keepStatistics } from '../statistics/upkeep.js';
+import { applyRetention, type RetentionResult } from '../retention/retention.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -43,6 +45,8 @@ export type TriageWorkerOptions = {
   escalateEveryMs?: number;
   /** Statistics' upkeep; default STATS_UPKEEP_SECONDS. */
   statisticsEveryMs?: number;
+  /** Retention of personal data and the audit trail; default RETENTION_INTERVAL_MINUTES. */
+  retentionEveryMs?: number;
   /** Lanes to work (all by default). */
   lanes?: readonly Lane[];
 };
@@ -53,6 +57,8 @@ export type TriageEvents = {
   failed: [alarmIds: string[], error: Error];
   /** One pass of the escalation loop finished, with what it escalated (often nothing). */
   escalations: [escalated: Escalated[]];
+  /** One round of the retention job finished, with what it pseudonymised and removed (often nothing). */
+  retention: [done: RetentionResult];
 };
 
 export type TriageWorker = {
@@ -152,6 +158,16 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
       const done = await keepStatistics(rt.db);
       if (done.rolledUp > 0 || done.frozen > 0) rt.logger.info(done, 'statistics: monthly rollups and reports stored');
+    }),
+    every(opts.retentionEveryMs ?? rt.config.retentionIntervalMinutes * 60_000, 'retention', rt.logger, async () => {
+      const done = await applyRetention(rt.db, { auditRetentionMonths: rt.config.auditRetentionMonths });
+      // Counts only: which alarms and whose they were stays in Postgres.
+      if (done.alarms > 0 || done.auditRows > 0)
+        rt.logger.info(
+          { alarms: done.alarms, dispatches: done.dispatches, auditRows: done.auditRows },
+          'retention: personal data of old alarms pseudonymised, old audit rows removed',
+        );
+      events.emit('retention', done);
     }),
   ];
   // The consoles' "workers online" and "triage behind" read this.

@@ -41,3 +41,15 @@ describe('TRUST_PROXY', () => {
     expect(await addressSeen(loadConfig({ TRUST_PROXY: '192.168.0.0/16' }).trustProxy)).toBe('10.1.2.3');
   });
 });
+
+describe('AUDIT_RETENTION_MONTHS', () => {
+  it('keeps the audit trail 12 months by default, and refuses less than 6', () => {
+    expect(loadConfig({}).auditRetentionMonths).toBe(12);
+    expect(loadConfig({ AUDIT_RETENTION_MONTHS: '6' }).auditRetentionMonths).toBe(6);
+    expect(loadConfig({ AUDIT_RETENTION_MONTHS: '60' }).auditRetentionMonths).toBe(60);
+    expect(() => loadConfig({ AUDIT_RETENTION_MONTHS: '5' })).toThrow(
+      /AUDIT_RETENTION_MONTHS: the audit trail is kept at least 6 months/,
+    );
+    expect(() => loadConfig({ AUDIT_RETENTION_MONTHS: 'six' })).toThrow(ConfigError);
+  });
+});

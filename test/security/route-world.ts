@@ -337,6 +337,14 @@ export const FILL: Record<string, Fill> = {
     own: async () => ({ url: '/v1/admin/users/op-aab/sessions' }),
     foreign: async () => ({ url: '/v1/admin/users/op-toe/sessions' }),
   },
+  'GET /v1/admin/audit': {
+    own: async () => ({ url: q('/v1/admin/audit', { municipality: OWN }) }),
+    foreign: async () => ({ url: q('/v1/admin/audit', { municipality: FOREIGN }) }),
+  },
+  'GET /v1/admin/citizens/:id/access-history': {
+    own: async (w) => ({ url: `/v1/admin/citizens/${w.own.citizen}/access-history` }),
+    foreign: async (w) => ({ url: `/v1/admin/citizens/${w.foreign.citizen}/access-history` }),
+  },
   'GET /v1/webhooks': {
     own: async () => ({ url: q('/v1/webhooks', { municipality: OWN }) }),
     foreign: async () => ({ url: q('/v1/webhooks', { municipality: FOREIGN }) }),

@@ -5,6 +5,7 @@ import { storableText } from '../../../domain/storable.js';
 import { errorBody } from '../../../domain/views.js';
 import { notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { security, type ConsoleContext } from '../context.js';
 
 const sessionListing = z.object({
@@ -23,7 +24,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.get(
     '/v1/admin/sessions',
     {
-      config: { allow: ['sessions:manage'], scope: 'all' },
+      config: { allow: ['sessions:manage'], scope: 'all', audit: { action: 'sessions.list' } },
       schema: {
         tags,
         summary: 'Console sessions in force, newest first (at most 1000)',
@@ -38,6 +39,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
         idleMinutes: rt.config.sessionIdleMinutes,
         limit: 1000,
       });
+      await audit(rt.db, actorOf(req), { action: 'sessions.list', outcome: 'allowed' });
       return {
         sessions: rows.map((s) => ({
           id: s.id,
@@ -54,7 +56,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.delete(
     '/v1/admin/sessions/:id',
     {
-      config: { allow: ['sessions:manage'], scope: 'all' },
+      config: { allow: ['sessions:manage'], scope: 'all', audit: { action: 'sessions.revoke' } },
       schema: {
         tags,
         summary: 'End one session',
@@ -65,7 +67,13 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
       },
     },
     async (req, reply) => {
-      if (!(await deleteSessionById(rt.db, req.params.id))) throw notFound('no such session');
+      const ended = await deleteSessionById(rt.db, req.params.id);
+      await audit(rt.db, actorOf(req), {
+        action: 'sessions.revoke',
+        outcome: ended ? 'allowed' : 'refused',
+        reason: ended ? null : 'not_found',
+      });
+      if (!ended) throw notFound('no such session');
       return reply.code(204).send(null);
     },
   );
@@ -73,7 +81,7 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
   app.delete(
     '/v1/admin/users/:username/sessions',
     {
-      config: { allow: ['sessions:manage'], scope: 'all' },
+      config: { allow: ['sessions:manage'], scope: 'all', audit: { action: 'sessions.revoke' } },
       schema: {
         tags,
         summary: 'End every session of a user',
@@ -84,6 +92,10 @@ export const adminSessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
         response: { 200: z.object({ ended: z.number().int() }), ...errors },
       },
     },
-    async (req) => ({ ended: await deleteUserSessions(rt.db, req.params.username) }),
+    async (req) => {
+      const ended = await deleteUserSessions(rt.db, req.params.username);
+      await audit(rt.db, actorOf(req), { action: 'sessions.revoke', outcome: 'allowed' });
+      return { ended };
+    },
   );
 };

@@ -2,6 +2,7 @@
 import { importRegistry, registrySchema } from '../../admin/registry.js';
 import { errorBody } from '../../../domain/views.js';
 import type { HttpPlugin } from '../../../platform/http.js';
+import { actorOf } from '../audit-trail.js';
 import { security, type ConsoleContext } from '../context.js';
 import { importResult } from '../schemas.js';
 
@@ -12,7 +13,7 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/registry',
     {
-      config: { allow: ['registry:write'], scope: 'all' },
+      config: { allow: ['registry:write'], scope: 'all', audit: { action: 'registry.import' } },
       bodyLimit: REGISTRY_BODY_LIMIT,
       schema: {
         tags: ['administration'],
@@ -24,6 +25,6 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
         response: { 200: importResult, 400: errorBody, 401: errorBody, 403: errorBody, 413: errorBody },
       },
     },
-    async (req) => importRegistry(rt.db, req.body),
+    async (req) => importRegistry(rt.db, req.body, actorOf(req)),
   );
 };

@@ -5,7 +5,9 @@ import { toAlarmView, toDispatchView } from '../../../db/views.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { can, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
+import type { AuditActor, AuditFact } from '../../../db/audit.js';
+import { can, inScope, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { userOf } from '../auth.js';
 import { readCitizenCard } from '../citizen-cards.js';
 import { security, type ConsoleContext } from '../context.js';
@@ -24,9 +26,24 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const tags = ['alarms'];
   const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
-  /** The alarm if it exists and the user may see it; 404 otherwise (also for a malformed id). */
-  const visibleAlarm = async (user: ConsoleUser, id: string) =>
-    visibleOrNotFound(user, isUuid(id) ? await findAlarm(rt.db, id) : undefined, 'alarm');
+  /**
+   * The alarm if it exists and the user may see it; 404 otherwise (also for a malformed id). A refusal
+   * is audited as `refused` (what was asked, for which alarm; the foreign alarm's citizen and
+   * municipality), while the caller learns nothing more than 404.
+   */
+  const visibleAlarm = async (user: ConsoleUser, id: string, by: AuditActor, refused: AuditFact | null) => {
+    const row = isUuid(id) ? await findAlarm(rt.db, id) : undefined;
+    if (refused && (!row || !inScope(user, row.municipality_id)))
+      await audit(rt.db, by, {
+        ...refused,
+        alarmId: isUuid(id) ? id : null,
+        citizenId: row?.citizen_id ?? null,
+        municipality: row?.municipality_id ?? null,
+        outcome: 'refused',
+        reason: row ? 'scope' : 'not_found',
+      });
+    return visibleOrNotFound(user, row, 'alarm');
+  };
 
   app.get(
     '/v1/alarms',
@@ -57,7 +74,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.get(
     '/v1/alarms/:id',
     {
-      config: { allow: ['alarms:read'], scope: SCOPE.alarmInPath },
+      config: { allow: ['alarms:read'], scope: SCOPE.alarmInPath, audit: { action: 'card.read', id: 'alarm' } },
       schema: {
         tags,
         summary: "One alarm, with the citizen's card",
@@ -69,11 +86,18 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     },
     async (req) => {
       const user = userOf(req);
-      const alarm = await visibleAlarm(user, req.params.id);
+      const by = actorOf(req);
+      const readsCard = can(user, 'citizens:read');
+      const alarm = await visibleAlarm(
+        user,
+        req.params.id,
+        by,
+        readsCard ? { action: 'card.read', purpose: 'alarm_handling', outcome: 'refused' } : null,
+      );
       const view = toAlarmView(alarm);
-      if (!can(user, 'citizens:read')) return view;
+      if (!readsCard) return view;
       const citizen = alarm.citizen_id
-        ? await readCitizenCard(ctx, user, alarm.citizen_id, { alarmId: alarm.id, purpose: 'alarm_handling' })
+        ? await readCitizenCard(ctx, user, by, alarm.citizen_id, { alarmId: alarm.id, purpose: 'alarm_handling' })
         : null;
       return { ...view, citizen };
     },
@@ -82,7 +106,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/claim',
     {
-      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath },
+      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath, audit: { action: 'alarm.claim', id: 'alarm' } },
       schema: {
         tags,
         summary: 'Claim an alarm: you answer it',
@@ -95,8 +119,9 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     },
     async (req) => {
       const user = userOf(req);
-      await visibleAlarm(user, req.params.id);
-      const r = await claimAlarm(rt.db, req.params.id, user.username);
+      const by = actorOf(req);
+      await visibleAlarm(user, req.params.id, by, { action: 'alarm.claim', outcome: 'refused' });
+      const r = await claimAlarm(rt.db, req.params.id, user.username, by);
       if (r.outcome === 'missing') throw notFound('no such alarm');
       if (r.outcome === 'conflict') throw heldConflict(r.value.status, r.holder);
       if (r.outcome === 'changed') await rt.feed.published();
@@ -107,7 +132,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/alarms/:id/resolve',
     {
-      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath },
+      config: { allow: ['alarms:handle'], scope: SCOPE.alarmInPath, audit: { action: 'alarm.resolve', id: 'alarm' } },
       schema: {
         tags,
         summary: "Record the operator's decision",
@@ -121,8 +146,9 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     },
     async (req) => {
       const user = userOf(req);
-      await visibleAlarm(user, req.params.id);
-      const r = await resolveAlarm(rt.db, req.params.id, user.username, req.body);
+      const by = actorOf(req);
+      await visibleAlarm(user, req.params.id, by, { action: 'alarm.resolve', outcome: 'refused' });
+      const r = await resolveAlarm(rt.db, req.params.id, user.username, req.body, by);
       if (r.outcome === 'missing') throw notFound('no such alarm');
       if (r.outcome === 'conflict') throw heldConflict(r.value.alarm.status, r.holder);
       if (r.outcome === 'changed') await rt.feed.published();

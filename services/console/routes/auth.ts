@@ -12,7 +12,9 @@ import { HttpError, rateLimited } from '../../../platform/errors.js';
 import { errorFields } from '../../../platform/logger.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
+import type { AuditFact } from '../../../db/audit.js';
 import { scopeOnWire } from '../access.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { loginRequest, loginResponse, sessionView } from '../schemas.js';
@@ -37,17 +39,33 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
     },
     async (req, reply) => {
       const { username, password } = req.body;
+      // A failed login records the name tried only when it is a user's: a password typed into the
+      // username field by mistake is never stored.
+      const attempt = (known: { username: string; role: string } | undefined, fact: AuditFact) =>
+        audit(rt.db, { ...actorOf(req), actor: known?.username ?? null, role: known?.role ?? null }, fact);
       const wait = await loginThrottle.waitMs(username, req.ip).catch((err: Error) => {
         // Without Redis the attempt goes ahead: operators must be able to log in during an outage, and
         // argon2 still makes each guess cost. Logged, never silently.
         req.log.warn(errorFields(err), 'login throttle unavailable; attempt not throttled');
         return 0;
       });
-      if (wait > 0) throw rateLimited(`too many failed logins; wait ${Math.ceil(wait / 1000)} s and try again`, wait);
+      if (wait > 0) {
+        await attempt(await findUserForLogin(rt.db, username), {
+          action: 'login.throttled',
+          outcome: 'refused',
+          reason: 'throttled',
+        });
+        throw rateLimited(`too many failed logins; wait ${Math.ceil(wait / 1000)} s and try again`, wait);
+      }
       const user = await findUserForLogin(rt.db, username);
       // An unknown user costs the same argon2 verification as a known one, so timing tells nothing.
       const ok = await verifyPassword(user?.password_hash || (await dummyPasswordHash()), password);
-      if (!user || !ok) {
+      if (!user || !ok || user.disabled) {
+        await attempt(user, {
+          action: 'login.failure',
+          outcome: 'refused',
+          reason: !user ? 'unknown_user' : !ok ? 'bad_password' : 'disabled',
+        });
         await loginThrottle
           .failed(username, req.ip)
           .catch((err: Error) => req.log.warn(errorFields(err), 'login throttle unavailable; failure not counted'));
@@ -58,12 +76,17 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
         .catch((err: Error) => req.log.warn(errorFields(err), 'login throttle unavailable'));
       await deleteExpiredSessions(rt.db, user.username, rt.config.sessionIdleMinutes);
       const token = randomToken();
-      const expiresAt = await createSession(rt.db, {
+      const { expiresAt, id: sessionId } = await createSession(rt.db, {
         tokenHash: sha256(token),
         username: user.username,
         hours: rt.config.sessionHours,
         address: req.ip,
       });
+      await audit(
+        rt.db,
+        { ...actorOf(req), actor: user.username, role: user.role, sessionId },
+        { action: 'login.success', outcome: 'allowed' },
+      );
       reply.setCookie(SESSION_COOKIE, token, cookieOptions(rt.config));
       const consoleUser = toConsoleUser(user);
       return {
@@ -91,6 +114,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
     },
     async (req, reply) => {
       await deleteSession(rt.db, sessionOf(req).tokenHash);
+      await audit(rt.db, actorOf(req), { action: 'logout', outcome: 'allowed' });
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
       reply.clearCookie(SESSION_COOKIE, opts);
       return reply.code(204).send(null);
@@ -112,6 +136,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
     },
     async (req, reply) => {
       const ended = await deleteUserSessions(rt.db, sessionOf(req).user.username);
+      await audit(rt.db, actorOf(req), { action: 'logout.all', outcome: 'allowed' });
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
       reply.clearCookie(SESSION_COOKIE, opts);
       return { ended };

@@ -6,7 +6,8 @@ import { toAlarmView } from '../../../db/views.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { visibleOrNotFound } from '../access.js';
+import { inScope, visibleOrNotFound } from '../access.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { SCOPE } from '../protected.js';
@@ -18,7 +19,7 @@ export const correctionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
   app.post(
     '/v1/alarms/:id/correct',
     {
-      config: { allow: ['alarms:correct'], scope: SCOPE.alarmInPath },
+      config: { allow: ['alarms:correct'], scope: SCOPE.alarmInPath, audit: { action: 'alarm.correct', id: 'alarm' } },
       schema: {
         tags: ['alarms'],
         summary: "Correct the operator's decision on a resolved alarm (supervisors, administrators)",
@@ -35,9 +36,20 @@ export const correctionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) 
     },
     async (req) => {
       const user = userOf(req);
+      const by = actorOf(req);
       const id = req.params.id;
-      visibleOrNotFound(user, isUuid(id) ? await findAlarm(rt.db, id) : undefined, 'alarm');
-      const r = await correctOutcome(rt.db, id, user.username, req.body);
+      const row = isUuid(id) ? await findAlarm(rt.db, id) : undefined;
+      if (!row || !inScope(user, row.municipality_id))
+        await audit(rt.db, by, {
+          action: 'alarm.correct',
+          alarmId: isUuid(id) ? id : null,
+          citizenId: row?.citizen_id ?? null,
+          municipality: row?.municipality_id ?? null,
+          outcome: 'refused',
+          reason: row ? 'scope' : 'not_found',
+        });
+      visibleOrNotFound(user, row, 'alarm');
+      const r = await correctOutcome(rt.db, id, user.username, req.body, by);
       if (r.outcome === 'missing') throw notFound('no such alarm');
       if (r.outcome === 'conflict') throw conflict('only a resolved alarm’s decision can be corrected');
       if (r.outcome === 'changed') await rt.feed.published();

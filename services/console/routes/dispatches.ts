@@ -7,7 +7,8 @@ import { OPEN_DISPATCH_STATUSES } from '../../../domain/dispatch.js';
 import { dispatchView, errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
+import { inScope, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { SCOPE } from '../protected.js';
@@ -78,7 +79,7 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   app.post(
     '/v1/dispatches/:id/status',
     {
-      config: { allow: ['dispatches:update'], scope: SCOPE.dispatchInPath },
+      config: { allow: ['dispatches:update'], scope: SCOPE.dispatchInPath, audit: { action: 'dispatch.update' } },
       schema: {
         tags,
         summary: 'Move a dispatch on (and set its team)',
@@ -92,8 +93,23 @@ export const dispatchRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     },
     async (req) => {
       const user = userOf(req);
-      await visibleDispatch(user, req.params.id);
-      const r = await updateDispatchStatus(rt.db, req.params.id, req.body);
+      const id = req.params.id;
+      const row = isUuid(id) ? await findDispatch(rt.db, id) : undefined;
+      const visible = row !== undefined && inScope(user, row.municipality_id);
+      const r = visible ? await updateDispatchStatus(rt.db, id, req.body) : ({ outcome: 'missing' } as const);
+      // The dispatch names its alarm and citizen; a progress report (a team, a visit) is about them.
+      await audit(rt.db, actorOf(req), {
+        action: 'dispatch.update',
+        alarmId: row?.alarm_id ?? null,
+        citizenId: row?.citizen_id ?? null,
+        municipality: row?.municipality_id ?? null,
+        ...(r.outcome === 'missing'
+          ? { outcome: 'refused', reason: row ? (visible ? 'not_found' : 'scope') : 'not_found' }
+          : r.outcome === 'conflict'
+            ? { outcome: 'refused', reason: 'conflict' }
+            : { outcome: 'allowed' }),
+      });
+      visibleOrNotFound(user, row, 'dispatch');
       if (r.outcome === 'missing') throw notFound('no such dispatch');
       if (r.outcome === 'conflict')
         throw conflict(`a dispatch that is ${r.value.status} cannot become ${req.body.status}`);

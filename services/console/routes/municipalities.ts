@@ -35,6 +35,7 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
           nightVisitCostDkk: m.night_visit_cost_dkk,
           falseAlarmTargetRate: m.false_alarm_target_rate,
           shareStatistics: m.share_statistics,
+          retentionMonths: m.retention_months,
         })),
       };
     },

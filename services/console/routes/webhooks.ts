@@ -13,7 +13,8 @@ import { errorBody } from '../../../domain/views.js';
 import { webhookAlert, webhookStatus, webhookView, type WebhookView } from '../../../domain/webhooks.js';
 import { notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { inScope, listScope, type ConsoleUser } from '../access.js';
+import { inScope, listScope } from '../access.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { SCOPE } from '../protected.js';
@@ -79,16 +80,32 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
     },
   );
 
-  /** The municipality, if it exists and is in the user's scope; otherwise 404 as for one that does not exist. */
-  const visibleMunicipality = async (user: ConsoleUser, m: string) => {
-    if (!inScope(user, m) || !(await municipalityExists(rt.db, m))) throw notFound('no such municipality');
+  /**
+   * The municipality, if it exists and is in the user's scope; otherwise 404 as for one that does not
+   * exist, audited as refused.
+   */
+  const visibleMunicipality = async (
+    req: Parameters<typeof actorOf>[0] & Parameters<typeof userOf>[0],
+    m: string,
+    action: 'admin.webhook.set' | 'admin.webhook.delete',
+  ) => {
+    const exists = await municipalityExists(rt.db, m);
+    if (!inScope(userOf(req), m) || !exists) {
+      await audit(rt.db, actorOf(req), {
+        action,
+        municipality: exists ? m : null,
+        outcome: 'refused',
+        reason: exists ? 'scope' : 'not_found',
+      });
+      throw notFound('no such municipality');
+    }
     return m;
   };
 
   app.put(
     '/v1/admin/webhooks/:municipality',
     {
-      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath },
+      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath, audit: { action: 'admin.webhook.set' } },
       schema: {
         tags: ['webhooks', 'administration'],
         summary: "Register or replace a municipality's webhook (dispatch changes, signed)",
@@ -100,8 +117,9 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       },
     },
     async (req) => {
-      const m = await visibleMunicipality(userOf(req), req.params.municipality);
+      const m = await visibleMunicipality(req, req.params.municipality, 'admin.webhook.set');
       await putWebhook(rt.db, m, req.body);
+      await audit(rt.db, actorOf(req), { action: 'admin.webhook.set', municipality: m, outcome: 'allowed' });
       req.log.info({ municipality: m, host: hostOf(req.body.url) }, 'webhook registered');
       const [health] = await webhookHealth(rt.db, [m]);
       return toWebhookView(health!, alertAfter);
@@ -111,7 +129,7 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
   app.delete(
     '/v1/admin/webhooks/:municipality',
     {
-      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath },
+      config: { allow: ['webhooks:write'], scope: SCOPE.municipalityInPath, audit: { action: 'admin.webhook.delete' } },
       schema: {
         tags: ['webhooks', 'administration'],
         summary: "Remove a municipality's webhook and the deliveries still waiting for it",
@@ -122,8 +140,15 @@ export const webhookRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       },
     },
     async (req, reply) => {
-      const m = await visibleMunicipality(userOf(req), req.params.municipality);
-      if (!(await deleteWebhook(rt.db, m))) throw notFound('the municipality has no webhook');
+      const m = await visibleMunicipality(req, req.params.municipality, 'admin.webhook.delete');
+      const removed = await deleteWebhook(rt.db, m);
+      await audit(rt.db, actorOf(req), {
+        action: 'admin.webhook.delete',
+        municipality: m,
+        outcome: removed ? 'allowed' : 'refused',
+        reason: removed ? null : 'not_found',
+      });
+      if (!removed) throw notFound('the municipality has no webhook');
       req.log.info({ municipality: m }, 'webhook removed');
       return reply.code(204).send(null);
     },
