@@ -333,7 +333,7 @@ function classTable(s: Scores, title: string): string {
   const lines = [
     `${title}`,
     '',
-    '| true ↓ advised → | false alarm | phone | dispatch | recall | ',
+    '| true ↓ advised → | false alarm | phone | dispatch | recall |',
     '| --- | --- | --- | --- | --- |',
     ...TRIAGE_CLASSES.map(
       (t) =>
