@@ -189,7 +189,7 @@ const CANCEL_AFTER_MS = [5 * SECOND, 60 * SECOND] as const;
 const SERIOUS_PRESS_AGAIN = 0.3;
 /**
  * ASSUMPTION, what the other devices' alarms truly needed (domain.md gives the handling, not the shares):
- * smoke mostly cooking or a detector settled by a call, a seizure sensor mostly real, the dementia sensors
+ * smoke mostly cooking or a faulty detector (a false alarm, cleared by a call), a seizure sensor mostly real, the dementia sensors
  * mostly settled by a call (a wandering sensor at night more often needs someone: 35 %, by day 15 %), a
  * missed dose a reminder, a planned call not answered a visit one time in five, a night look not seen
  * twice the night patrol half the time.
