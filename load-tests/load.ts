@@ -11,13 +11,14 @@ import { ingest } from './scenarios/ingest.js';
 import { stats } from './scenarios/stats.js';
 import { steady } from './scenarios/steady.js';
 import { storm } from './scenarios/storm.js';
+import { triage } from './scenarios/triage.js';
 import type { Scenario } from './scenarios/types.js';
 import { year } from './scenarios/year.js';
 import { Progress } from './support/progress.js';
 import { heading } from './support/report.js';
 import { buildServices, stopAllProcesses } from './support/stack.js';
 
-const SCENARIOS: Record<string, Scenario> = { steady, ingest, batch, storm, year, stats };
+const SCENARIOS: Record<string, Scenario> = { steady, ingest, batch, storm, year, stats, triage };
 
 const name = process.argv[2] ?? '';
 const scenario = SCENARIOS[name];

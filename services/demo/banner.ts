@@ -10,6 +10,8 @@ export type BannerFacts = {
   seed: number;
   citizens: number;
   gateways: number;
+  /** The triage evaluation's short summary (services/simulator/eval-triage.ts `shortSummary`). */
+  evaluation?: readonly string[];
 };
 
 /** The logins as a table: username, password, role, scope. */
@@ -42,6 +44,7 @@ export function banner(f: BannerFacts): string {
     `    -d '{"username":"${f.watcher.username}","password":"${f.watcher.password}"}' | jq -r .token)`,
     `  curl -s "${f.consoleUrl}/v1/alarms?status=open&limit=5" -H "authorization: Bearer $TOKEN" | jq`,
     '',
+    ...(f.evaluation ? [...f.evaluation, ''] : []),
     `Triaged alarms as "${f.watcher.username}" sees them on the live feed; ms = from the gateway's 202 to the`,
     'triaged alarm on the feed. Ctrl-C stops everything.',
     '',

@@ -1,6 +1,8 @@
 // A centre's history: the simulator's traffic (profile.ts) as the alarms a centre would have stored, with
 // the triage each got (domain/triage.ts, the real rules), the operators' decisions and answer times, and
-// the dispatches with their arrival. Pure: no I/O and no clock; the same options give the same history.
+// the dispatches with their arrival. The operators decide from what each call truly needed (the citizens'
+// hidden profiles, citizens.ts) through the simulated operator (operator.ts), so history, demo and the
+// triage evaluation share one model. Pure: no I/O and no clock; the same options give the same history.
 // `npm run seed:history` (bin/seed-history.ts) loads it. Figures marked ASSUMPTION have no source.
 import {
   isTechnicalOrTest,
@@ -12,8 +14,10 @@ import {
 } from '../../domain/events.js';
 import { INCIDENT_WINDOW_MINUTES } from '../../domain/incidents.js';
 import { localHour } from '../../domain/time.js';
-import { classify, type Triage } from '../../domain/triage.js';
+import { classify, REPEATS_DO_NOT_RAISE, type Triage, type TriageInput } from '../../domain/triage.js';
+import type { TrueOutcome } from './citizens.js';
 import type { Municipality } from './municipalities.js';
+import { operatorDecision, type OperatorOptions } from './operator.js';
 import { traffic, type FleetDevice, type GatewayEvent } from './profile.js';
 import { seededRandom, type Random } from './random.js';
 
@@ -40,6 +44,8 @@ export type HistoryAlarm = {
   claimedAt: number | null;
   outcome: TriageClass | null;
   resolvedAt: number | null;
+  /** What the call truly needed (hidden: not stored). */
+  truth: TrueOutcome;
 };
 
 export type HistoryDispatch = {
@@ -66,6 +72,19 @@ export type HistoryOptions = {
   /** Storms and gateway outages a day over all the municipalities (profile.ts' defaults are for the seven). */
   stormsPerDay?: number;
   gatewayOutagesPerDay?: number;
+  /** The simulated operators' error rates (operator.ts). */
+  operator?: OperatorOptions;
+  /** Told of every advice and decision as simulated time passes (the triage evaluation listens). */
+  observer?: HistoryObserver;
+};
+
+/**
+ * Every advice and decision of a history, in simulated time order: an alarm advised (again, when a cancel
+ * re-advises its press) with the input the worker would give `classify`, and an incident decided.
+ */
+export type HistoryObserver = {
+  advised(alarm: HistoryAlarm, input: TriageInput): void;
+  decided(alarms: readonly HistoryAlarm[], outcome: TriageClass, at: number): void;
 };
 
 const SECOND = 1000;
@@ -94,15 +113,7 @@ const HANDLING_MINUTES: Record<TriageClass, readonly [number, number]> = {
   dispatch: [3, 6],
 };
 
-/**
- * ASSUMPTION: how often the operator's decision differs from the triage's class. Agreement near 0.88 (the
- * contract's example); a dispatch is seldom called off, a false alarm seldom dispatched.
- */
-const DECISION: Record<TriageClass, readonly (readonly [TriageClass, number])[]> = {
-  false_alarm: [['false_alarm', 0.9], ['phone_resolvable', 0.08], ['dispatch', 0.02]],
-  phone_resolvable: [['phone_resolvable', 0.8], ['false_alarm', 0.1], ['dispatch', 0.1]],
-  dispatch: [['dispatch', 0.85], ['phone_resolvable', 0.12], ['false_alarm', 0.03]],
-}; // prettier-ignore
+const SEVERITY: Record<TriageClass, number> = { false_alarm: 0, phone_resolvable: 1, dispatch: 2 };
 
 /**
  * Minutes from dispatch to arrival: a TSA member attends 90 % of emergencies within 45 minutes and all
@@ -196,9 +207,11 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
   let out: HistoryChunk = { alarms: [], dispatches: [], simAt: opts.start };
 
   const decide = (inc: Incident) => {
-    // The latest advice of the incident's first alarm (a cancel has re-advised it), as the operator sees it.
     const first = inc.alarms[0]!;
-    const outcome = rng.weighted(DECISION[first.triage.class]);
+    // The operator decides the incident as one call: what its most serious alarm truly needed.
+    let truth = first.truth.class;
+    for (const a of inc.alarms) if (SEVERITY[a.truth.class] > SEVERITY[truth]) truth = a.truth.class;
+    const outcome = operatorDecision(rng, truth, opts.operator);
     for (const a of inc.alarms) {
       a.claimedBy = inc.operator;
       a.claimedAt = a.receivedAt <= inc.claimAt ? inc.claimAt : inc.resolveAt;
@@ -221,6 +234,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
         completedAt: completedAt < opts.end ? completedAt : null,
       });
     }
+    opts.observer?.decided(inc.alarms, outcome, inc.resolveAt);
     out.alarms.push(...inc.alarms);
     inc.alarms = [];
     open.delete(inc.id);
@@ -233,8 +247,9 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
     while (due.size > 0 && due.peek()!.resolveAt <= t) decide(due.pop()!);
   };
 
-  const advise = (a: HistoryAlarm, earlier: number, cancelled: boolean) =>
-    classify({
+  /** The input the worker gives `classify` (services/triage/triage-alarm.ts), and the advice. */
+  const advise = (a: HistoryAlarm, earlier: number, cancelled: boolean) => {
+    const input: TriageInput = {
       type: a.type,
       voice: a.voice,
       unknownDevice: a.unknownDevice,
@@ -242,17 +257,23 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
       occurredAt: new Date(a.occurredAt),
       receivedAt: new Date(a.receivedAt),
       localHour: localHourOf(a.occurredAt),
-      earlierInIncident: earlier,
+      // The worker counts 0 for the types whose repeats do not raise urgency (db/triage.ts).
+      earlierInIncident: REPEATS_DO_NOT_RAISE.includes(a.type) ? 0 : earlier,
       cancelled,
-    });
+    };
+    a.triage = classify(input);
+    opts.observer?.advised(a, input);
+  };
 
   const devices = new Map(opts.fleet.map((d) => [d.deviceId, d]));
 
-  const receive = (event: GatewayEvent, gatewayId: string, municipality: string, at: number) => {
+  const receive = (event: GatewayEvent, truth: TrueOutcome, gatewayId: string, municipality: string, at: number) => {
     const key = `${gatewayId}\u0000${event.eventId}`;
     if (byEvent.has(key)) return;
     const device = devices.get(event.deviceId);
     const receivedAt = at + rng.between(...NETWORK_MS);
+    // What was decided before this alarm arrived is decided: it cannot join that incident or re-advise.
+    decideUntil(receivedAt);
     const lane = laneFor(event.type);
     const related = event.relatesTo ? byEvent.get(`${gatewayId}\u0000${event.relatesTo}`) : undefined;
     const laneKey = `${event.deviceId}\u0000${lane}`;
@@ -289,11 +310,13 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
       claimedAt: null,
       outcome: null,
       resolvedAt: null,
+      truth,
     };
     if (!incident) {
-      alarm.triage = advise(alarm, 0, false);
+      advise(alarm, 0, false);
       const claimAt = receivedAt + answerSeconds(rng, isTechnicalOrTest(alarm.type)) * SECOND;
-      const [lo, hi] = HANDLING_MINUTES[alarm.triage.class];
+      // How long the call takes follows what it turns out to be.
+      const [lo, hi] = HANDLING_MINUTES[truth.class];
       incident = {
         id: uuid(rng),
         alarms: [],
@@ -305,7 +328,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
       open.set(incident.id, incident);
       due.push(incident);
     } else {
-      alarm.triage = advise(alarm, incident.alarms.length, false);
+      advise(alarm, incident.alarms.length, false);
     }
     alarm.incidentId = incident.id;
     incident.alarms.push(alarm);
@@ -315,7 +338,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
     // A cancel re-advises the press it cancels (services/triage/triage-alarm.ts does the same).
     if (event.type === 'cancel' && related && related.alarm.outcome === null) {
       const press = related.alarm;
-      press.triage = advise(press, related.incident.alarms.indexOf(press), true);
+      advise(press, related.incident.alarms.indexOf(press), true);
     }
   };
 
@@ -331,8 +354,8 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
     if (s.at >= opts.end) break;
     decideUntil(s.at);
     // A re-send is the same event: the centre stored it the first time.
-    if (s.kind === 'single' && !s.retry) receive(s.event, s.gatewayId, s.municipality, s.at);
-    if (s.kind === 'batch') for (const e of s.events) receive(e, s.gatewayId, s.municipality, s.at);
+    if (s.kind === 'single' && !s.retry) receive(s.event, s.truth, s.gatewayId, s.municipality, s.at);
+    if (s.kind === 'batch') s.events.forEach((e, i) => receive(e, s.truths[i]!, s.gatewayId, s.municipality, s.at));
     if (s.at - lastRotation > 24 * 60 * MINUTE) {
       byEvent.rotate();
       lastRotation = s.at;

@@ -1,13 +1,32 @@
 // The simulator's traffic model: what the gateways of the seven municipalities send, hour by hour.
 // Pure: no I/O and no clock; simulated time comes in, a seeded generator (mulberry32) makes it reproducible.
 // Figures cite shared/docs/domain.md and its sources; ASSUMPTION marks what no source gave us.
+// Every call comes from a citizen with a hidden profile (citizens.ts) and carries its true outcome
+// (`truth` on a send; never in the event a gateway sends), drawn before what the devices report, so that
+// the voice line, a cancel or a repeated press follow from what truly happened.
 import type { EventType, VoiceState } from '../../domain/events.js';
 import { isNightHour, localHour } from '../../domain/time.js';
+import {
+  ACCIDENTAL_ANSWERED,
+  ACCIDENTAL_CANCELLED,
+  citizenProfile,
+  FALSE_FALL_SILENT,
+  KIT_OF,
+  lightPressShares,
+  REAL_FALL_SILENT,
+  SERIOUS_SILENT,
+  silence,
+  type CitizenProfile,
+  type KitItem,
+  type TrueCause,
+  type TrueOutcome,
+} from './citizens.js';
 import { MUNICIPALITIES, municipality, type Municipality } from './municipalities.js';
 import { seededRandom, type Random } from './random.js';
 import { demoFleet } from './registry.js';
 
 export { MUNICIPALITIES, TOTAL_POPULATION, type Municipality } from './municipalities.js';
+export { PENDANT_OUTCOMES, type TrueOutcome } from './citizens.js';
 
 /** A device as the simulator sees it: which municipality it belongs to and which gateway it reports through. */
 export type FleetDevice = { deviceId: string; municipality: string; gatewayId: string; citizenId?: string };
@@ -34,6 +53,8 @@ export type Send =
       event: GatewayEvent;
       /** A unit re-sending after a failed first attempt: the same eventId again. */
       retry: boolean;
+      /** What the call truly needed (hidden: not part of the event). */
+      truth: TrueOutcome;
     }
   | {
       kind: 'batch';
@@ -42,6 +63,8 @@ export type Send =
       /** The municipality of the first event (a regional gateway's backlog may hold two). */
       municipality: string;
       events: GatewayEvent[];
+      /** Each event's true outcome, in the same order. */
+      truths: TrueOutcome[];
     };
 
 export type ProfileOptions = {
@@ -88,7 +111,8 @@ type Stream = {
   /** Expected events a day for a municipality of REFERENCE_POPULATION inhabitants. */
   perDay: number;
   byHour: readonly number[];
-  make: (g: Generation, device: FleetDevice, at: number, hour: number) => void;
+  /** Make one event of the stream in municipality `m` (choosing its device). */
+  make: (g: Generation, m: string, at: number, hour: number) => void;
 };
 
 /**
@@ -100,19 +124,23 @@ const STREAMS = {
   noedkald: {
     perDay: NOEDKALD_PER_DAY_AABENRAA, // Aabenraa 2022 (domain.md, "The situation")
     byHour: NOEDKALD_BY_HOUR,
-    make: (g, d, at, h) => g.emergency(d, at, h),
+    make: (g, m, at, h) => g.emergency(m, at, h),
   },
-  medication: { perDay: 4, byHour: DOSE_HOURS, make: (g, d, at) => g.simple(d, at, 'medication') }, // ASSUMPTION
+  medication: { perDay: 4, byHour: DOSE_HOURS, make: (g, m, at) => g.medication(g.device(m), at) }, // ASSUMPTION
   // ASSUMPTION: agreed check-in calls in office hours; about one in ten is not answered at first.
-  plannedCall: { perDay: 8, byHour: hours(9, 16), make: (g, d, at) => g.plannedCall(d, at) },
+  plannedCall: { perDay: 8, byHour: hours(9, 16), make: (g, m, at) => g.plannedCall(g.device(m), at) },
   // ASSUMPTION: virtual night supervision at agreed times between 22 and 06 (domain.md, "The call types").
-  nightCheck: { perDay: 8, byHour: hours(22, 6), make: (g, d, at) => g.nightCheck(d, at) },
-  lowBattery: { perDay: 3, byHour: FLAT, make: (g, d, at) => g.lowBattery(d, at) }, // ASSUMPTION
+  nightCheck: { perDay: 8, byHour: hours(22, 6), make: (g, m, at) => g.nightCheck(g.device(m), at) },
+  lowBattery: { perDay: 3, byHour: FLAT, make: (g, m, at) => g.lowBattery(g.device(m), at) }, // ASSUMPTION
   // ASSUMPTION: a base unit unplugged and plugged in again, 10 min – 3 h later: a mains_failure/restored pair.
-  mainsPair: { perDay: 1, byHour: FLAT, make: (g, d, at) => g.mainsFailure(d, at, g.rng.between(10, 180) * MINUTE) },
-  tamper: { perDay: 0.2, byHour: FLAT, make: (g, d, at) => g.simple(d, at, 'tamper') }, // ASSUMPTION
+  mainsPair: {
+    perDay: 1,
+    byHour: FLAT,
+    make: (g, m, at) => g.mainsFailure(g.device(m), at, g.rng.between(10, 180) * MINUTE),
+  },
+  tamper: { perDay: 0.2, byHour: FLAT, make: (g, m, at) => g.simple(g.device(m), at, 'tamper') }, // ASSUMPTION
   // ASSUMPTION: most periodic test transmissions end at the supplier's platform; a few reach the centre.
-  test: { perDay: 6, byHour: FLAT, make: (g, d, at) => g.simple(d, at, 'test') },
+  test: { perDay: 6, byHour: FLAT, make: (g, m, at) => g.simple(g.device(m), at, 'test') },
 } satisfies Record<string, Stream>;
 
 /**
@@ -141,21 +169,42 @@ const EMERGENCY_MIX: Record<'day' | 'night', readonly (readonly [EventType, numb
   ],
 };
 
-/**
- * Outcomes of a pendant press: about 6 % serious (no voice contact), about half ordinary care or practical
- * help (M4ALMO, SINTEF A27757), the rest accidental and cancelled on the device ("up to 50 % of nødkald are
- * errors or can be answered by a phone call", Aabenraa; domain.md "The situation").
- */
-export const PENDANT_OUTCOMES = { serious: 0.06, care: 0.5, accidental: 0.44 } as const;
+/** The pendant's share of the nødkald by day and by night. */
+const PENDANT_SHARE = Object.fromEntries(
+  (['day', 'night'] as const).map((when) => [
+    when,
+    EMERGENCY_MIX[when].find(([t]) => t === 'pendant')![1] / EMERGENCY_MIX[when].reduce((s, [, w]) => s + w, 0),
+  ]),
+) as Record<'day' | 'night', number>;
+/** The pendant's share of all nødkald, over the day's rhythm. */
+const PENDANT_SHARE_OVER_THE_DAY =
+  NOEDKALD_BY_HOUR.reduce((s, w, h) => s + w * PENDANT_SHARE[isNightHour(h) ? 'night' : 'day'], 0) / 24;
+
 /** An accidental press is cancelled on the device within a minute (ASSUMPTION: 5–60 s). */
 const CANCEL_AFTER_MS = [5 * SECOND, 60 * SECOND] as const;
-/** ASSUMPTION: 30 % of the serious ones press again, 1–4 times, every 2–8 minutes, while nobody has come. */
+/**
+ * ASSUMPTION: 30 % of the serious ones who cannot speak to the unit press again, 1–4 times, every 2–8
+ * minutes, while nobody has come.
+ */
 const SERIOUS_PRESS_AGAIN = 0.3;
 /**
- * ASSUMPTION: fall detectors raise mostly false alarms (0.025–0.049 per hour of wear in studies, domain.md
- * "The call types"), which speech contact clears; 40 % get no voice contact.
+ * ASSUMPTION, what the other devices' alarms truly needed (domain.md gives the handling, not the shares):
+ * smoke mostly cooking or a faulty detector (a false alarm, cleared by a call), a seizure sensor mostly real, the dementia sensors
+ * mostly settled by a call (a wandering sensor at night more often needs someone: 35 %, by day 15 %), a
+ * missed dose a reminder, a planned call not answered a visit one time in five, a night look not seen
+ * twice the night patrol half the time.
  */
-const FALL_WITHOUT_VOICE = 0.4;
+const REAL_FIRE = 0.25;
+const REAL_SEIZURE = 0.6;
+const SENSOR_VISIT: Record<'bed_exit' | 'door_open' | 'wandering', { day: number; night: number }> = {
+  bed_exit: { day: 0.08, night: 0.12 },
+  door_open: { day: 0.05, night: 0.12 },
+  wandering: { day: 0.15, night: 0.35 },
+};
+const SENSOR_FALSE = 0.25;
+const DOSE = { visit: 0.05, false: 0.1 };
+const PLANNED_UNANSWERED_VISIT = 0.2;
+const NIGHT_PATROL = 0.5;
 
 /** Repeat callers: 1 % of service recipients trigger more than 30 alarms a month (Tellu, "hyppig alarmbruk"). */
 export const REPEAT_CALLER_SHARE = 0.01;
@@ -168,6 +217,8 @@ export const MEAN_NOEDKALD_PER_RECIPIENT_MONTH = 1.5;
 export const REPEAT_CALLER_NOEDKALD_PER_MONTH = 40;
 export const REPEAT_CALLERS_SHARE_OF_NOEDKALD =
   (REPEAT_CALLER_SHARE * REPEAT_CALLER_NOEDKALD_PER_MONTH) / MEAN_NOEDKALD_PER_RECIPIENT_MONTH;
+/** Repeat callers press only their pendant: their share of the pendant presses. */
+export const REPEAT_CALLERS_SHARE_OF_PRESSES = REPEAT_CALLERS_SHARE_OF_NOEDKALD / PENDANT_SHARE_OVER_THE_DAY;
 
 /** First-attempt call failures of 2–20 % make units retry (domain.md, "Bursts and faults"). */
 const FIRST_ATTEMPT_FAILURE = [0.02, 0.2] as const;
@@ -204,7 +255,14 @@ export function initiatingEventsPerDay(municipalityId: string): number {
   return Object.values(STREAMS).reduce((s, st) => s + st.perDay * scale, 0);
 }
 
-type Outage = { gatewayId: string; start: number; end: number; held: Map<string, { event: GatewayEvent; m: string }> };
+type Outage = {
+  gatewayId: string;
+  start: number;
+  end: number;
+  held: Map<string, { event: GatewayEvent; m: string; truth: TrueOutcome }>;
+};
+
+const TECHNICAL: TrueOutcome = { class: 'false_alarm', cause: 'technical' };
 type Pending = Send | { kind: 'flush'; at: number; outage: Outage };
 
 /** One generation run: the state behind `traffic()`. */
@@ -215,6 +273,10 @@ class Generation {
   private readonly failureRate = new Map<string, number>();
   /** Who presses: a repeat caller (1 % of the units) with probability `heavyShare`, otherwise anyone else. */
   private readonly pressers = new Map<string, { heavy: FleetDevice[]; light: FleetDevice[]; heavyShare: number }>();
+  /** Each device's citizen, hidden. */
+  private readonly profiles = new Map<string, CitizenProfile>();
+  /** The devices of each municipality with each kind of kit beside the pendant. */
+  private readonly holders = new Map<string, Map<KitItem, FleetDevice[]>>();
   private readonly byMunicipality = new Map<string, FleetDevice[]>();
   private readonly gateways: string[];
   private serial = 0;
@@ -232,7 +294,13 @@ class Generation {
       const heavy = devices.filter((d) => heavyOnes.has(d));
       const light = devices.filter((d) => !heavyOnes.has(d));
       // The repeat callers' share of the presses; all of them when there is nobody else.
-      this.pressers.set(m, { heavy, light, heavyShare: light.length > 0 ? REPEAT_CALLERS_SHARE_OF_NOEDKALD : 1 });
+      const heavyShare = light.length > 0 ? REPEAT_CALLERS_SHARE_OF_NOEDKALD : 1;
+      this.pressers.set(m, { heavy, light, heavyShare });
+      // Repeat callers' share of the pendant presses (they press nothing else).
+      const shares = lightPressShares(heavyShare < 1 ? REPEAT_CALLERS_SHARE_OF_PRESSES : 1);
+      for (const d of devices)
+        this.profiles.set(d.deviceId, citizenProfile(opts.seed, d.deviceId, heavyOnes.has(d), shares));
+      this.holders.set(m, this.kitHolders(devices));
     }
     this.gateways = [...new Set(opts.fleet.map((d) => d.gatewayId))].sort();
     for (const g of this.gateways) this.failureRate.set(g, this.rng.between(...FIRST_ATTEMPT_FAILURE));
@@ -248,7 +316,7 @@ class Generation {
       for (const stream of Object.values(STREAMS) as Stream[]) {
         const n = this.rng.poisson(((stream.perDay * scale) / 24) * stream.byHour[h]!);
         for (let i = 0; i < n; i++) {
-          stream.make(this, this.device(m.id, stream === STREAMS.noedkald), from + this.rng.next() * HOUR, h);
+          stream.make(this, m.id, from + this.rng.next() * HOUR, h);
         }
       }
     }
@@ -266,69 +334,177 @@ class Generation {
     }
   }
 
-  emergency(device: FleetDevice, at: number, hour: number): void {
-    const type = this.rng.weighted(EMERGENCY_MIX[isNightHour(hour) ? 'night' : 'day']);
-    if (type === 'pendant') return this.pendant(device, at);
-    if (type === 'fall') {
-      const voice = this.rng.chance(FALL_WITHOUT_VOICE) ? this.silence() : 'connected';
-      this.emit(device, at, { type, voice });
-      return;
+  /** The devices with each kind of kit; every municipality has at least one of each. */
+  private kitHolders(devices: readonly FleetDevice[]): Map<KitItem, FleetDevice[]> {
+    const out = new Map<KitItem, FleetDevice[]>();
+    for (const item of ['fall', 'smoke', 'epilepsy', 'dementia'] as const) {
+      let holders = devices.filter((d) => this.profiles.get(d.deviceId)!.kit.has(item));
+      if (holders.length === 0) {
+        const d = this.rng.pick(devices);
+        (this.profiles.get(d.deviceId)!.kit as Set<KitItem>).add(item);
+        holders = [d];
+      }
+      out.set(item, holders);
     }
-    const voice: VoiceState =
-      type === 'epilepsy'
-        ? 'no_answer'
-        : type === 'smoke'
-          ? this.rng.pick(['connected', 'unavailable'] as const)
-          : this.rng.chance(0.6)
-            ? 'connected'
-            : 'no_answer';
-    this.emit(device, at, { type, voice });
+    return out;
   }
 
-  private pendant(device: FleetDevice, at: number): void {
-    const outcome = this.rng.weighted(Object.entries(PENDANT_OUTCOMES));
+  /** The fleet's device behind a device id the registry lacks (the citizen is the same). */
+  private readonly origin = new WeakMap<FleetDevice, FleetDevice>();
+
+  private profile(device: FleetDevice): CitizenProfile {
+    return this.profiles.get((this.origin.get(device) ?? device).deviceId)!;
+  }
+
+  /**
+   * A nødkald: its type from the cited mix, then who raises it: a pendant press from a presser (repeat
+   * callers make REPEAT_CALLERS_SHARE_OF_NOEDKALD of all nødkald), another type from a citizen whose kit
+   * has that device.
+   */
+  emergency(m: string, at: number, hour: number): void {
+    const when = isNightHour(hour) ? 'night' : 'day';
+    const type = this.rng.weighted(EMERGENCY_MIX[when]);
+    const kit = KIT_OF[type];
+    const device = this.device(m, kit ? this.holders.get(m)!.get(kit)! : PENDANT_SHARE[when]);
+    const p = this.profile(device);
+    const truth = (cls: TrueOutcome['class'], cause: TrueCause): TrueOutcome => ({ class: cls, cause });
+    switch (type) {
+      case 'pendant':
+        return this.pendant(device, at, p);
+      case 'fall': {
+        const real = this.rng.chance(p.realFall);
+        const silent = this.rng.chance(real ? REAL_FALL_SILENT : FALSE_FALL_SILENT);
+        // A real fall needs someone to help the citizen up; a false one is cleared, by voice or by phone.
+        const t = real ? truth('dispatch', 'real_fall') : truth('false_alarm', 'detector_false');
+        this.emit(device, at, { type, voice: silent ? silence(this.rng) : 'connected' }, t);
+        return;
+      }
+      case 'smoke': {
+        const real = this.rng.chance(REAL_FIRE);
+        const voice = this.rng.chance(real ? 0.7 : 0.35) ? 'unavailable' : 'connected';
+        this.emit(
+          device,
+          at,
+          { type, voice },
+          real ? truth('dispatch', 'real_fire') : truth('false_alarm', 'detector_false'),
+        );
+        return;
+      }
+      case 'epilepsy': {
+        const real = this.rng.chance(REAL_SEIZURE);
+        const voice = real || this.rng.chance(0.5) ? 'no_answer' : 'connected';
+        this.emit(
+          device,
+          at,
+          { type, voice },
+          real ? truth('dispatch', 'real_seizure') : truth('false_alarm', 'detector_false'),
+        );
+        return;
+      }
+      case 'bed_exit':
+      case 'door_open':
+      case 'wandering': {
+        const visit = this.rng.chance(SENSOR_VISIT[type][when] * (0.5 + 1.25 * p.frailty));
+        const t = visit
+          ? truth('dispatch', 'sensor_visit')
+          : this.rng.chance(SENSOR_FALSE)
+            ? truth('false_alarm', 'sensor_false')
+            : truth('phone_resolvable', 'sensor_phone');
+        const voice: VoiceState = this.rng.chance(visit ? 0.3 : 0.7) ? 'connected' : 'no_answer';
+        this.emit(device, at, { type, voice }, t);
+        return;
+      }
+      default:
+        this.emit(device, at, { type }, truth('phone_resolvable', 'care_phone'));
+    }
+  }
+
+  private pendant(device: FleetDevice, at: number, p: CitizenProfile): void {
+    const outcome = this.rng.weighted(Object.entries(p.press));
     if (outcome === 'serious') {
-      const voice = this.silence();
-      this.emit(device, at, { type: 'pendant', voice });
+      const truth: TrueOutcome = { class: 'dispatch', cause: 'serious' };
+      if (!this.rng.chance(SERIOUS_SILENT)) {
+        // The citizen can speak but not get up: someone must still go.
+        this.emit(device, at, { type: 'pendant', voice: 'connected' }, truth);
+        return;
+      }
+      const voice = silence(this.rng);
+      this.emit(device, at, { type: 'pendant', voice }, truth);
       // Repeated presses are a signal: some press again while nobody has come (domain.md, "Repeat callers").
       for (let i = this.rng.chance(SERIOUS_PRESS_AGAIN) ? this.rng.int(1, 4) : 0, t = at; i > 0; i--) {
         t += this.rng.between(2, 8) * MINUTE;
-        this.emit(device, t, { type: 'pendant', voice });
+        this.emit(device, t, { type: 'pendant', voice }, truth);
       }
     } else if (outcome === 'care') {
-      this.emit(device, at, { type: 'pendant', voice: 'connected' });
+      const visit = this.rng.chance(p.careVisit);
+      const truth: TrueOutcome = visit
+        ? { class: 'dispatch', cause: 'care_visit' }
+        : { class: 'phone_resolvable', cause: 'care_phone' };
+      this.emit(device, at, { type: 'pendant', voice: 'connected' }, truth);
     } else {
-      const press = this.emit(device, at, { type: 'pendant', voice: 'connected' });
-      this.emit(device, at + this.rng.between(...CANCEL_AFTER_MS), { type: 'cancel', relatesTo: press.eventId });
+      const truth: TrueOutcome = { class: 'false_alarm', cause: 'accidental' };
+      if (!this.rng.chance(ACCIDENTAL_CANCELLED)) {
+        const voice = this.rng.chance(ACCIDENTAL_ANSWERED) ? 'connected' : silence(this.rng);
+        this.emit(device, at, { type: 'pendant', voice }, truth);
+        return;
+      }
+      const press = this.emit(device, at, { type: 'pendant', voice: 'connected' }, truth);
+      this.emit(
+        device,
+        at + this.rng.between(...CANCEL_AFTER_MS),
+        { type: 'cancel', relatesTo: press.eventId },
+        { class: 'false_alarm', cause: 'cancel' },
+      );
     }
   }
 
-  /** No voice contact: nobody answers, or the speech line to the unit cannot be opened. */
-  private silence(): VoiceState {
-    return this.rng.chance(0.6) ? 'no_answer' : 'unavailable';
+  medication(device: FleetDevice, at: number): void {
+    const x = this.rng.next();
+    const truth: TrueOutcome =
+      x < DOSE.visit
+        ? { class: 'dispatch', cause: 'dose_visit' }
+        : x < DOSE.visit + DOSE.false
+          ? { class: 'false_alarm', cause: 'dose_false' }
+          : { class: 'phone_resolvable', cause: 'dose_phone' };
+    this.emit(device, at, { type: 'medication' }, truth);
   }
 
+  /** A technical event or a test: a maintenance matter, never a call. */
   simple(device: FleetDevice, at: number, type: EventType): void {
-    this.emit(device, at, { type });
+    this.emit(device, at, { type }, TECHNICAL);
   }
 
   plannedCall(device: FleetDevice, at: number): void {
-    this.emit(device, at, { type: 'planned_call', voice: this.rng.chance(0.9) ? 'connected' : 'no_answer' });
+    const answered = this.rng.chance(0.9);
+    const visit = !answered && this.rng.chance(PLANNED_UNANSWERED_VISIT);
+    this.emit(
+      device,
+      at,
+      { type: 'planned_call', voice: answered ? 'connected' : 'no_answer' },
+      visit ? { class: 'dispatch', cause: 'planned_visit' } : { class: 'phone_resolvable', cause: 'planned_phone' },
+    );
   }
 
   nightCheck(device: FleetDevice, at: number): void {
-    this.emit(device, at, { type: 'night_check', details: { attempt: 1 } });
+    const seen: TrueOutcome = { class: 'phone_resolvable', cause: 'night_seen' };
+    this.emit(device, at, { type: 'night_check', details: { attempt: 1 } }, seen);
     // Not seen: retry after about 15 minutes, then the night patrol goes (domain.md, "The call types").
-    if (this.rng.chance(0.1)) this.emit(device, at + 15 * MINUTE, { type: 'night_check', details: { attempt: 2 } });
+    if (this.rng.chance(0.1))
+      this.emit(
+        device,
+        at + 15 * MINUTE,
+        { type: 'night_check', details: { attempt: 2 } },
+        this.rng.chance(NIGHT_PATROL) ? { class: 'dispatch', cause: 'night_patrol' } : seen,
+      );
   }
 
   lowBattery(device: FleetDevice, at: number): void {
-    this.emit(device, at, { type: 'low_battery', batteryPercent: this.rng.int(3, 20) });
+    this.emit(device, at, { type: 'low_battery', batteryPercent: this.rng.int(3, 20) }, TECHNICAL);
   }
 
   mainsFailure(device: FleetDevice, at: number, restoredAfterMs: number): void {
-    const failure = this.emit(device, at, { type: 'mains_failure' });
-    this.emit(device, at + restoredAfterMs, { type: 'mains_restored', relatesTo: failure.eventId });
+    const failure = this.emit(device, at, { type: 'mains_failure' }, TECHNICAL);
+    this.emit(device, at + restoredAfterMs, { type: 'mains_restored', relatesTo: failure.eventId }, TECHNICAL);
   }
 
   /** Power cut to a share of one municipality's units, restored hours later (domain.md, "Bursts and faults"). */
@@ -363,7 +539,7 @@ class Generation {
     if (!outage) return false;
     // A re-send of a held event is the same event: the backlog carries it once.
     if (!outage.held.has(send.event.eventId))
-      outage.held.set(send.event.eventId, { event: send.event, m: send.municipality });
+      outage.held.set(send.event.eventId, { event: send.event, m: send.municipality, truth: send.truth });
     return true;
   }
 
@@ -378,19 +554,31 @@ class Generation {
         gatewayId: outage.gatewayId,
         municipality: part[0]!.m,
         events: part.map((h) => h.event),
+        truths: part.map((h) => h.truth),
       };
     }
   }
 
   /** One event, plus the unit's re-sends of it when the first attempts fail. */
-  private emit(device: FleetDevice, at: number, body: Omit<GatewayEvent, 'eventId' | 'deviceId' | 'occurredAt'>) {
+  private emit(
+    device: FleetDevice,
+    at: number,
+    body: Omit<GatewayEvent, 'eventId' | 'deviceId' | 'occurredAt'>,
+    truth: TrueOutcome,
+  ) {
     const event: GatewayEvent = {
       eventId: `${this.opts.eventIdPrefix}${device.gatewayId}-${(this.serial++).toString(36)}`,
       deviceId: device.deviceId,
       occurredAt: new Date(at).toISOString(),
       ...body,
     };
-    const base = { kind: 'single', gatewayId: device.gatewayId, municipality: device.municipality, event } as const;
+    const base = {
+      kind: 'single',
+      gatewayId: device.gatewayId,
+      municipality: device.municipality,
+      event,
+      truth,
+    } as const;
     this.pending.push({ ...base, at, retry: false });
     const failure = this.failureRate.get(device.gatewayId)!;
     for (let attempt = 1, t = at; attempt < MAX_ATTEMPTS && this.rng.chance(failure); attempt++) {
@@ -400,16 +588,25 @@ class Generation {
     return event;
   }
 
-  /** Who sends the next event: repeat callers press far more often; now and then a device the registry lacks. */
-  private device(m: string, press: boolean): FleetDevice {
+  /**
+   * Who sends the next event: anyone; for a pendant press (`among` the pendant's share of the hour's
+   * nødkald) a repeat caller far more often; for another device one of `among`. Now and then a device the
+   * registry lacks.
+   */
+  device(m: string, among?: number | readonly FleetDevice[]): FleetDevice {
     const p = this.pressers.get(m)!;
-    const d = !press
-      ? this.rng.pick(this.byMunicipality.get(m)!)
-      : this.rng.chance(p.heavyShare)
-        ? this.rng.pick(p.heavy)
-        : this.rng.pick(p.light);
+    const d =
+      among === undefined
+        ? this.rng.pick(this.byMunicipality.get(m)!)
+        : typeof among !== 'number'
+          ? this.rng.pick(among)
+          : this.rng.chance(Math.min(1, p.heavyShare / among))
+            ? this.rng.pick(p.heavy)
+            : this.rng.pick(p.light);
     if (!this.rng.chance(UNKNOWN_DEVICE_SHARE)) return d;
-    return { ...d, deviceId: `DK-UNREG-${this.rng.int(10_000, 99_999)}` };
+    const unknown = { ...d, deviceId: `DK-UNREG-${this.rng.int(10_000, 99_999)}` };
+    this.origin.set(unknown, d);
+    return unknown;
   }
 
   private shuffled<T>(items: readonly T[]): T[] {

@@ -19,7 +19,8 @@ export type TriageOutcome =
   | { result: 'triaged'; alarm: AlarmRow; triage: Triage; readvised: AlarmRow | null }
   | { result: 'already_triaged' | 'missing' };
 
-function advise(l: LockedAlarm, cancelled = l.cancelled): Triage {
+/** The advice for a locked alarm, from its row and the context read with the lock (exported for the benchmark). */
+export function advise(l: LockedAlarm, cancelled = l.cancelled): Triage {
   const a = l.row;
   return classify({
     type: a.type as EventType,
