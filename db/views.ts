@@ -25,6 +25,8 @@ export function toAlarmView(r: AlarmRow): AlarmView {
             confidence: r.triage_confidence ?? 0,
             reasons: r.triage_reasons ?? [],
             triagedAt: iso(r.triaged_at)!,
+            ...(r.triage_reason_keys ? { reasonKeys: r.triage_reason_keys } : {}),
+            ...(r.triage_learning !== undefined ? { learning: r.triage_learning } : {}),
           },
     incidentId: r.incident_id,
     escalated: r.escalated,

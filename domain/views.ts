@@ -3,16 +3,56 @@
 import { z } from 'zod';
 import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
+import { REASON_KEYS, type ReasonKey } from './triage-reasons.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
+
+const classProbabilities = z.object({
+  false_alarm: z.number(),
+  phone_resolvable: z.number(),
+  dispatch: z.number(),
+});
 
 export const triageView = z.object({
   class: z.enum(TRIAGE_CLASSES),
   priority: z.number().int().min(1).max(5),
   confidence: z.number().min(0).max(1),
-  reasons: z.array(z.string()),
+  reasons: z.array(z.string()).describe('The reasons in English words, one per `reasonKeys` entry'),
   triagedAt: z.string(),
+  /** The reasons as keys with parameters, for a console to put in its own words (additive). */
+  reasonKeys: z
+    .array(
+      z.object({
+        key: z.enum(REASON_KEYS as [ReasonKey, ...ReasonKey[]]),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      }),
+    )
+    .optional()
+    .describe(
+      'The reasons as keys of the triage reason catalogue with their parameters, in the order of `reasons`; absent on alarms triaged before keys were kept',
+    ),
+  /** What operators' earlier decisions contributed (additive). */
+  learning: z
+    .object({
+      predicted: z.enum(TRIAGE_CLASSES).describe('The class the decisions predict'),
+      probabilities: classProbabilities,
+      prior: z
+        .enum(['municipality', 'global', 'base'])
+        .describe(
+          "Where the citizen's prediction starts from: the municipality's decisions, the whole centre's, or the built-in mix",
+        ),
+      evidence: z.number().min(0).describe("The citizen's own decisions, decayed (a decision 90 days old counts half)"),
+      confidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .describe('How much evidence the prediction stands on, times how clear it is'),
+      applied: z.boolean().describe('The prediction changed the advice'),
+    })
+    .nullable()
+    .optional()
+    .describe('Null for types that do not learn (only pendant presses do); absent on alarms triaged before'),
 });
 
 export const alarmView = z.object({

@@ -31,6 +31,10 @@ function advise(l: LockedAlarm, cancelled = l.cancelled): Triage {
     localHour: localHour(new Date(a.occurred_at)),
     earlierInIncident: l.earlierInIncident,
     cancelled,
+    cancelledAfterSeconds: l.cancelledAfterSeconds,
+    evidence: l.evidence,
+    lastVisitAt: l.lastVisitAt,
+    recentTechnical: l.recentTechnical,
   });
 }
 
@@ -40,6 +44,8 @@ const withAdvice = (row: AlarmRow, t: Triage): AlarmRow => ({
   triage_priority: t.priority,
   triage_confidence: t.confidence,
   triage_reasons: t.reasons,
+  triage_reason_keys: t.reasonKeys,
+  triage_learning: t.learning,
 });
 
 /** The advice for a locked, untriaged alarm, and its row with the advice stored. */
