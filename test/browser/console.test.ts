@@ -33,7 +33,8 @@ describe('the operator console in chromium', () => {
     await row(page, id).getByText('Borger 6').waitFor({ timeout: 5000 });
     const cells = await row(page, id).locator('td').allInnerTexts();
     expect(cells.slice(0, 3)).toEqual(['Aabenraa', 'Fald', 'Borger 6\nVej 6, aabenraa']);
-    expect(cells[3]).toContain('fall detector, no voice contact');
+    // The reason in the console's language (Danish by default), from its key.
+    expect(cells[3]).toContain('faldalarm uden talekontakt');
     // Unanswered, with the time left to the answer target.
     expect(cells[4]).toMatch(/\d+ s til svarfrist/);
     expect(cells[5]).toContain('Ubesvaret');
@@ -101,6 +102,9 @@ describe('the operator console in chromium', () => {
     await detail.getByText('Borger 10').waitFor({ timeout: 5000 });
     expect(await detail.textContent()).toContain('Vej 10, aabenraa');
     expect(await detail.textContent()).toContain('KS-1010');
+    // The triage's reasons in Danish from their keys, and what earlier decisions predict for a press.
+    expect(await detail.locator('ul.reasons').textContent()).toContain('nødkald med talekontakt');
+    expect(await detail.locator('p.learning').textContent()).toMatch(/^Forudsagt: .+ sikkerhed \d+ %\./);
     const reads = await fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id).execute();
     expect(reads).toEqual([expect.objectContaining({ username: 'op-both', citizen_id: 'c-aabenraa-10' })]);
 
