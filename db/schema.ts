@@ -251,6 +251,23 @@ export interface TriageDecisionsTable {
   decided_at: CreatedAt;
 }
 
+/** One unit's technical trouble to repair (migrations/0014). */
+export interface MaintenanceTasksTable {
+  id: Generated<string>;
+  municipality_id: string;
+  device_id: string;
+  citizen_id: string | null;
+  kind: string;
+  opened_by: string;
+  opened_at: Date;
+  last_alarm_at: Date;
+  alarms: Generated<number>;
+  closed_at: Date | null;
+  closed_by: string | null;
+  closed_by_alarm: string | null;
+  note: string | null;
+}
+
 export interface Database {
   municipalities: MunicipalitiesTable;
   gateways: GatewaysTable;
@@ -271,7 +288,10 @@ export interface Database {
   stats_reports: StatsReportsTable;
   triage_evidence: TriageEvidenceTable;
   triage_decisions: TriageDecisionsTable;
+  maintenance_tasks: MaintenanceTasksTable;
 }
+
+export type MaintenanceTaskRow = Selectable<MaintenanceTasksTable>;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type DispatchRow = Selectable<DispatchesTable>;

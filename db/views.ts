@@ -1,7 +1,7 @@
 // Rows → the contract's views. The one place that decides how stored columns appear on the wire.
 import type { AlarmEscalationReason } from '../domain/escalation.js';
-import type { AlarmView, DispatchView } from '../domain/views.js';
-import type { AlarmRow, DispatchRow } from './schema.js';
+import type { AlarmView, DispatchView, MaintenanceTaskView } from '../domain/views.js';
+import type { AlarmRow, DispatchRow, MaintenanceTaskRow } from './schema.js';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
@@ -54,5 +54,23 @@ export function toDispatchView(r: DispatchRow): DispatchView {
     alarmType: r.alarm_type as DispatchView['alarmType'],
     note: r.note,
     escalation: r.escalated_at === null ? null : { reason: 'not_accepted', at: iso(r.escalated_at)! },
+  };
+}
+
+export function toMaintenanceTaskView(r: MaintenanceTaskRow): MaintenanceTaskView {
+  return {
+    id: r.id,
+    municipality: r.municipality_id,
+    deviceId: r.device_id,
+    citizenId: r.citizen_id,
+    kind: r.kind as MaintenanceTaskView['kind'],
+    openedBy: r.opened_by,
+    openedAt: iso(r.opened_at)!,
+    lastAlarmAt: iso(r.last_alarm_at)!,
+    alarms: r.alarms,
+    closedAt: iso(r.closed_at),
+    closedBy: r.closed_by,
+    closedByAlarm: r.closed_by_alarm,
+    note: r.note,
   };
 }

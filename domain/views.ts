@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
+import { MAINTENANCE_KINDS } from './maintenance.js';
 import { REASON_KEYS, type ReasonKey } from './triage-reasons.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
@@ -176,3 +177,24 @@ export const errorBody = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+/** A unit's technical trouble to repair (GET /v1/maintenance; additive). */
+export const maintenanceTaskView = z.object({
+  id: z.string().uuid(),
+  municipality: z.string(),
+  deviceId: z.string().describe('The unit; for heartbeat_missed, the silent gateway'),
+  citizenId: z.string().nullable(),
+  kind: z.enum(MAINTENANCE_KINDS),
+  openedBy: z.string().uuid().describe('The alarm that opened the task'),
+  openedAt: z.string(),
+  lastAlarmAt: z.string(),
+  alarms: z.number().int().describe('Alarms of this kind from the unit while the task was open'),
+  closedAt: z.string().nullable(),
+  closedBy: z
+    .string()
+    .nullable()
+    .describe("'restore' when the matching restore closed it (mains restored, the gateway heard again), else the user"),
+  closedByAlarm: z.string().uuid().nullable().describe('The restore alarm that closed it'),
+  note: z.string().nullable(),
+});
+export type MaintenanceTaskView = z.infer<typeof maintenanceTaskView>;

@@ -40,6 +40,31 @@ ALTER TABLE alarms
   ADD COLUMN triage_reason_keys jsonb,
   ADD COLUMN triage_learning    jsonb;
 
--- A press's context: the same unit's technical trouble in the hour before it.
+-- A press's context: the same unit's technical trouble in the hour before it; and a mains failure's
+-- restore, which closes its maintenance task.
 CREATE INDEX alarms_device_trouble ON alarms (device_id, type, received_at)
-  WHERE type IN ('low_battery', 'mains_failure');
+  WHERE type IN ('low_battery', 'mains_failure', 'mains_restored');
+
+-- Technical alarms are no emergency for the citizen but work for someone: one open maintenance task per
+-- unit (device, or gateway for heartbeat_missed), municipality and kind, opened by the first such alarm
+-- in the triage's transaction and counting the ones that follow; closed by the matching restore
+-- (mains_restored for a mains failure, the gateway's next heartbeat for heartbeat_missed) or by hand
+-- (POST /v1/maintenance/:id/close). closed_by: 'restore' or the username.
+CREATE TABLE maintenance_tasks (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  municipality_id  text NOT NULL,
+  device_id        text NOT NULL,
+  citizen_id       text,
+  kind             text NOT NULL CHECK (kind IN ('low_battery', 'mains_failure', 'tamper', 'heartbeat_missed')),
+  opened_by        uuid NOT NULL,
+  opened_at        timestamptz NOT NULL,
+  last_alarm_at    timestamptz NOT NULL,
+  alarms           integer NOT NULL DEFAULT 1 CHECK (alarms > 0),
+  closed_at        timestamptz,
+  closed_by        text,
+  closed_by_alarm  uuid,
+  note             text,
+  CHECK ((closed_at IS NULL) = (closed_by IS NULL))
+);
+CREATE UNIQUE INDEX maintenance_tasks_open ON maintenance_tasks (municipality_id, device_id, kind) WHERE closed_at IS NULL;
+CREATE INDEX maintenance_tasks_municipality ON maintenance_tasks (municipality_id, opened_at DESC, id DESC);

@@ -7,6 +7,7 @@
 // takes the press's row second sees the other's committed work (a press triaged after the cancel was
 // stored sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements,
 // and why a triage takes four round trips however many alarms it holds, are in db/triage.ts.
+import { keepMaintenanceTasks } from '../../db/maintenance.js';
 import { lockAlarmsForTriage, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
@@ -94,6 +95,11 @@ export async function triageAlarms(rt: Runtime, alarmIds: readonly string[]): Pr
       if (outcome.readvised) advised.set(press.row.id, outcome.readvised);
     }
     await storeAdvice(trx, [...advised.values()]);
+    // Technical alarms open, count and close their units' maintenance tasks (db/maintenance.ts).
+    await keepMaintenanceTasks(
+      trx,
+      [...outcomes.values()].flatMap((o) => (o.result === 'triaged' ? [o.alarm] : [])),
+    );
     return advised.size;
   });
   if (stored > 0) await rt.feed.published();
