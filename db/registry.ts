@@ -115,6 +115,9 @@ export type MunicipalityRecord = {
   nightVisitCostDkk: number;
   falseAlarmTargetRate: number | null;
   shareStatistics: boolean;
+  incidentWindowMinutes: number;
+  cancelWindowSeconds: number;
+  selfClosingTypes: string[];
 };
 export type GatewayRecord = {
   id: string;
@@ -161,6 +164,9 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       night_visit_cost_dkk: m.nightVisitCostDkk,
       false_alarm_target_rate: m.falseAlarmTargetRate,
       share_statistics: m.shareStatistics,
+      incident_window_minutes: m.incidentWindowMinutes,
+      cancel_window_seconds: m.cancelWindowSeconds,
+      self_closing_types: m.selfClosingTypes,
     })),
     {
       key: 'id',
@@ -176,6 +182,9 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
         'night_visit_cost_dkk',
         'false_alarm_target_rate',
         'share_statistics',
+        'incident_window_minutes',
+        'cancel_window_seconds',
+        'self_closing_types',
       ],
     },
   );

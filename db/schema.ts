@@ -19,6 +19,10 @@ export interface MunicipalitiesTable {
   night_visit_cost_dkk: Generated<number>;
   false_alarm_target_rate: number | null;
   share_statistics: Generated<boolean>;
+  /** Triage settings (migrations/0014). */
+  incident_window_minutes: Generated<number>;
+  cancel_window_seconds: Generated<number>;
+  self_closing_types: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -7,6 +7,7 @@
 // so the statements are written to need as few as possible.
 import { sql, type RawBuilder } from 'kysely';
 import { LEARNED_TYPES, RECENT_TECHNICAL_MINUTES, REPEATS_DO_NOT_RAISE } from '../domain/triage.js';
+import type { EventType } from '../domain/events.js';
 import type { Evidence } from '../domain/triage-learning.js';
 import { evidenceOf, GLOBAL_KEY } from './triage-evidence.js';
 import type { Trx } from './connect.js';
@@ -32,6 +33,8 @@ export type LockedAlarm = {
   lastVisitAt: Date | null;
   /** The same unit's latest low battery and mains failure in the hour before a press (presses only). */
   recentTechnical: { lowBatteryAt: Date | null; mainsFailureAt: Date | null };
+  /** The municipality's triage settings used here (null when it is not registered: the defaults). */
+  settings: { cancelWindowSeconds: number; selfClosingTypes: EventType[] } | null;
   now: Date;
 };
 
@@ -44,6 +47,7 @@ type ContextColumns = {
   ctx_global: EvidenceColumns;
   ctx_low_battery_at: Date | null;
   ctx_mains_failure_at: Date | null;
+  ctx_settings: { cancel_window_seconds: number; self_closing_types: EventType[] } | null;
   ctx_now: Date;
 };
 
@@ -83,6 +87,8 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
               WHERE t.device_id = a.device_id AND t.type = 'mains_failure'
                 AND t.received_at BETWEEN a.received_at - make_interval(mins => ${RECENT_TECHNICAL_MINUTES}) AND a.received_at) END
              AS ctx_mains_failure_at,
+           (SELECT jsonb_build_object('cancel_window_seconds', mu.cancel_window_seconds, 'self_closing_types', mu.self_closing_types)
+            FROM municipalities mu WHERE mu.id = a.municipality_id) AS ctx_settings,
            now() AS ctx_now
     FROM alarms a
     LEFT JOIN LATERAL (SELECT extract(epoch FROM k.occurred_at - a.occurred_at)::float8 AS cancelled_after
@@ -102,6 +108,7 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
       ctx_global,
       ctx_low_battery_at,
       ctx_mains_failure_at,
+      ctx_settings,
       ctx_now,
       ...row
     }) => ({
@@ -116,15 +123,19 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
       },
       lastVisitAt: asDate(ctx_citizen?.last_visit_at),
       recentTechnical: { lowBatteryAt: asDate(ctx_low_battery_at), mainsFailureAt: asDate(ctx_mains_failure_at) },
+      settings: ctx_settings && {
+        cancelWindowSeconds: ctx_settings.cancel_window_seconds,
+        selfClosingTypes: ctx_settings.self_closing_types,
+      },
       now: ctx_now,
     }),
   );
 }
 
 /**
- * Lock alarms for their triage, with their incident context, and with them the alarm each cancel among
- * them relates to (same gateway, its event id), which the cancel may re-advise. Alarms not stored are
- * left out.
+ * Lock alarms for their triage, with their incident context, and with them the alarm each cancel or
+ * mains restore among them relates to (same gateway, its event id), which the cancel may re-advise and
+ * a self-closing restore closes. Alarms not stored are left out.
  */
 export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Promise<LockedAlarm[]> {
   const ids = [...alarmIds];
@@ -133,12 +144,13 @@ export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Prom
     sql`a.id IN (SELECT unnest(${ids}::uuid[])
                  UNION
                  SELECT p.id FROM alarms c JOIN alarms p ON p.gateway_id = c.gateway_id AND p.event_id = c.relates_to
-                 WHERE c.id = ANY(${ids}::uuid[]) AND c.type = 'cancel')`,
+                 WHERE c.id = ANY(${ids}::uuid[]) AND c.type IN ('cancel', 'mains_restored'))`,
   );
 }
 
 /**
- * Store the advice (triage columns, triaged_at, status) of alarms locked in this transaction and append
+ * Store the advice (triage columns, triaged_at, status; the outcome and its author when triage closed the
+ * alarm itself) of alarms locked in this transaction and append
  * their changes to the log, in that order, in one statement. The rows are locked, so their new state is
  * known before the UPDATE and each change's view can be built first. This is the one place that appends
  * to the log without db/changes.ts; the seq comes from the column's default, as there.
@@ -153,15 +165,19 @@ export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<
                            ${col((r) => JSON.stringify(r.triage_reasons ?? []))}::jsonb[], ${col((r) => r.triaged_at)}::timestamptz[],
                            ${col((r) => r.status)}::text[], ${col((r) => JSON.stringify(toAlarmView(r)))}::jsonb[],
                            ${col((r) => JSON.stringify(r.triage_reason_keys ?? null))}::jsonb[],
-                           ${col((r) => JSON.stringify(r.triage_learning ?? null))}::jsonb[])
-             WITH ORDINALITY AS v(id, class, priority, confidence, reasons, triaged_at, status, view, reason_keys, learning, ord)
+                           ${col((r) => JSON.stringify(r.triage_learning ?? null))}::jsonb[],
+                           ${col((r) => r.outcome)}::text[], ${col((r) => r.resolved_by)}::text[],
+                           ${col((r) => r.resolved_at)}::timestamptz[])
+             WITH ORDINALITY AS v(id, class, priority, confidence, reasons, triaged_at, status, view, reason_keys, learning,
+                                  outcome, resolved_by, resolved_at, ord)
     ),
     updated AS (
       UPDATE alarms a SET triage_class = v.class, triage_priority = v.priority, triage_confidence = v.confidence,
                           triage_reasons = ARRAY(SELECT r FROM jsonb_array_elements_text(v.reasons) WITH ORDINALITY AS e(r, n) ORDER BY n),
                           triaged_at = v.triaged_at, status = v.status,
                           triage_reason_keys = NULLIF(v.reason_keys, 'null'::jsonb),
-                          triage_learning = NULLIF(v.learning, 'null'::jsonb)
+                          triage_learning = NULLIF(v.learning, 'null'::jsonb),
+                          outcome = v.outcome, resolved_by = v.resolved_by, resolved_at = v.resolved_at
       FROM advice v WHERE a.id = v.id
       RETURNING a.id, a.municipality_id
     )

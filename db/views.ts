@@ -1,6 +1,7 @@
 // Rows → the contract's views. The one place that decides how stored columns appear on the wire.
 import type { AlarmEscalationReason } from '../domain/escalation.js';
-import type { AlarmView, DispatchView, MaintenanceTaskView } from '../domain/views.js';
+import type { AlarmView, DispatchView, MaintenanceTaskView, MunicipalityView } from '../domain/views.js';
+import { triageSettingsOf, type MunicipalityRow } from './municipalities.js';
 import type { AlarmRow, DispatchRow, MaintenanceTaskRow } from './schema.js';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -72,5 +73,23 @@ export function toMaintenanceTaskView(r: MaintenanceTaskRow): MaintenanceTaskVie
     closedBy: r.closed_by,
     closedByAlarm: r.closed_by_alarm,
     note: r.note,
+  };
+}
+
+export function toMunicipalityView(m: MunicipalityRow): MunicipalityView {
+  return {
+    id: m.id,
+    name: m.name,
+    code: m.code,
+    answerTargetSeconds: m.answer_target_seconds,
+    unresolvedAfterMinutes: m.unresolved_after_minutes,
+    dispatchAcceptMinutes: m.dispatch_accept_minutes,
+    visitMinutes: m.visit_minutes,
+    visitCostDkk: m.visit_cost_dkk,
+    nightVisitMinutes: m.night_visit_minutes,
+    nightVisitCostDkk: m.night_visit_cost_dkk,
+    falseAlarmTargetRate: m.false_alarm_target_rate,
+    shareStatistics: m.share_statistics,
+    ...triageSettingsOf(m),
   };
 }

@@ -21,6 +21,14 @@ export const REASON_TEXT = {
     en: 'cancelled by the citizen on the device after {{seconds}} s',
     da: 'annulleret af borgeren på enheden efter {{seconds}} s',
   },
+  cancelled_late: {
+    en: 'cancelled on the device only after {{seconds}} s (this municipality settles cancels within {{window}} s): call to check',
+    da: 'annulleret på enheden først efter {{seconds}} s (kommunen godtager annulleringer inden for {{window}} s): ring op og tjek',
+  },
+  closes_itself: {
+    en: 'closes itself by the municipality’s settings',
+    da: 'lukker sig selv efter kommunens indstillinger',
+  },
   pendant_no_answer: {
     en: 'pendant pressed, no answer on the voice line',
     da: 'nødkald uden svar på talelinjen',

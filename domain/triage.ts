@@ -10,6 +10,7 @@
 // same in English words.
 import type { EventType, TriageClass, VoiceState } from './events.js';
 import { EVENT_TYPES, isTechnicalOrTest } from './events.js';
+import { INCIDENT_WINDOW_MINUTES } from './incidents.js';
 import { isNightHour } from './time.js';
 import { predict, type EvidenceLevels, type PriorLevel, type ClassCounts } from './triage-learning.js';
 import { reasonText, type ReasonKey, type TriageReason } from './triage-reasons.js';
@@ -50,7 +51,46 @@ export type TriageInput = {
   lastVisitAt?: Date | null | undefined;
   /** The same device's latest technical trouble before this alarm (within RECENT_TECHNICAL_MINUTES). */
   recentTechnical?: { lowBatteryAt: Date | null; mainsFailureAt: Date | null } | null | undefined;
+  /** The municipality's settings; absent ones are DEFAULT_TRIAGE_SETTINGS. */
+  settings?: Partial<TriageSettings> | null | undefined;
 };
+
+/**
+ * A municipality's triage settings (migrations/0014, set through the registry and
+ * PUT /v1/admin/municipalities/:id/triage). The incident window is used where alarms are stored
+ * (db/accept.ts); the others here.
+ */
+export type TriageSettings = {
+  /** Alarms of one unit this close together are one incident (domain/incidents.ts). */
+  incidentWindowMinutes: number;
+  /** A cancel this long after its press settles it as false; a later one leaves the press for a call. */
+  cancelWindowSeconds: number;
+  /** Types whose alarms triage closes itself (resolved false, no operator); a subset of SELF_CLOSABLE_TYPES. */
+  selfClosingTypes: readonly EventType[];
+};
+
+/**
+ * ASSUMPTIONS, the defaults: the incident window is domain/incidents.ts's; a cancel within five minutes
+ * is the citizen's own correction of a press (no source gives a figure); only a test transmission and a
+ * mains restore (closing its failure with it: a restored pair) close themselves.
+ */
+export const DEFAULT_TRIAGE_SETTINGS: TriageSettings = {
+  incidentWindowMinutes: INCIDENT_WINDOW_MINUTES,
+  cancelWindowSeconds: 300,
+  selfClosingTypes: ['test', 'mains_restored'],
+};
+
+/**
+ * The only types a municipality may let close themselves: tests and technical events whose unit's
+ * task stays open anyway. Never a press or sensor, and never a missing heartbeat (an unprotected citizen).
+ */
+export const SELF_CLOSABLE_TYPES: readonly EventType[] = [
+  'test',
+  'low_battery',
+  'mains_failure',
+  'mains_restored',
+  'tamper',
+];
 
 /** What the learning contributed (the alarm view's `triage.learning`). */
 export type TriageLearning = {
@@ -75,6 +115,8 @@ export type Triage = {
   reasonKeys: TriageReason[];
   /** Null for a type that does not learn, or when no evidence was given. */
   learning: TriageLearning | null;
+  /** The municipality lets this alarm close itself: triage resolves it as false, no operator needed. */
+  closesItself: boolean;
 };
 
 type Priority = Triage['priority'];
@@ -131,7 +173,19 @@ function base(input: TriageInput): Draft {
     case 'epilepsy':
       return draft('dispatch', 1, 0.9, r('epilepsy'));
     case 'pendant':
-      if (input.cancelled && voice !== 'no_answer') return draft('false_alarm', 5, 0.8, cancelReason(input));
+      if (input.cancelled && voice !== 'no_answer') {
+        const window = input.settings?.cancelWindowSeconds ?? DEFAULT_TRIAGE_SETTINGS.cancelWindowSeconds;
+        const after = input.cancelledAfterSeconds;
+        // Cancelled long after the press: the citizen may have given up waiting. Call to check.
+        if (after !== null && after !== undefined && after > window)
+          return draft(
+            'phone_resolvable',
+            3,
+            0.6,
+            r('cancelled_late', { seconds: Math.round(after), window: Math.round(window) }),
+          );
+        return draft('false_alarm', 5, 0.8, cancelReason(input));
+      }
       if (voice === 'no_answer') return draft('dispatch', 1, 0.85, r('pendant_no_answer'));
       if (voice === 'unavailable') return draft('dispatch', 2, 0.6, r('pendant_no_voice_link'));
       if (voice === 'connected') return draft('phone_resolvable', 3, 0.7, r('pendant_voice'));
@@ -304,9 +358,19 @@ function applySafetyFloors(t: Draft, input: TriageInput): Draft {
   return out;
 }
 
+/** The municipality lets this alarm close itself: a self-closable type it lists, advised false. */
+function closesItself(t: Draft, input: TriageInput): Draft | null {
+  const types = input.settings?.selfClosingTypes ?? DEFAULT_TRIAGE_SETTINGS.selfClosingTypes;
+  if (!types.includes(input.type) || !SELF_CLOSABLE_TYPES.includes(input.type) || t.class !== 'false_alarm')
+    return null;
+  return { ...t, reasons: [...t.reasons, r('closes_itself')] };
+}
+
 export function classify(input: TriageInput): Triage {
   const { draft: learned, learning } = learn(base(input), input);
-  const t = applySafetyFloors(adjust(learned, input), input);
+  const floored = applySafetyFloors(adjust(learned, input), input);
+  const closing = closesItself(floored, input);
+  const t = closing ?? floored;
   return {
     class: t.class,
     priority: t.priority,
@@ -314,5 +378,6 @@ export function classify(input: TriageInput): Triage {
     reasons: t.reasons.map((x) => reasonText(x)),
     reasonKeys: t.reasons,
     learning,
+    closesItself: closing !== null,
   };
 }

@@ -132,6 +132,20 @@ export const municipalityView = z.object({
   nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
   falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
   shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
+  incidentWindowMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('Triage: alarms of one unit this many minutes apart are one incident (additive)'),
+  cancelWindowSeconds: z
+    .number()
+    .int()
+    .optional()
+    .describe('Triage: a cancel this many seconds after its press settles it as a false alarm (additive)'),
+  selfClosingTypes: z
+    .array(z.enum(EVENT_TYPES))
+    .optional()
+    .describe('Triage: types whose alarms triage resolves itself as false alarms (additive)'),
 });
 export type MunicipalityView = z.infer<typeof municipalityView>;
 

@@ -68,3 +68,14 @@ CREATE TABLE maintenance_tasks (
 );
 CREATE UNIQUE INDEX maintenance_tasks_open ON maintenance_tasks (municipality_id, device_id, kind) WHERE closed_at IS NULL;
 CREATE INDEX maintenance_tasks_municipality ON maintenance_tasks (municipality_id, opened_at DESC, id DESC);
+
+-- A municipality's triage settings (domain/triage.ts, TriageSettings; ASSUMPTION, the defaults there).
+-- incident_window_minutes: alarms of one unit this close together are one incident (db/accept.ts).
+-- cancel_window_seconds: a cancel this long after its press settles it as false; a later one leaves it
+-- for a call. self_closing_types: types triage resolves itself as false alarms; only tests and technical
+-- events other than a missing heartbeat may be listed, never a press (also checked by the registry).
+ALTER TABLE municipalities
+  ADD COLUMN incident_window_minutes integer NOT NULL DEFAULT 30 CHECK (incident_window_minutes BETWEEN 1 AND 240),
+  ADD COLUMN cancel_window_seconds   integer NOT NULL DEFAULT 300 CHECK (cancel_window_seconds BETWEEN 0 AND 3600),
+  ADD COLUMN self_closing_types      text[] NOT NULL DEFAULT '{test,mains_restored}'
+    CHECK (self_closing_types <@ ARRAY['test', 'low_battery', 'mains_failure', 'mains_restored', 'tamper']);

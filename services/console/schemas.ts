@@ -20,6 +20,7 @@ import {
   municipalityView,
 } from '../../domain/views.js';
 import { MAINTENANCE_STATUSES } from '../../domain/maintenance.js';
+import { triageSettingsFields } from '../admin/registry.js';
 import { storableText } from '../../domain/storable.js';
 import {
   dispatchDelivery,
@@ -405,3 +406,18 @@ export const maintenanceList = z.object({
 export const maintenanceCloseRequest = z.object({
   note: optionalParam(storableText(1, 2000).describe('What was done (kept with the task)')),
 });
+
+// ---- A municipality's triage settings ----
+
+const { incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes } = triageSettingsFields;
+export const triageSettingsRequest = z
+  .object({
+    incidentWindowMinutes: incidentWindowMinutes.unwrap().optional(),
+    cancelWindowSeconds: cancelWindowSeconds.unwrap().optional(),
+    selfClosingTypes: selfClosingTypes.unwrap().optional(),
+  })
+  .strict()
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    'send at least one of incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes',
+  );

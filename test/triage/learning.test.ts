@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, TRIAGE_CLASSES, VOICE_STATES, type TriageClass } from '../../domain/events.js';
-import { classify, RECENT_VISIT_DAYS, type TriageInput } from '../../domain/triage.js';
+import { classify, RECENT_VISIT_DAYS, SELF_CLOSABLE_TYPES, type TriageInput } from '../../domain/triage.js';
 import {
   decayTo,
   emptyEvidence,
@@ -46,6 +46,14 @@ const arbInput: fc.Arbitrary<TriageInput> = fc
     cancelledAfterSeconds: fc.option(fc.integer({ min: 0, max: 3600 })),
     evidence: fc.option(fc.record({ citizen: arbEvidence, municipality: arbEvidence, global: arbEvidence })),
     lastVisitAt: fc.option(arbDate(t0 - 90 * DAY, t0)),
+    settings: fc.option(
+      fc.record({
+        incidentWindowMinutes: fc.integer({ min: 1, max: 240 }),
+        cancelWindowSeconds: fc.integer({ min: 0, max: 3600 }),
+        // Any types at all, presses included: what the registry refuses must not matter here either.
+        selfClosingTypes: fc.subarray([...EVENT_TYPES]),
+      }),
+    ),
     recentTechnical: fc.option(
       fc.record({
         lowBatteryAt: fc.option(arbDate(t0 - 3 * 3_600_000, t0)),
@@ -87,6 +95,12 @@ describe('triage safety floors hold whatever has been learned', () => {
         }
         if (press && input.lastVisitAt && t0 - input.lastVisitAt.getTime() <= RECENT_VISIT_DAYS * DAY)
           expect(out.class).not.toBe('false_alarm');
+        // Only a test or technical event the settings list closes itself, and only as a false alarm.
+        if (out.closesItself) {
+          expect(SELF_CLOSABLE_TYPES).toContain(type);
+          expect(input.settings?.selfClosingTypes ?? ['test', 'mains_restored']).toContain(type);
+          expect(out.class).toBe('false_alarm');
+        }
         // Well-formed, and every reason in words is its key's English text.
         expect([1, 2, 3, 4, 5]).toContain(out.priority);
         expect(out.confidence).toBeGreaterThanOrEqual(0);
@@ -108,6 +122,47 @@ describe('triage safety floors hold whatever has been learned', () => {
         expect(learned.priority).toBeLessThanOrEqual(rules.priority);
       }),
     );
+  });
+});
+
+describe('municipality settings', () => {
+  const cancelled = (after: number, cancelWindowSeconds?: number): TriageInput => ({
+    type: 'pendant',
+    voice: 'connected',
+    unknownDevice: false,
+    batteryPercent: null,
+    occurredAt: new Date(t0),
+    receivedAt: new Date(t0),
+    localHour: 10,
+    earlierInIncident: 0,
+    cancelled: true,
+    cancelledAfterSeconds: after,
+    settings: cancelWindowSeconds === undefined ? null : { cancelWindowSeconds },
+  });
+
+  it('settles a press cancelled within the window as false, and leaves a later cancel for a call', () => {
+    expect(classify(cancelled(12))).toMatchObject({
+      class: 'false_alarm',
+      reasons: ['cancelled by the citizen on the device after 12 s'],
+    });
+    expect(classify(cancelled(400))).toMatchObject({ class: 'phone_resolvable' });
+    expect(classify(cancelled(400)).reasonKeys).toEqual([
+      { key: 'cancelled_late', params: { seconds: 400, window: 300 } },
+    ]);
+    expect(classify(cancelled(400, 600)).class).toBe('false_alarm');
+    expect(classify(cancelled(30, 10)).class).toBe('phone_resolvable');
+  });
+
+  it('closes only the types a municipality lists, tests and restores by default', () => {
+    const of = (type: TriageInput['type'], selfClosingTypes?: TriageInput['type'][]) =>
+      classify({ ...cancelled(0), type, cancelled: false, settings: selfClosingTypes ? { selfClosingTypes } : null });
+    expect(of('test').closesItself).toBe(true);
+    expect(of('mains_restored').closesItself).toBe(true);
+    expect(of('low_battery').closesItself).toBe(false);
+    expect(of('low_battery', ['low_battery']).closesItself).toBe(true);
+    expect(of('test', []).closesItself).toBe(false);
+    expect(of('pendant', ['pendant']).closesItself).toBe(false);
+    expect(of('heartbeat_missed', ['heartbeat_missed']).closesItself).toBe(false);
   });
 });
 
