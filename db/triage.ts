@@ -3,8 +3,10 @@
 // A triage is one transaction that first locks the alarms' rows (services/triage/triage-alarm.ts says
 // why). It is four round trips to Postgres, for one alarm or a job's two hundred: BEGIN; lock the rows
 // and read their incident context in one SELECT (`lockAlarmsForTriage`); store the advice and append
-// the changes in one statement (`storeAdvice`); COMMIT. Round trips, not SQL, are what a triage costs,
-// so the statements are written to need as few as possible.
+// the changes in one statement (`storeAdvice`); COMMIT. A batch holding technical alarms takes one more,
+// for their units' maintenance tasks (db/maintenance.ts). Round trips, not SQL, are what a triage costs,
+// so the statements are written to need as few as possible: what decisions taught about the citizen,
+// the municipality and the centre, and the municipality's settings, are read by the locking SELECT.
 import { sql, type RawBuilder } from 'kysely';
 import { LEARNED_TYPES, RECENT_TECHNICAL_MINUTES, REPEATS_DO_NOT_RAISE } from '../domain/triage.js';
 import type { EventType } from '../domain/events.js';
