@@ -3,7 +3,7 @@
 // another, and a user of one municipality never sees another's alarm.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { testEvent } from '../support/env.js';
+import { eventually, testEvent } from '../support/env.js';
 import { browserFixture, row } from './harness.js';
 
 const fx = browserFixture();
@@ -119,6 +119,26 @@ describe('the operator console in chromium', () => {
       note: 'trykket ved en fejl',
       resolved_by: 'op-both',
     });
+  });
+
+  it('lists a unit’s low battery as maintenance, and closes the task by hand', async () => {
+    const id = await post('aabenraa', testEvent('aabenraa', 16, 'low_battery'));
+    const task = await eventually(
+      () => fx.te.rt.db.selectFrom('maintenance_tasks').selectAll().where('opened_by', '=', id).executeTakeFirst(),
+      10_000,
+      'the low battery’s maintenance task',
+    );
+    const page = await loggedIn('op-both');
+    const item = page.locator(`.maintenance-panel li[data-task="${task.id}"]`);
+    await item.getByText('Lavt batteri').waitFor({ timeout: 5000 });
+    await item.getByRole('button', { name: 'Udført' }).click();
+    await item.waitFor({ state: 'detached', timeout: 5000 });
+    const closed = await fx.te.rt.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    expect(closed).toMatchObject({ closed_by: 'op-both' });
   });
 
   it('orders the board by urgency, and N takes the most urgent alarm nobody holds', async () => {

@@ -1,6 +1,13 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
-import type { AlarmView, CitizenCard, DispatchView, LiveMessage, MunicipalityView } from '../../domain/views.js';
+import type {
+  AlarmView,
+  CitizenCard,
+  DispatchView,
+  LiveMessage,
+  MaintenanceTaskView,
+  MunicipalityView,
+} from '../../domain/views.js';
 
 export type { AlarmView, DispatchView };
 
@@ -157,3 +164,13 @@ export function openFeed(since: number | null, on: FeedHandlers): WebSocket {
   ws.onclose = () => on.closed();
   return ws;
 }
+
+// ---- Maintenance tasks ----
+
+export type MaintenanceTask = MaintenanceTaskView;
+/** Open maintenance tasks of the user's municipalities; null where not served. */
+export const openMaintenance = () =>
+  optional(call<{ tasks: MaintenanceTask[] }>('GET', '/v1/maintenance?status=open&limit=1000')).then(
+    (r) => r?.tasks ?? null,
+  );
+export const closeMaintenance = (id: string) => call<MaintenanceTask>('POST', `/v1/maintenance/${enc(id)}/close`, {});

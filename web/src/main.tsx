@@ -12,6 +12,7 @@ import { forgetCitizens, wantCitizens } from './citizens.js';
 import { Detail } from './detail.js';
 import { DispatchPanel } from './dispatches.js';
 import { EscalationBand } from './escalations.js';
+import { MaintenancePanel } from './maintenance.js';
 import { alarms, dispatches, startFeed, stopFeed } from './feed.js';
 import { watchHealth } from './health.js';
 import { t } from './i18n.js';
@@ -92,6 +93,7 @@ function OperatorPage({ who }: { who: User }) {
             <div class="side">
               {who.role !== 'operator' && <CentrePanel />}
               <DispatchPanel />
+              <MaintenancePanel />
             </div>
           )}
         </div>
