@@ -93,7 +93,9 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
-          AND ${alarmIsOpen('p.status')} AND p.received_at > now() - make_interval(mins => ${INCIDENT_WINDOW_MINUTES})
+          AND ${alarmIsOpen('p.status')}
+          AND p.received_at > now() - make_interval(mins => COALESCE(
+            (SELECT mu.incident_window_minutes FROM municipalities mu WHERE mu.id = m.municipality_id), ${INCIDENT_WINDOW_MINUTES}))
         ORDER BY p.received_at DESC LIMIT 1
       ) prev ON true
       ORDER BY i.ord

@@ -1,12 +1,14 @@
 // A decision changed after the fact: an alarm's outcome corrected by a supervisor, recorded with who,
 // when, from what and why (alarm_corrections). The alarm keeps the corrected outcome; statistics count
-// it from then on (a month that has ended is marked stale by the trigger in migrations/0008).
+// it from then on (a month that has ended is marked stale by the trigger in migrations/0008), and so does
+// what triage has learned (db/triage-evidence.ts: the incident's contribution takes the new outcome).
 import type { TriageClass } from '../domain/events.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
 import type { AuditActor } from './audit.js';
 import { auditDecision, type Decision } from './decisions.js';
 import type { AlarmRow } from './schema.js';
+import { learnFromCorrection } from './triage-evidence.js';
 import { toAlarmView } from './views.js';
 
 /**
@@ -40,6 +42,7 @@ export async function correctOutcome(
         corrected_by: username,
       })
       .execute();
+    await learnFromCorrection(trx, alarm, correction.outcome);
     const corrected = await trx
       .updateTable('alarms')
       .set({ outcome: correction.outcome })

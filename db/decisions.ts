@@ -12,6 +12,7 @@ import { appendChanges, type Change } from './changes.js';
 import type { Db, Trx } from './connect.js';
 import { alarmIsOpen } from './open.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
+import { learnFromDecision } from './triage-evidence.js';
 import { toAlarmView, toDispatchView } from './views.js';
 
 export type Decision<T> =
@@ -119,7 +120,8 @@ export type Resolution = { alarm: AlarmRow; dispatch: DispatchRow | null };
  * Record the operator's decision on an alarm and the other open alarms of its incident: one situation,
  * one decision. Allowed when the user holds them or nobody does (they are then claimed by the user in
  * the same update). Outcome `dispatch` requests one dispatch, for this alarm, in the same transaction,
- * so there is never a dispatch decision without a dispatch.
+ * so there is never a dispatch decision without a dispatch. The decision updates what triage has learned
+ * about the citizen and the municipality in the same transaction (db/triage-evidence.ts).
  */
 export async function resolveAlarm(
   db: Db,
@@ -179,6 +181,8 @@ export async function resolveAlarm(
         payload: toDispatchView(dispatch),
       });
     }
+    // What the decision teaches triage, in its transaction (once per incident).
+    await learnFromDecision(trx, resolved, decision.outcome);
     await appendChanges(trx, changes);
     return { outcome: 'changed', value: { alarm, dispatch } };
   });

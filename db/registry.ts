@@ -116,6 +116,9 @@ export type MunicipalityRecord = {
   falseAlarmTargetRate: number | null;
   shareStatistics: boolean;
   retentionMonths: number;
+  incidentWindowMinutes: number;
+  cancelWindowSeconds: number;
+  selfClosingTypes: string[];
 };
 export type GatewayRecord = {
   id: string;
@@ -163,6 +166,9 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       false_alarm_target_rate: m.falseAlarmTargetRate,
       share_statistics: m.shareStatistics,
       retention_months: m.retentionMonths,
+      incident_window_minutes: m.incidentWindowMinutes,
+      cancel_window_seconds: m.cancelWindowSeconds,
+      self_closing_types: m.selfClosingTypes,
     })),
     {
       key: 'id',
@@ -179,6 +185,9 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
         'false_alarm_target_rate',
         'share_statistics',
         'retention_months',
+        'incident_window_minutes',
+        'cancel_window_seconds',
+        'self_closing_types',
       ],
     },
   );

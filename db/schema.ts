@@ -1,5 +1,7 @@
 // Kysely's view of the tables in migrations/. Keep in step with the SQL.
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { TriageLearning } from '../domain/triage.js';
+import type { TriageReason } from '../domain/triage-reasons.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -19,6 +21,10 @@ export interface MunicipalitiesTable {
   share_statistics: Generated<boolean>;
   /** Months after receipt that an alarm keeps its personal data (migrations/0011). */
   retention_months: Generated<number>;
+  /** Triage settings (migrations/0014). */
+  incident_window_minutes: Generated<number>;
+  cancel_window_seconds: Generated<number>;
+  self_closing_types: Generated<string[]>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -96,6 +102,10 @@ export interface AlarmsTable {
   triage_priority: number | null;
   triage_confidence: number | null;
   triage_reasons: string[] | null;
+  /** The reasons as keys with parameters (migrations/0014); null before it. */
+  triage_reason_keys: ColumnType<TriageReason[] | null, string | null | undefined, string | null>;
+  /** What the learning contributed (migrations/0014): null for types that do not learn. */
+  triage_learning: ColumnType<TriageLearning | null, string | null | undefined, string | null>;
   triaged_at: Date | null;
   escalated: Generated<boolean>;
   /** The latest escalation (migrations/0006): 'unanswered' | 'unresolved'. */
@@ -250,6 +260,46 @@ export interface StatsReportsTable {
   settings: CountsJson;
 }
 
+/** Decayed counts of decided outcomes per citizen, municipality and the centre (migrations/0014). */
+export interface TriageEvidenceTable {
+  scope: 'citizen' | 'municipality' | 'global';
+  key: string;
+  false_alarm: Generated<number>;
+  phone_resolvable: Generated<number>;
+  dispatch: Generated<number>;
+  updated_at: Date;
+  last_visit_at: Date | null;
+}
+
+/** What each decided incident contributed to the evidence (migrations/0014). */
+export interface TriageDecisionsTable {
+  incident_id: string;
+  alarm_id: string;
+  municipality_id: string;
+  citizen_id: string | null;
+  learned: boolean;
+  outcome: string;
+  at: Date;
+  decided_at: CreatedAt;
+}
+
+/** One unit's technical trouble to repair (migrations/0014). */
+export interface MaintenanceTasksTable {
+  id: Generated<string>;
+  municipality_id: string;
+  device_id: string;
+  citizen_id: string | null;
+  kind: string;
+  opened_by: string;
+  opened_at: Date;
+  last_alarm_at: Date;
+  alarms: Generated<number>;
+  closed_at: Date | null;
+  closed_by: string | null;
+  closed_by_alarm: string | null;
+  note: string | null;
+}
+
 export interface Database {
   municipalities: MunicipalitiesTable;
   gateways: GatewaysTable;
@@ -270,7 +320,12 @@ export interface Database {
   stats_months: StatsMonthsTable;
   stats_stale: StatsStaleTable;
   stats_reports: StatsReportsTable;
+  triage_evidence: TriageEvidenceTable;
+  triage_decisions: TriageDecisionsTable;
+  maintenance_tasks: MaintenanceTasksTable;
 }
+
+export type MaintenanceTaskRow = Selectable<MaintenanceTasksTable>;
 
 export type AlarmRow = Selectable<AlarmsTable>;
 export type DispatchRow = Selectable<DispatchesTable>;

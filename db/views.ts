@@ -1,7 +1,8 @@
 // Rows → the contract's views. The one place that decides how stored columns appear on the wire.
 import type { AlarmEscalationReason } from '../domain/escalation.js';
-import type { AlarmView, DispatchView } from '../domain/views.js';
-import type { AlarmRow, DispatchRow } from './schema.js';
+import type { AlarmView, DispatchView, MaintenanceTaskView, MunicipalityView } from '../domain/views.js';
+import { triageSettingsOf, type MunicipalityRow } from './municipalities.js';
+import type { AlarmRow, DispatchRow, MaintenanceTaskRow } from './schema.js';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
@@ -25,6 +26,8 @@ export function toAlarmView(r: AlarmRow): AlarmView {
             confidence: r.triage_confidence ?? 0,
             reasons: r.triage_reasons ?? [],
             triagedAt: iso(r.triaged_at)!,
+            ...(r.triage_reason_keys ? { reasonKeys: r.triage_reason_keys } : {}),
+            ...(r.triage_learning !== undefined ? { learning: r.triage_learning } : {}),
           },
     incidentId: r.incident_id,
     escalated: r.escalated,
@@ -52,5 +55,42 @@ export function toDispatchView(r: DispatchRow): DispatchView {
     alarmType: r.alarm_type as DispatchView['alarmType'],
     note: r.note,
     escalation: r.escalated_at === null ? null : { reason: 'not_accepted', at: iso(r.escalated_at)! },
+  };
+}
+
+export function toMaintenanceTaskView(r: MaintenanceTaskRow): MaintenanceTaskView {
+  return {
+    id: r.id,
+    municipality: r.municipality_id,
+    deviceId: r.device_id,
+    citizenId: r.citizen_id,
+    kind: r.kind as MaintenanceTaskView['kind'],
+    openedBy: r.opened_by,
+    openedAt: iso(r.opened_at)!,
+    lastAlarmAt: iso(r.last_alarm_at)!,
+    alarms: r.alarms,
+    closedAt: iso(r.closed_at),
+    closedBy: r.closed_by,
+    closedByAlarm: r.closed_by_alarm,
+    note: r.note,
+  };
+}
+
+export function toMunicipalityView(m: MunicipalityRow): MunicipalityView {
+  return {
+    id: m.id,
+    name: m.name,
+    code: m.code,
+    answerTargetSeconds: m.answer_target_seconds,
+    unresolvedAfterMinutes: m.unresolved_after_minutes,
+    dispatchAcceptMinutes: m.dispatch_accept_minutes,
+    visitMinutes: m.visit_minutes,
+    visitCostDkk: m.visit_cost_dkk,
+    nightVisitMinutes: m.night_visit_minutes,
+    nightVisitCostDkk: m.night_visit_cost_dkk,
+    falseAlarmTargetRate: m.false_alarm_target_rate,
+    shareStatistics: m.share_statistics,
+    retentionMonths: m.retention_months,
+    ...triageSettingsOf(m),
   };
 }

@@ -1,11 +1,19 @@
-// The first triage engine: rules with safety floors. Pure: no I/O, no clock (time comes in the input).
+// The triage engine: rules, what operators' decisions have taught (domain/triage-learning.ts), context,
+// and safety floors. Pure: no I/O, no clock (time comes in the input).
 //
 // Triage advises and orders the queue; the operator answers every real alarm and records the decision.
-// Safety floors are applied last and can only raise urgency, never lower it, so any rule added later
-// (the learning engine is its own module) cannot call a smoke alarm or a silent fall false.
+// The order of a classification: the type's base rule; for the ambiguous types (LEARNED_TYPES) the
+// prediction from the citizen's, municipality's and centre's decisions, checked against the context
+// (night, the unit's technical trouble just before); late arrival; and last the safety floors, which
+// can only raise urgency, never lower it, so nothing learned can call a smoke alarm or a silent fall
+// false. Every reason is a key of domain/triage-reasons.ts with its parameters; `reasons` holds the
+// same in English words.
 import type { EventType, TriageClass, VoiceState } from './events.js';
-import { EVENT_TYPES, isTechnicalOrTest, TECHNICAL_TYPES } from './events.js';
+import { EVENT_TYPES, isTechnicalOrTest } from './events.js';
+import { INCIDENT_WINDOW_MINUTES } from './incidents.js';
 import { isNightHour } from './time.js';
+import { predict, type EvidenceLevels, type PriorLevel, type ClassCounts } from './triage-learning.js';
+import { reasonText, type ReasonKey, type TriageReason } from './triage-reasons.js';
 
 export type TriageInput = {
   type: EventType;
@@ -32,6 +40,69 @@ export type TriageInput = {
    * (db/triage.ts); a cancel triaged after this alarm re-advises it (services/triage/triage-alarm.ts).
    */
   cancelled: boolean;
+  /** Seconds from the press to its cancel on the device (device times), when cancelled; shown as a reason. */
+  cancelledAfterSeconds?: number | null | undefined;
+  /**
+   * What operators' decisions have taught about this citizen, their municipality and the centre
+   * (domain/triage-learning.ts), read by the statement that locks the alarm. Absent: the rules alone.
+   */
+  evidence?: EvidenceLevels | null | undefined;
+  /** When an alarm of this citizen was last decided `dispatch` (a visit was needed); null: not known. */
+  lastVisitAt?: Date | null | undefined;
+  /** The same device's latest technical trouble before this alarm (within RECENT_TECHNICAL_MINUTES). */
+  recentTechnical?: { lowBatteryAt: Date | null; mainsFailureAt: Date | null } | null | undefined;
+  /** The municipality's settings; absent ones are DEFAULT_TRIAGE_SETTINGS. */
+  settings?: Partial<TriageSettings> | null | undefined;
+};
+
+/**
+ * A municipality's triage settings (migrations/0014, set through the registry and
+ * PUT /v1/admin/municipalities/:id/triage). The incident window is used where alarms are stored
+ * (db/accept.ts); the others here.
+ */
+export type TriageSettings = {
+  /** Alarms of one unit this close together are one incident (domain/incidents.ts). */
+  incidentWindowMinutes: number;
+  /** A cancel this long after its press settles it as false; a later one leaves the press for a call. */
+  cancelWindowSeconds: number;
+  /** Types whose alarms triage closes itself (resolved false, no operator); a subset of SELF_CLOSABLE_TYPES. */
+  selfClosingTypes: readonly EventType[];
+};
+
+/**
+ * ASSUMPTIONS, the defaults: the incident window is domain/incidents.ts's; a cancel within five minutes
+ * is the citizen's own correction of a press (no source gives a figure); only a test transmission and a
+ * mains restore (closing its failure with it: a restored pair) close themselves.
+ */
+export const DEFAULT_TRIAGE_SETTINGS: TriageSettings = {
+  incidentWindowMinutes: INCIDENT_WINDOW_MINUTES,
+  cancelWindowSeconds: 300,
+  selfClosingTypes: ['test', 'mains_restored'],
+};
+
+/**
+ * The only types a municipality may let close themselves: tests and technical events whose unit's
+ * task stays open anyway. Never a press or sensor, and never a missing heartbeat (an unprotected citizen).
+ */
+export const SELF_CLOSABLE_TYPES: readonly EventType[] = [
+  'test',
+  'low_battery',
+  'mains_failure',
+  'mains_restored',
+  'tamper',
+];
+
+/** What the learning contributed (the alarm view's `triage.learning`). */
+export type TriageLearning = {
+  predicted: TriageClass;
+  probabilities: ClassCounts;
+  /** The level the citizen's prediction starts from. */
+  prior: PriorLevel;
+  /** The citizen's decayed count of decisions. */
+  evidence: number;
+  confidence: number;
+  /** The prediction changed the advice. */
+  applied: boolean;
 };
 
 export type Triage = {
@@ -39,7 +110,13 @@ export type Triage = {
   /** 1 is the most urgent, 5 the least. */
   priority: 1 | 2 | 3 | 4 | 5;
   confidence: number;
+  /** The reasons in English words (the contract's `reasons`), one per `reasonKeys` entry. */
   reasons: string[];
+  reasonKeys: TriageReason[];
+  /** Null for a type that does not learn, or when no evidence was given. */
+  learning: TriageLearning | null;
+  /** The municipality lets this alarm close itself: triage resolves it as false, no operator needed. */
+  closesItself: boolean;
 };
 
 type Priority = Triage['priority'];
@@ -52,163 +129,255 @@ const REPEAT_THRESHOLD = 3;
 /** An event that reaches us this late (a gateway's backlog flush) has already waited: raise its urgency. */
 const LATE_AFTER_MS = 5 * 60_000;
 
-function base(input: TriageInput): Triage {
+/** A press from a citizen who needed a visit this recently is never advised false. */
+export const RECENT_VISIT_DAYS = 30;
+
+/** The unit's technical trouble this shortly before a press is part of the press's context. */
+export const RECENT_TECHNICAL_MINUTES = 60;
+
+/** The ambiguous types whose advice the operators' decisions shape, and whose decisions teach. */
+export const LEARNED_TYPES: ReadonlySet<EventType> = new Set<EventType>(['pendant']);
+
+/**
+ * A prediction changes the advice only when it is this clear and stands on this much evidence: a
+ * newcomer in a municipality whose presses are clearly of one kind qualifies (confidence about half the
+ * class's probability), a municipality with a handful of decisions does not.
+ */
+export const LEARN_MIN_PROBABILITY = 0.6;
+export const LEARN_MIN_CONFIDENCE = 0.3;
+
+type Draft = { class: TriageClass; priority: Priority; confidence: number; reasons: TriageReason[] };
+
+const r = (key: ReasonKey, params?: TriageReason['params']): TriageReason => (params ? { key, params } : { key });
+const draft = (cls: TriageClass, priority: Priority, confidence: number, reason: TriageReason): Draft => ({
+  class: cls,
+  priority,
+  confidence,
+  reasons: [reason],
+});
+
+function cancelReason(input: TriageInput): TriageReason {
+  const s = input.cancelledAfterSeconds;
+  return s === null || s === undefined ? r('cancelled') : r('cancelled_after', { seconds: Math.max(0, Math.round(s)) });
+}
+
+function base(input: TriageInput): Draft {
   const { type, voice } = input;
+  const night = isNightHour(input.localHour);
   switch (type) {
     case 'smoke':
-      return {
-        class: 'dispatch',
-        priority: 1,
-        confidence: 0.97,
-        reasons: ['smoke/heat/gas detector: dispatch at once, consider 112'],
-      };
+      return draft('dispatch', 1, 0.97, r('smoke'));
     case 'fall':
-      if (voice === 'connected') {
-        return {
-          class: 'phone_resolvable',
-          priority: 2,
-          confidence: 0.6,
-          reasons: ['fall detector with voice contact: speak to the citizen'],
-        };
-      }
-      return { class: 'dispatch', priority: 1, confidence: 0.9, reasons: ['fall detector, no voice contact'] };
+      if (voice === 'connected') return draft('phone_resolvable', 2, 0.6, r('fall_voice'));
+      return draft('dispatch', 1, 0.9, r('fall_no_voice'));
     case 'epilepsy':
-      return { class: 'dispatch', priority: 1, confidence: 0.9, reasons: ['seizure sensor'] };
+      return draft('dispatch', 1, 0.9, r('epilepsy'));
     case 'pendant':
       if (input.cancelled && voice !== 'no_answer') {
-        return {
-          class: 'false_alarm',
-          priority: 5,
-          confidence: 0.8,
-          reasons: ['cancelled by the citizen on the device'],
-        };
+        const window = input.settings?.cancelWindowSeconds ?? DEFAULT_TRIAGE_SETTINGS.cancelWindowSeconds;
+        const after = input.cancelledAfterSeconds;
+        // Cancelled long after the press: the citizen may have given up waiting. Call to check.
+        if (after !== null && after !== undefined && after > window)
+          return draft(
+            'phone_resolvable',
+            3,
+            0.6,
+            r('cancelled_late', { seconds: Math.round(after), window: Math.round(window) }),
+          );
+        return draft('false_alarm', 5, 0.8, cancelReason(input));
       }
-      if (voice === 'no_answer')
-        return {
-          class: 'dispatch',
-          priority: 1,
-          confidence: 0.85,
-          reasons: ['pendant pressed, no answer on the voice line'],
-        };
-      if (voice === 'unavailable')
-        return {
-          class: 'dispatch',
-          priority: 2,
-          confidence: 0.6,
-          reasons: ['pendant pressed, no voice connection to the unit'],
-        };
-      if (voice === 'connected')
-        return {
-          class: 'phone_resolvable',
-          priority: 3,
-          confidence: 0.7,
-          reasons: ['pendant pressed with voice contact'],
-        };
-      return {
-        class: 'phone_resolvable',
-        priority: 2,
-        confidence: 0.5,
-        reasons: ['pendant pressed, voice contact not reported'],
-      };
+      if (voice === 'no_answer') return draft('dispatch', 1, 0.85, r('pendant_no_answer'));
+      if (voice === 'unavailable') return draft('dispatch', 2, 0.6, r('pendant_no_voice_link'));
+      if (voice === 'connected') return draft('phone_resolvable', 3, 0.7, r('pendant_voice'));
+      return draft('phone_resolvable', 2, 0.5, r('pendant_voice_unknown'));
     case 'wandering':
-      return isNightHour(input.localHour)
-        ? { class: 'dispatch', priority: 2, confidence: 0.7, reasons: ['wandering sensor at night'] }
-        : { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['wandering sensor'] };
+      return night
+        ? draft('dispatch', 2, 0.7, r('wandering_night'))
+        : draft('phone_resolvable', 2, 0.6, r('wandering'));
     case 'door_open':
-      return isNightHour(input.localHour)
-        ? { class: 'phone_resolvable', priority: 2, confidence: 0.6, reasons: ['door opened at night'] }
-        : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['door sensor'] };
+      return night ? draft('phone_resolvable', 2, 0.6, r('door_night')) : draft('phone_resolvable', 4, 0.6, r('door'));
     case 'bed_exit':
-      return isNightHour(input.localHour)
-        ? { class: 'phone_resolvable', priority: 3, confidence: 0.6, reasons: ['out of bed at night'] }
-        : { class: 'phone_resolvable', priority: 4, confidence: 0.6, reasons: ['bed sensor'] };
+      return night
+        ? draft('phone_resolvable', 3, 0.6, r('bed_exit_night'))
+        : draft('phone_resolvable', 4, 0.6, r('bed_exit'));
     case 'medication':
-      return { class: 'phone_resolvable', priority: 4, confidence: 0.8, reasons: ['pill dispenser: dose not taken'] };
+      return draft('phone_resolvable', 4, 0.8, r('medication'));
     case 'planned_call':
-      return {
-        class: 'phone_resolvable',
-        priority: 3,
-        confidence: 0.9,
-        reasons: ['planned call: escalate when not answered'],
-      };
+      return draft('phone_resolvable', 3, 0.9, r('planned_call'));
     case 'night_check':
-      return { class: 'phone_resolvable', priority: 3, confidence: 0.8, reasons: ['night supervision check'] };
+      return draft('phone_resolvable', 3, 0.8, r('night_check'));
     case 'cancel':
-      return {
-        class: 'false_alarm',
-        priority: 5,
-        confidence: 0.9,
-        reasons: ['cancel event: closes the related press'],
-      };
+      return draft('false_alarm', 5, 0.9, r('cancel_event'));
     case 'heartbeat_missed':
-      return {
-        class: 'false_alarm',
-        priority: 4,
-        confidence: 0.9,
-        reasons: ['unit silent: citizen unprotected until repaired'],
-      };
+      return draft('false_alarm', 4, 0.9, r('heartbeat_missed'));
     case 'test':
-      return { class: 'false_alarm', priority: 5, confidence: 0.99, reasons: ['periodic test transmission'] };
+      return draft('false_alarm', 5, 0.99, r('test'));
+    case 'low_battery':
+    case 'mains_failure':
+    case 'mains_restored':
+    case 'tamper':
+      return draft('false_alarm', 5, 0.95, r(`technical_${type}`));
     default:
-      if (TECHNICAL_TYPES.has(type)) {
-        return {
-          class: 'false_alarm',
-          priority: 5,
-          confidence: 0.95,
-          reasons: [`technical event (${type.replace('_', ' ')}): maintenance task`],
-        };
-      }
       // A type added to the contract without a rule yet: let an operator look at it.
-      return { class: 'phone_resolvable', priority: 3, confidence: 0.3, reasons: [`no rule for ${type}`] };
+      return draft('phone_resolvable', 3, 0.3, r('no_rule', { type }));
   }
 }
 
-function raise(t: Triage, cls: TriageClass, priority: Priority, reason: string): Triage {
+const moreUrgent = (p: Priority): Priority => Math.max(1, p - 1) as Priority;
+
+/** At least `cls` and at most `priority`, with the reason when that changed anything. */
+function raise(t: Draft, cls: TriageClass, priority: Priority, reason: TriageReason): Draft {
   const next = CLASS_RANK[cls] > CLASS_RANK[t.class] ? cls : t.class;
   const p = Math.min(t.priority, priority) as Priority;
   if (next === t.class && p === t.priority) return t;
   return { ...t, class: next, priority: p, reasons: [...t.reasons, reason] };
 }
 
-/** Context that raises urgency on top of the type's base rule. */
 /** Event types whose repeats do not raise urgency: a cancel, technical and test events. */
 export const REPEATS_DO_NOT_RAISE: readonly EventType[] = EVENT_TYPES.filter(
   (type) => type === 'cancel' || isTechnicalOrTest(type),
 );
 
-function adjust(t: Triage, input: TriageInput): Triage {
+const minutesBefore = (input: TriageInput, at: Date | null | undefined): number | null => {
+  if (!at) return null;
+  const ms = input.occurredAt.getTime() - at.getTime();
+  return ms >= 0 && ms <= RECENT_TECHNICAL_MINUTES * 60_000 ? Math.round(ms / 60_000) : null;
+};
+
+/** The unit's technical trouble just before the alarm, as a reason, or null. */
+function technicalTrouble(input: TriageInput): TriageReason | null {
+  const t = input.recentTechnical;
+  const mains = minutesBefore(input, t?.mainsFailureAt);
+  if (mains !== null) return r('mains_failure_before', { minutes: mains });
+  const battery = minutesBefore(input, t?.lowBatteryAt);
+  return battery !== null ? r('low_battery_before', { minutes: battery }) : null;
+}
+
+const percent = (p: number) => Math.round(p * 100);
+
+const LEARNED_REASON: Record<TriageClass, [citizen: ReasonKey, newcomer: ReasonKey]> = {
+  false_alarm: ['learned_false', 'prior_false'],
+  phone_resolvable: ['learned_phone', 'prior_phone'],
+  dispatch: ['learned_visit', 'prior_visit'],
+};
+
+/**
+ * The ambiguous types: what the decisions predict, and the context that may stand in its way. A press
+ * the citizen cancelled keeps its cancel; a press predicted accidental is not advised false at night or
+ * just after the unit's technical trouble (each a reason when it kept the press open).
+ */
+function learn(t: Draft, input: TriageInput): { draft: Draft; learning: TriageLearning | null } {
+  if (!LEARNED_TYPES.has(input.type) || !input.evidence) return { draft: t, learning: null };
+  const p = predict(input.evidence, input.receivedAt.getTime());
+  const learning: TriageLearning = {
+    predicted: p.predicted,
+    probabilities: p.probabilities,
+    prior: p.prior,
+    evidence: p.evidence,
+    confidence: p.confidence,
+    applied: false,
+  };
+  const clear = p.probabilities[p.predicted] >= LEARN_MIN_PROBABILITY && p.confidence >= LEARN_MIN_CONFIDENCE;
+  if (input.cancelled || !clear) return { draft: t, learning };
+  const [citizenKey, newcomerKey] = LEARNED_REASON[p.predicted];
+  const reason = r(p.evidence >= 1 ? citizenKey : newcomerKey, { percent: percent(p.probabilities[p.predicted]) });
+  let out: Draft;
+  switch (p.predicted) {
+    case 'dispatch':
+      out = { ...t, class: 'dispatch', priority: moreUrgent(t.priority) };
+      break;
+    case 'phone_resolvable':
+      out = { ...t, class: 'phone_resolvable' };
+      break;
+    case 'false_alarm': {
+      const kept = isNightHour(input.localHour) ? r('night_press') : technicalTrouble(input);
+      // The context, not the prediction, decides: the press stays for a call (the rule's advice,
+      // never false for a press that was not cancelled), and the reason says what kept it.
+      if (kept) return { draft: { ...t, reasons: [...t.reasons, kept] }, learning };
+      out = { ...t, class: 'false_alarm', priority: Math.max(t.priority, 4) as Priority };
+      break;
+    }
+  }
+  if (out.class === t.class && out.priority === t.priority) return { draft: t, learning };
+  return {
+    draft: { ...out, confidence: p.confidence, reasons: [...t.reasons, reason] },
+    learning: { ...learning, applied: true },
+  };
+}
+
+/** Context that raises urgency on top of the advice so far. */
+function adjust(t: Draft, input: TriageInput): Draft {
   let out = t;
-  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && !REPEATS_DO_NOT_RAISE.includes(input.type)) {
-    out = raise(
-      out,
-      'phone_resolvable',
-      Math.max(1, out.priority - 1) as Priority,
-      `repeated alarm: ${input.earlierInIncident + 1} in this incident`,
-    );
+  // A press without voice contact right after the unit lost mains or reported a low battery: the unit
+  // itself may be failing.
+  if (input.type === 'pendant' && input.voice !== 'connected' && out.class !== 'false_alarm') {
+    const trouble = technicalTrouble(input);
+    if (trouble) out = { ...out, priority: moreUrgent(out.priority), reasons: [...out.reasons, trouble] };
   }
   const lateMs = input.receivedAt.getTime() - input.occurredAt.getTime();
   if (lateMs > LATE_AFTER_MS && out.class !== 'false_alarm') {
-    const priority = Math.max(1, out.priority - 1) as Priority;
-    out = { ...out, priority, reasons: [...out.reasons, `arrived ${Math.round(lateMs / 60_000)} min late`] };
+    out = {
+      ...out,
+      priority: moreUrgent(out.priority),
+      reasons: [...out.reasons, r('late', { minutes: Math.round(lateMs / 60_000) })],
+    };
   }
   return out;
 }
 
-/** The floors: never negotiable, applied after every other rule. */
-function applySafetyFloors(t: Triage, input: TriageInput): Triage {
+const DAY_MS = 86_400_000;
+
+/** The floors: never negotiable, applied after every other rule. Each can only raise urgency. */
+function applySafetyFloors(t: Draft, input: TriageInput): Draft {
   let out = t;
-  if (input.type === 'smoke') out = raise(out, 'dispatch', 1, 'safety floor: smoke alarm');
-  if ((input.type === 'fall' || input.type === 'epilepsy') && input.voice !== 'connected') {
-    out = raise(out, 'dispatch', out.priority, `safety floor: ${input.type} without voice contact`);
-  }
-  if (input.type === 'pendant' && input.voice === 'no_answer')
-    out = raise(out, 'dispatch', out.priority, 'safety floor: pendant, no answer');
-  if (input.unknownDevice) {
-    out = raise(out, 'phone_resolvable', out.priority, 'unknown device: no citizen linked, check the registry');
-  }
+  const { type, voice } = input;
+  if (type === 'smoke') out = raise(out, 'dispatch', 1, r('floor_smoke'));
+  if ((type === 'fall' || type === 'epilepsy') && voice !== 'connected')
+    out = raise(out, 'dispatch', out.priority, r(type === 'fall' ? 'floor_fall_no_voice' : 'floor_epilepsy_no_voice'));
+  // A cancel, or anything learned, never closes one of these by itself.
+  if (type === 'fall' || type === 'smoke' || type === 'epilepsy')
+    out = raise(out, 'phone_resolvable', out.priority, r('floor_never_false'));
+  if (type === 'pendant' && voice === 'no_answer')
+    out = raise(out, 'dispatch', out.priority, r('floor_pendant_no_answer'));
+  if (input.unknownDevice) out = raise(out, 'phone_resolvable', out.priority, r('floor_unknown_device'));
+  if (input.earlierInIncident + 1 >= REPEAT_THRESHOLD && !REPEATS_DO_NOT_RAISE.includes(type))
+    out = raise(
+      out,
+      'phone_resolvable',
+      moreUrgent(out.priority),
+      r('repeated', { count: input.earlierInIncident + 1 }),
+    );
+  const visit = input.lastVisitAt;
+  if (
+    visit &&
+    !REPEATS_DO_NOT_RAISE.includes(type) &&
+    input.receivedAt.getTime() - visit.getTime() <= RECENT_VISIT_DAYS * DAY_MS
+  )
+    out = raise(out, 'phone_resolvable', out.priority, r('floor_recent_visit'));
+  if (type === 'heartbeat_missed') out = raise(out, 'phone_resolvable', out.priority, r('floor_heartbeat'));
   return out;
+}
+
+/** The municipality lets this alarm close itself: a self-closable type it lists, advised false. */
+function closesItself(t: Draft, input: TriageInput): Draft | null {
+  const types = input.settings?.selfClosingTypes ?? DEFAULT_TRIAGE_SETTINGS.selfClosingTypes;
+  if (!types.includes(input.type) || !SELF_CLOSABLE_TYPES.includes(input.type) || t.class !== 'false_alarm')
+    return null;
+  return { ...t, reasons: [...t.reasons, r('closes_itself')] };
 }
 
 export function classify(input: TriageInput): Triage {
-  return applySafetyFloors(adjust(base(input), input), input);
+  const { draft: learned, learning } = learn(base(input), input);
+  const floored = applySafetyFloors(adjust(learned, input), input);
+  const closing = closesItself(floored, input);
+  const t = closing ?? floored;
+  return {
+    class: t.class,
+    priority: t.priority,
+    confidence: Math.min(1, Math.max(0, t.confidence)),
+    reasons: t.reasons.map((x) => reasonText(x)),
+    reasonKeys: t.reasons,
+    learning,
+    closesItself: closing !== null,
+  };
 }

@@ -3,16 +3,57 @@
 import { z } from 'zod';
 import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
+import { MAINTENANCE_KINDS } from './maintenance.js';
+import { REASON_KEYS, type ReasonKey } from './triage-reasons.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
+
+const classProbabilities = z.object({
+  false_alarm: z.number(),
+  phone_resolvable: z.number(),
+  dispatch: z.number(),
+});
 
 export const triageView = z.object({
   class: z.enum(TRIAGE_CLASSES),
   priority: z.number().int().min(1).max(5),
   confidence: z.number().min(0).max(1),
-  reasons: z.array(z.string()),
+  reasons: z.array(z.string()).describe('The reasons in English words, one per `reasonKeys` entry'),
   triagedAt: z.string(),
+  /** The reasons as keys with parameters, for a console to put in its own words (additive). */
+  reasonKeys: z
+    .array(
+      z.object({
+        key: z.enum(REASON_KEYS as [ReasonKey, ...ReasonKey[]]),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+      }),
+    )
+    .optional()
+    .describe(
+      'The reasons as keys of the triage reason catalogue with their parameters, in the order of `reasons`; absent on alarms triaged before keys were kept',
+    ),
+  /** What operators' earlier decisions contributed (additive). */
+  learning: z
+    .object({
+      predicted: z.enum(TRIAGE_CLASSES).describe('The class the decisions predict'),
+      probabilities: classProbabilities,
+      prior: z
+        .enum(['municipality', 'global', 'base'])
+        .describe(
+          "Where the citizen's prediction starts from: the municipality's decisions, the whole centre's, or the built-in mix",
+        ),
+      evidence: z.number().min(0).describe("The citizen's own decisions, decayed (a decision 90 days old counts half)"),
+      confidence: z
+        .number()
+        .min(0)
+        .max(1)
+        .describe('How much evidence the prediction stands on, times how clear it is'),
+      applied: z.boolean().describe('The prediction changed the advice'),
+    })
+    .nullable()
+    .optional()
+    .describe('Null for types that do not learn (only pendant presses do); absent on alarms triaged before'),
 });
 
 export const alarmView = z.object({
@@ -97,6 +138,20 @@ export const municipalityView = z.object({
     .describe(
       "Months after receipt that an alarm keeps its personal data; then it is pseudonymised (README, 'Audit and retention')",
     ),
+  incidentWindowMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('Triage: alarms of one unit this many minutes apart are one incident (additive)'),
+  cancelWindowSeconds: z
+    .number()
+    .int()
+    .optional()
+    .describe('Triage: a cancel this many seconds after its press settles it as a false alarm (additive)'),
+  selfClosingTypes: z
+    .array(z.enum(EVENT_TYPES))
+    .optional()
+    .describe('Triage: types whose alarms triage resolves itself as false alarms (additive)'),
 });
 export type MunicipalityView = z.infer<typeof municipalityView>;
 
@@ -142,3 +197,24 @@ export const errorBody = z.object({
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+/** A unit's technical trouble to repair (GET /v1/maintenance; additive). */
+export const maintenanceTaskView = z.object({
+  id: z.string().uuid(),
+  municipality: z.string(),
+  deviceId: z.string().describe('The unit; for heartbeat_missed, the silent gateway'),
+  citizenId: z.string().nullable(),
+  kind: z.enum(MAINTENANCE_KINDS),
+  openedBy: z.string().uuid().describe('The alarm that opened the task'),
+  openedAt: z.string(),
+  lastAlarmAt: z.string(),
+  alarms: z.number().int().describe('Alarms of this kind from the unit while the task was open'),
+  closedAt: z.string().nullable(),
+  closedBy: z
+    .string()
+    .nullable()
+    .describe("'restore' when the matching restore closed it (mains restored, the gateway heard again), else the user"),
+  closedByAlarm: z.string().uuid().nullable().describe('The restore alarm that closed it'),
+  note: z.string().nullable(),
+});
+export type MaintenanceTaskView = z.infer<typeof maintenanceTaskView>;

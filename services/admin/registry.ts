@@ -15,13 +15,52 @@ import {
   upsertUsers,
   type UpsertCounts,
 } from '../../db/registry.js';
+import type { EventType } from '../../domain/events.js';
 import { ROLES } from '../../domain/roles.js';
+import { DEFAULT_TRIAGE_SETTINGS, SELF_CLOSABLE_TYPES } from '../../domain/triage.js';
 import { storableText } from '../../domain/storable.js';
 import { HttpError } from '../../platform/errors.js';
 import { passwordProblem } from '../../platform/password-policy.js';
 import { hashPassword, sha256 } from '../../platform/secrets.js';
 
 const id = storableText(1, 64).regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');
+
+/**
+ * A municipality's triage settings (domain/triage.ts, TriageSettings), with their defaults: in the
+ * registry import and, each optional, in PUT /v1/admin/municipalities/:id/triage.
+ */
+export const triageSettingsFields = {
+  /** Alarms of one unit this many minutes apart are one incident. */
+  incidentWindowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(240)
+    .default(DEFAULT_TRIAGE_SETTINGS.incidentWindowMinutes)
+    .describe('Alarms of one unit this many minutes apart are one incident (default 30)'),
+  /** A cancel within this many seconds of its press settles the press as false. */
+  cancelWindowSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(DEFAULT_TRIAGE_SETTINGS.cancelWindowSeconds)
+    .describe(
+      'A cancel this many seconds after its press settles it as a false alarm; a later one leaves it for a call (default 300)',
+    ),
+  /** Types triage closes itself: tests and technical events, never a press or a missing heartbeat. */
+  selfClosingTypes: z
+    .array(
+      z.enum(SELF_CLOSABLE_TYPES as [EventType, ...EventType[]], {
+        error: `may only list ${SELF_CLOSABLE_TYPES.join(', ')}: never a press, sensor or missing heartbeat`,
+      }),
+    )
+    .max(SELF_CLOSABLE_TYPES.length)
+    .default([...DEFAULT_TRIAGE_SETTINGS.selfClosingTypes])
+    .describe(
+      `Types whose alarms triage resolves itself as false alarms (default test and mains_restored, which closes the failure it restores with it); only ${SELF_CLOSABLE_TYPES.join(', ')}`,
+    ),
+};
 
 export const registrySchema = z
   .object({
@@ -52,6 +91,7 @@ export const registrySchema = z
           shareStatistics: z.boolean().default(true),
           /** Months after receipt that an alarm keeps its personal data; then the worker pseudonymises it. */
           retentionMonths: z.number().int().min(3).max(240).default(24),
+          ...triageSettingsFields,
         }),
       )
       .optional(),

@@ -18,6 +18,7 @@ import { loginRoutes, sessionRoutes } from './routes/auth.js';
 import { centreRoutes } from './routes/centre.js';
 import { citizenRoutes } from './routes/citizens.js';
 import { correctionRoutes } from './routes/corrections.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
 import { dispatchRoutes } from './routes/dispatches.js';
 import { homeRoutes } from './routes/home.js';
 import { liveRoutes } from './routes/live.js';
@@ -107,6 +108,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       sessionRoutes,
       alarmRoutes,
       correctionRoutes,
+      maintenanceRoutes,
       citizenRoutes,
       dispatchRoutes,
       municipalityRoutes,

@@ -11,7 +11,16 @@ import { ROLES } from '../../domain/roles.js';
 import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import { refusing } from '../../domain/storable.js';
-import { alarmView, citizenCard, DISPATCH_STATUSES, dispatchView, municipalityView } from '../../domain/views.js';
+import {
+  alarmView,
+  citizenCard,
+  DISPATCH_STATUSES,
+  dispatchView,
+  maintenanceTaskView,
+  municipalityView,
+} from '../../domain/views.js';
+import { MAINTENANCE_STATUSES } from '../../domain/maintenance.js';
+import { triageSettingsFields } from '../admin/registry.js';
 import { storableText } from '../../domain/storable.js';
 import {
   dispatchDelivery,
@@ -381,3 +390,37 @@ export const liveQuery = z.object({
 
 /** The live feed's messages are a domain view (domain/views.ts); re-exported for the route's OpenAPI. */
 export { liveMessage, type LiveMessage } from '../../domain/views.js';
+
+// ---- Maintenance tasks ----
+
+export const maintenanceListQuery = z.object({
+  status: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(MAINTENANCE_STATUSES).default('open').describe('open (default), closed or all'),
+  ),
+  municipality: optionalParam(municipality),
+  limit,
+});
+
+export const maintenanceList = z.object({
+  tasks: z.array(maintenanceTaskView).describe('Newest first (by opening), at most `limit`'),
+});
+
+export const maintenanceCloseRequest = z.object({
+  note: optionalParam(storableText(1, 2000).describe('What was done (kept with the task)')),
+});
+
+// ---- A municipality's triage settings ----
+
+const { incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes } = triageSettingsFields;
+export const triageSettingsRequest = z
+  .object({
+    incidentWindowMinutes: incidentWindowMinutes.unwrap().optional(),
+    cancelWindowSeconds: cancelWindowSeconds.unwrap().optional(),
+    selfClosingTypes: selfClosingTypes.unwrap().optional(),
+  })
+  .strict()
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    'send at least one of incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes',
+  );

@@ -1,11 +1,15 @@
 // Gateway supervision: a gateway silent for longer than its heartbeat interval leaves citizens
-// unprotected. It raises one heartbeat_missed alarm per municipality it serves, once per silence.
+// unprotected. It raises one heartbeat_missed alarm per municipality it serves, once per silence, and
+// closes the maintenance task of a silence that has ended.
 import type { NewAlarm } from '../../db/accept.js';
 import { listSilentGateways } from '../../db/gateways.js';
+import { closeHeardHeartbeatTasks } from '../../db/maintenance.js';
 import { acceptAlarms } from '../intake/accept-alarms.js';
 import type { Runtime } from '../../platform/runtime.js';
 
 export async function superviseGateways(rt: Runtime): Promise<number> {
+  // A gateway heard from again closes the maintenance task its silence opened.
+  await closeHeardHeartbeatTasks(rt.db);
   const silent = await listSilentGateways(rt.db);
   if (silent.length === 0) return 0;
   const alarms: NewAlarm[] = silent.flatMap((g) => {

@@ -7,6 +7,7 @@
 // takes the press's row second sees the other's committed work (a press triaged after the cancel was
 // stored sees the cancel; a cancel triaged after the press was triaged re-advises it). The statements,
 // and why a triage takes four round trips however many alarms it holds, are in db/triage.ts.
+import { keepMaintenanceTasks } from '../../db/maintenance.js';
 import { lockAlarmsForTriage, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
@@ -32,6 +33,11 @@ export function advise(l: LockedAlarm, cancelled = l.cancelled): Triage {
     localHour: localHour(new Date(a.occurred_at)),
     earlierInIncident: l.earlierInIncident,
     cancelled,
+    cancelledAfterSeconds: l.cancelledAfterSeconds,
+    evidence: l.evidence,
+    lastVisitAt: l.lastVisitAt,
+    recentTechnical: l.recentTechnical,
+    settings: l.settings,
   });
 }
 
@@ -41,19 +47,37 @@ const withAdvice = (row: AlarmRow, t: Triage): AlarmRow => ({
   triage_priority: t.priority,
   triage_confidence: t.confidence,
   triage_reasons: t.reasons,
+  triage_reason_keys: t.reasonKeys,
+  triage_learning: t.learning,
+});
+
+/** Who resolved an alarm that closed itself (the municipality's self-closing types). */
+export const SELF_CLOSED_BY = 'triage';
+
+/** An alarm nobody has taken, resolved by triage as a false alarm. */
+const closedByTriage = (row: AlarmRow, now: Date): AlarmRow => ({
+  ...row,
+  status: 'resolved',
+  outcome: 'false_alarm',
+  resolved_by: SELF_CLOSED_BY,
+  resolved_at: now,
 });
 
 /** The advice for a locked, untriaged alarm, and its row with the advice stored. */
 function triaged(locked: LockedAlarm): Extract<TriageOutcome, { result: 'triaged' }> {
   const triage = advise(locked);
-  const alarm: AlarmRow = {
+  const advised: AlarmRow = {
     ...withAdvice(locked.row, triage),
     triaged_at: locked.now,
     // An operator may have claimed it before triage: the claim stands.
     status: locked.row.status === 'received' ? 'triaged' : locked.row.status,
   };
+  // A type the municipality lets close itself, while nobody has taken it.
+  const alarm = triage.closesItself && locked.row.status === 'received' ? closedByTriage(advised, locked.now) : advised;
   return { result: 'triaged', alarm, triage, readvised: null };
 }
+
+const isRestoreOfAnother = (row: AlarmRow) => row.type === 'mains_restored' && row.relates_to !== null;
 
 const isCancelOfAnother = (row: AlarmRow) => row.type === 'cancel' && row.relates_to !== null;
 
@@ -88,7 +112,26 @@ export async function triageAlarms(rt: Runtime, alarmIds: readonly string[]): Pr
       outcome.readvised = readviseCancelledPress(press);
       if (outcome.readvised) advised.set(press.row.id, outcome.readvised);
     }
+    // A restore that closed itself closes the failure it restores with it (a restored pair), when the
+    // failure has been triaged and nobody has taken it.
+    for (const outcome of outcomes.values()) {
+      if (outcome.result !== 'triaged' || outcome.alarm.status !== 'resolved' || !isRestoreOfAnother(outcome.alarm))
+        continue;
+      const restore = outcome.alarm;
+      const failure = locked.find(
+        (l) => l.row.gateway_id === restore.gateway_id && l.row.event_id === restore.relates_to,
+      );
+      if (!failure || failure.row.type !== 'mains_failure') continue;
+      const current = advised.get(failure.row.id) ?? failure.row;
+      if (current.status !== 'triaged' || current.claimed_by !== null) continue;
+      advised.set(current.id, closedByTriage(current, failure.now));
+    }
     await storeAdvice(trx, [...advised.values()]);
+    // Technical alarms open, count and close their units' maintenance tasks (db/maintenance.ts).
+    await keepMaintenanceTasks(
+      trx,
+      [...outcomes.values()].flatMap((o) => (o.result === 'triaged' ? [o.alarm] : [])),
+    );
     return advised.size;
   });
   if (stored > 0) await rt.feed.published();
@@ -125,12 +168,15 @@ export async function triageAlarm(rt: Runtime, alarmId: string): Promise<TriageO
 /**
  * A cancel that arrives after its press was triaged: advise the press (locked, with its context) again
  * as cancelled, while no operator has taken it. The safety floors still hold (a pendant with no answer
- * stays a dispatch). Returns the press's new row when its advice changed.
+ * stays a dispatch; a cancel later than the municipality's window leaves it for a call, saying so). Returns
+ * the press's new row when its advice or reasons changed.
  */
 function readviseCancelledPress(press: LockedAlarm): AlarmRow | null {
   // Not yet triaged: its own triage will see the cancel. Claimed or resolved: the operator has it.
   if (press.row.status !== 'triaged' || press.row.claimed_by !== null) return null;
   const advice = advise(press, true);
-  if (advice.class === press.row.triage_class && advice.priority === press.row.triage_priority) return null;
+  const sameReasons = JSON.stringify(advice.reasons) === JSON.stringify(press.row.triage_reasons);
+  if (advice.class === press.row.triage_class && advice.priority === press.row.triage_priority && sameReasons)
+    return null;
   return withAdvice(press.row, advice);
 }

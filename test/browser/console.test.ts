@@ -3,7 +3,7 @@
 // another, and a user of one municipality never sees another's alarm.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { testEvent } from '../support/env.js';
+import { eventually, testEvent } from '../support/env.js';
 import { browserFixture, row } from './harness.js';
 
 const fx = browserFixture();
@@ -33,7 +33,8 @@ describe('the operator console in chromium', () => {
     await row(page, id).getByText('Borger 6').waitFor({ timeout: 5000 });
     const cells = await row(page, id).locator('td').allInnerTexts();
     expect(cells.slice(0, 3)).toEqual(['Aabenraa', 'Fald', 'Borger 6\nVej 6, aabenraa']);
-    expect(cells[3]).toContain('fall detector, no voice contact');
+    // The reason in the console's language (Danish by default), from its key.
+    expect(cells[3]).toContain('faldalarm uden talekontakt');
     // Unanswered, with the time left to the answer target.
     expect(cells[4]).toMatch(/\d+ s til svarfrist/);
     expect(cells[5]).toContain('Ubesvaret');
@@ -101,6 +102,9 @@ describe('the operator console in chromium', () => {
     await detail.getByText('Borger 10').waitFor({ timeout: 5000 });
     expect(await detail.textContent()).toContain('Vej 10, aabenraa');
     expect(await detail.textContent()).toContain('KS-1010');
+    // The triage's reasons in Danish from their keys, and what earlier decisions predict for a press.
+    expect(await detail.locator('ul.reasons').textContent()).toContain('nødkald med talekontakt');
+    expect(await detail.locator('p.learning').textContent()).toMatch(/^Forudsagt: .+ sikkerhed \d+ %\./);
     const reads = await fx.te.rt.db.selectFrom('citizen_reads').selectAll().where('alarm_id', '=', id).execute();
     expect(reads).toEqual([expect.objectContaining({ username: 'op-both', citizen_id: 'c-aabenraa-10' })]);
 
@@ -115,6 +119,26 @@ describe('the operator console in chromium', () => {
       note: 'trykket ved en fejl',
       resolved_by: 'op-both',
     });
+  });
+
+  it('lists a unit’s low battery as maintenance, and closes the task by hand', async () => {
+    const id = await post('aabenraa', testEvent('aabenraa', 16, 'low_battery'));
+    const task = await eventually(
+      () => fx.te.rt.db.selectFrom('maintenance_tasks').selectAll().where('opened_by', '=', id).executeTakeFirst(),
+      10_000,
+      'the low battery’s maintenance task',
+    );
+    const page = await loggedIn('op-both');
+    const item = page.locator(`.maintenance-panel li[data-task="${task.id}"]`);
+    await item.getByText('Lavt batteri').waitFor({ timeout: 5000 });
+    await item.getByRole('button', { name: 'Udført' }).click();
+    await item.waitFor({ state: 'detached', timeout: 5000 });
+    const closed = await fx.te.rt.db
+      .selectFrom('maintenance_tasks')
+      .selectAll()
+      .where('id', '=', task.id)
+      .executeTakeFirstOrThrow();
+    expect(closed).toMatchObject({ closed_by: 'op-both' });
   });
 
   it('orders the board by urgency, and N takes the most urgent alarm nobody holds', async () => {

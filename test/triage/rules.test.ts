@@ -57,12 +57,13 @@ describe('triage safety floors', () => {
       expect(out.class).not.toBe('false_alarm');
   });
 
-  it('calls technical and test events from known devices false alarms at low priority', () => {
+  it('calls technical and test events from known devices false alarms at low priority, a silent unit a call', () => {
     const cases = all.filter(
       (x) => (TECHNICAL_TYPES.has(x.input.type) || x.input.type === 'test') && !x.input.unknownDevice,
     );
-    for (const { out } of cases) {
-      expect(out.class).toBe('false_alarm');
+    for (const { input, out } of cases) {
+      // A missing heartbeat leaves the citizen unprotected: at least a call (a floor).
+      expect(out.class).toBe(input.type === 'heartbeat_missed' ? 'phone_resolvable' : 'false_alarm');
       expect(out.priority).toBeGreaterThanOrEqual(4);
     }
   });

@@ -130,7 +130,10 @@ describe('triage worker', () => {
     for (const r of cancels.results) await triageAlarm(te.rt, r.alarmId);
     const after = await row(pressId);
     expect(after).toMatchObject({ triage_class: 'false_alarm', status: 'triaged' });
-    expect(after.triage_reasons).toContain('cancelled by the citizen on the device');
+    expect(after.triage_reasons).toEqual([
+      expect.stringMatching(/^cancelled by the citizen on the device after \d+ s$/),
+    ]);
+    expect(after.triage_reason_keys).toEqual([{ key: 'cancelled_after', params: { seconds: expect.any(Number) } }]);
     expect((await changesOf(pressId)).length).toBe(3);
     expect((await row(silentId)).triage_class).toBe('dispatch');
     // The cancel joins the press's incident.

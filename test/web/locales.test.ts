@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import da from '../../web/src/locales/da.json' with { type: 'json' };
 import en from '../../web/src/locales/en.json' with { type: 'json' };
+import { REASON_KEYS, REASON_TEXT } from '../../domain/triage-reasons.js';
 
 type Tree = { [k: string]: string | Tree };
 
@@ -32,5 +33,13 @@ describe('locales', () => {
 
   it('leave no message empty', () => {
     for (const [key, text] of [...danish, ...english]) expect(text.trim(), key).not.toBe('');
+  });
+
+  it('say every triage reason in the server’s words', () => {
+    expect(Object.keys(da.reason).sort()).toEqual([...REASON_KEYS].sort());
+    for (const key of REASON_KEYS) {
+      expect(da.reason[key], key).toBe(REASON_TEXT[key].da);
+      expect(en.reason[key], key).toBe(REASON_TEXT[key].en);
+    }
   });
 });

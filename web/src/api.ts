@@ -1,7 +1,14 @@
 // The console API as the page uses it: the session is the HttpOnly cookie login sets, so every call
 // and the live feed are authenticated by the browser itself.
 import type { MonthlyStatistics, MonthRow } from '../../domain/statistics-views.js';
-import type { AlarmView, CitizenCard, DispatchView, LiveMessage, MunicipalityView } from '../../domain/views.js';
+import type {
+  AlarmView,
+  CitizenCard,
+  DispatchView,
+  LiveMessage,
+  MaintenanceTaskView,
+  MunicipalityView,
+} from '../../domain/views.js';
 
 export type { AlarmView, DispatchView, MonthlyStatistics, MonthRow };
 
@@ -185,3 +192,12 @@ export async function monthlyStatisticsCsv(
   }
   return res.blob();
 }
+// ---- Maintenance tasks ----
+
+export type MaintenanceTask = MaintenanceTaskView;
+/** Open maintenance tasks of the user's municipalities; null where not served. */
+export const openMaintenance = () =>
+  optional(call<{ tasks: MaintenanceTask[] }>('GET', '/v1/maintenance?status=open&limit=1000')).then(
+    (r) => r?.tasks ?? null,
+  );
+export const closeMaintenance = (id: string) => call<MaintenanceTask>('POST', `/v1/maintenance/${enc(id)}/close`, {});

@@ -20,6 +20,7 @@ import {
   type StatusFilter,
 } from './incidents.js';
 import { answerTargetSeconds, municipalities, municipalityName } from './municipalities.js';
+import { reasonTexts } from './reasons.js';
 import { duration, now, secondsSince } from './time.js';
 
 /** Fixed row height (px), the same as `.board tr.row` in styles.css: the virtual window is computed from it. */
@@ -147,7 +148,7 @@ function TriageCell({ i }: { i: Incident }) {
       <span class="name">
         <strong>{t(`class.${tr.class}`)}</strong> · <span class={`prio p${tr.priority}`}>P{tr.priority}</span>
       </span>
-      <span class="sub">{tr.reasons[0] ?? ''}</span>
+      <span class="sub">{reasonTexts(tr)[0] ?? ''}</span>
     </td>
   );
 }

@@ -7,6 +7,7 @@ import { alarm as readAlarm, ApiError, resolve, type Card, type Outcome } from '
 import { incidents, noticeText, selected, take, type Notice } from './board.js';
 import { t } from './i18n.js';
 import { municipalityName } from './municipalities.js';
+import { learningText, reasonTexts } from './reasons.js';
 import { clockTime, dateTime } from './time.js';
 
 const OUTCOMES: Outcome[] = ['false_alarm', 'phone_resolvable', 'dispatch'];
@@ -149,11 +150,16 @@ export function Detail({ id }: { id: string }) {
             <strong>{t(`class.${lead.triage.class}`)}</strong> · P{lead.triage.priority} ·{' '}
             {t('detail.confidence', { value: Math.round(lead.triage.confidence * 100) })}
           </p>
-          <ul>
-            {lead.triage.reasons.map((r) => (
-              <li key={r}>{r}</li>
+          <ul class="reasons">
+            {reasonTexts(lead.triage).map((r, i) => (
+              <li key={i}>{r}</li>
             ))}
           </ul>
+          {lead.triage.learning && (
+            <p class="learning" title={t('learning.title')}>
+              {learningText(lead.triage)}
+            </p>
+          )}
         </>
       ) : (
         <p>{t('board.untriaged')}</p>

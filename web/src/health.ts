@@ -1,10 +1,12 @@
 // What the console says about the centre besides the live feed, asked for every few seconds: the
-// centre's state (staffing, triage health, per municipality, silent gateways) and each municipality's
-// webhook to home care. Each is null where this console does not serve it (its widget is hidden).
+// centre's state (staffing, triage health, per municipality, silent gateways), each municipality's
+// webhook to home care, and the units' open maintenance tasks. Each is null where this console does not serve it (its widget is hidden).
 import { signal } from '@preact/signals';
 import {
   centre as readCentre,
   openDispatches,
+  openMaintenance,
+  type MaintenanceTask,
   webhooks as readWebhooks,
   type Centre,
   type Role,
@@ -14,9 +16,12 @@ import {
 
 const CENTRE_EVERY_MS = 10_000;
 const WEBHOOKS_EVERY_MS = 20_000;
+const MAINTENANCE_EVERY_MS = 20_000;
 
 export const centre = signal<Centre | null>(null);
 export const webhookStatus = signal<readonly WebhookStatus[] | null>(null);
+/** Open maintenance tasks of the user's municipalities (technical trouble of the units); null: not served. */
+export const maintenance = signal<readonly MaintenanceTask[] | null>(null);
 /** Each open dispatch's webhook delivery, where the dispatch list carries it. */
 export const dispatchDelivery = signal<ReadonlyMap<string, WebhookDelivery>>(new Map());
 
@@ -39,6 +44,11 @@ export function watchHealth(role: Role): () => void {
       const c = await readCentre();
       if (!stopped) centre.value = c;
     });
+  if (role === 'operator' || role === 'supervisor' || role === 'admin')
+    every(MAINTENANCE_EVERY_MS, async () => {
+      const m = await openMaintenance();
+      if (!stopped) maintenance.value = m;
+    });
   if (role !== 'analyst')
     every(WEBHOOKS_EVERY_MS, async () => {
       const w = await readWebhooks();
@@ -57,6 +67,7 @@ export function watchHealth(role: Role): () => void {
     stopped = true;
     for (const timer of timers) clearTimeout(timer);
     centre.value = null;
+    maintenance.value = null;
     webhookStatus.value = null;
     dispatchDelivery.value = new Map();
   };

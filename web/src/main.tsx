@@ -14,6 +14,7 @@ import { forgetCitizens, wantCitizens } from './citizens.js';
 import { Detail } from './detail.js';
 import { DispatchPanel } from './dispatches.js';
 import { EscalationBand } from './escalations.js';
+import { MaintenancePanel } from './maintenance.js';
 import { alarms, dispatches, startFeed, stopFeed } from './feed.js';
 import { watchHealth } from './health.js';
 import { t } from './i18n.js';
@@ -121,6 +122,7 @@ function OperatorPage({ who }: { who: User }) {
             <div class="side">
               {who.role !== 'operator' && <CentrePanel />}
               <DispatchPanel />
+              <MaintenancePanel />
             </div>
           )}
         </div>

@@ -1,10 +1,13 @@
-// Administration (contract: PUT /v1/admin/registry).
+// Administration (contract: PUT /v1/admin/registry; additive: a municipality's triage settings).
 import { importRegistry, registrySchema } from '../../admin/registry.js';
 import { errorBody } from '../../../domain/views.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { actorOf } from '../audit-trail.js';
 import { security, type ConsoleContext } from '../context.js';
-import { importResult } from '../schemas.js';
+import { importResult, municipalityParams, municipalityView, triageSettingsRequest } from '../schemas.js';
+import { updateTriageSettings } from '../../../db/municipalities.js';
+import { toMunicipalityView } from '../../../db/views.js';
+import { notFound } from '../../../platform/errors.js';
 
 /** A whole municipality's registry (tens of thousands of citizens and devices) fits. */
 const REGISTRY_BODY_LIMIT = 32 * 1024 * 1024;
@@ -26,5 +29,29 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
       },
     },
     async (req) => importRegistry(rt.db, req.body, actorOf(req)),
+  );
+
+  app.put(
+    '/v1/admin/municipalities/:municipality/triage',
+    {
+      config: { allow: ['registry:write'] },
+      schema: {
+        tags: ['administration'],
+        summary: "Change a municipality's triage settings (incident window, cancel window, self-closing types)",
+        description:
+          'Role admin. Each field is optional; the ones sent replace the stored ones, from the next alarm on. ' +
+          'Self-closing types may only be tests and technical events other than heartbeat_missed, never a press. ' +
+          'The same settings are part of each municipality in `PUT /v1/admin/registry`.',
+        security,
+        params: municipalityParams,
+        body: triageSettingsRequest,
+        response: { 200: municipalityView, 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody },
+      },
+    },
+    async (req) => {
+      const row = await updateTriageSettings(rt.db, req.params.municipality, req.body);
+      if (!row) throw notFound('no such municipality');
+      return toMunicipalityView(row);
+    },
   );
 };

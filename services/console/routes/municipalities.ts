@@ -1,5 +1,6 @@
 // The municipalities in the user's scope, with their service levels (the board's countdowns use them).
 import { listMunicipalities } from '../../../db/municipalities.js';
+import { toMunicipalityView } from '../../../db/views.js';
 import { errorBody } from '../../../domain/views.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { userOf } from '../auth.js';
@@ -13,8 +14,9 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
       config: { allow: 'authenticated', scope: 'user' },
       schema: {
         tags: ['municipalities'],
-        summary: 'Your municipalities, with their answer target, escalation limits and statistics settings',
-        description: 'Set by an administrator through the registry (`PUT /v1/admin/registry`).',
+        summary: 'Your municipalities, with their answer target, escalation limits, statistics and triage settings',
+        description:
+          'Set by an administrator through the registry (`PUT /v1/admin/registry`); the triage settings also through `PUT /v1/admin/municipalities/:id/triage`.',
         security,
         response: { 200: municipalityList, 401: errorBody },
       },
@@ -22,21 +24,7 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
     async (req) => {
       const rows = await listMunicipalities(rt.db, userOf(req).municipalities);
       return {
-        municipalities: rows.map((m) => ({
-          id: m.id,
-          name: m.name,
-          code: m.code,
-          answerTargetSeconds: m.answer_target_seconds,
-          unresolvedAfterMinutes: m.unresolved_after_minutes,
-          dispatchAcceptMinutes: m.dispatch_accept_minutes,
-          visitMinutes: m.visit_minutes,
-          visitCostDkk: m.visit_cost_dkk,
-          nightVisitMinutes: m.night_visit_minutes,
-          nightVisitCostDkk: m.night_visit_cost_dkk,
-          falseAlarmTargetRate: m.false_alarm_target_rate,
-          shareStatistics: m.share_statistics,
-          retentionMonths: m.retention_months,
-        })),
+        municipalities: rows.map(toMunicipalityView),
       };
     },
   );
