@@ -115,6 +115,10 @@ export type MunicipalityRecord = {
   nightVisitCostDkk: number;
   falseAlarmTargetRate: number | null;
   shareStatistics: boolean;
+  plannedCallRetryMinutes: number;
+  plannedCallRetries: number;
+  nightCheckRetryMinutes: number;
+  nightCheckRetries: number;
 };
 export type GatewayRecord = {
   id: string;
@@ -161,6 +165,10 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       night_visit_cost_dkk: m.nightVisitCostDkk,
       false_alarm_target_rate: m.falseAlarmTargetRate,
       share_statistics: m.shareStatistics,
+      planned_call_retry_minutes: m.plannedCallRetryMinutes,
+      planned_call_retries: m.plannedCallRetries,
+      night_check_retry_minutes: m.nightCheckRetryMinutes,
+      night_check_retries: m.nightCheckRetries,
     })),
     {
       key: 'id',
@@ -176,6 +184,10 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
         'night_visit_cost_dkk',
         'false_alarm_target_rate',
         'share_statistics',
+        'planned_call_retry_minutes',
+        'planned_call_retries',
+        'night_check_retry_minutes',
+        'night_check_retries',
       ],
     },
   );

@@ -36,6 +36,8 @@ export function toAlarmView(r: AlarmRow): AlarmView {
     claimedAt: iso(r.claimed_at),
     outcome: r.outcome as AlarmView['outcome'],
     resolvedAt: iso(r.resolved_at),
+    answerBy: iso(r.answer_by ?? null),
+    result: (r.result ?? null) as AlarmView['result'],
   };
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
+import { STORED_CARE_RESULTS } from './planned.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
@@ -50,6 +51,24 @@ export const alarmView = z.object({
   claimedAt: z.string().nullable(),
   outcome: z.enum(TRIAGE_CLASSES).nullable(),
   resolvedAt: z.string().nullable(),
+  /**
+   * Planned work (additive): a planned call or night check the centre raised from a schedule is due at
+   * `occurredAt` and must be claimed by `answerBy`, its window's end; it escalates `unanswered` then.
+   */
+  answerBy: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      "A due item of planned work (planned_call, night_check raised from a schedule): its window's end, by which it must be claimed, else it escalates unanswered; its due time is occurredAt. Null for alarms, whose answer target is their municipality's",
+    ),
+  result: z
+    .enum(STORED_CARE_RESULTS)
+    .nullable()
+    .optional()
+    .describe(
+      'A planned call’s or night check’s result (additive): reached_well, reached_needs_help, not_reached; seen_calm, seen_needs_help, not_seen; checked_in when a device check-in settled it. `outcome` keeps its meaning: dispatch when someone was sent, phone_resolvable otherwise',
+    ),
 });
 export type AlarmView = z.infer<typeof alarmView>;
 

@@ -78,6 +78,18 @@ const configSchema = z
     WEBHOOK_ALERT_AFTER_SECONDS: z.coerce.number().positive().default(300),
     /** How often a worker stores the rollups of ended months and freezes the monthly reports that are due. */
     STATS_UPKEEP_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+    /**
+     * How often each worker process raises planned calls and night checks that are due and settles
+     * planned calls by device check-ins: a due item appears within this long of its time, if any worker runs.
+     */
+    PLANNED_WORK_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** How far ahead the schedules' occurrences are stored, in hours (each worker stores them once a minute). */
+    PLANNED_HORIZON_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .default(36),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -99,6 +111,8 @@ const configSchema = z
     escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
     webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,
     statsUpkeepSeconds: e.STATS_UPKEEP_SECONDS,
+    plannedWorkIntervalMs: e.PLANNED_WORK_INTERVAL_MS,
+    plannedHorizonHours: e.PLANNED_HORIZON_HOURS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -44,7 +44,9 @@ export type Permission =
   /** The health of the municipalities' webhooks (never their secrets). */
   | 'webhooks:read'
   /** Register and remove webhooks. */
-  | 'webhooks:write';
+  | 'webhooks:write'
+  /** Planned calls' and night checks' schedules, and consent to night supervision, of citizens in scope. */
+  | 'schedules:manage';
 
 const OPERATOR: Permission[] = [
   'alarms:read',
@@ -60,7 +62,7 @@ const OPERATOR: Permission[] = [
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
-  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct']),
+  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct', 'schedules:manage']),
   planner: new Set<Permission>([
     'dispatches:read',
     'dispatches:update',
@@ -77,6 +79,7 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'registry:write',
     'webhooks:write',
     'sessions:manage',
+    'schedules:manage',
   ]),
 };
 
