@@ -232,7 +232,8 @@ async function dropNotYetDue(db: Db | Trx, where: ReturnType<typeof sql>): Promi
 
 // ---- Materialising occurrences ----
 
-export type MaterialisableSchedule = ScheduleRow & { version: Date };
+/** `version`: the schedule's updated_at as Postgres prints it (microseconds, which a Date would lose). */
+export type MaterialisableSchedule = ScheduleRow & { version: string };
 
 /**
  * Schedules that may produce occurrences: in force, not ended before `since` (a local date), and for a
@@ -240,7 +241,7 @@ export type MaterialisableSchedule = ScheduleRow & { version: Date };
  */
 export async function producingSchedules(db: Db, since: string): Promise<MaterialisableSchedule[]> {
   const r = await sql<MaterialisableSchedule>`
-    SELECT ${scheduleColumns}, s.updated_at AS version FROM care_schedules s JOIN citizens z ON z.id = s.citizen_id
+    SELECT ${scheduleColumns}, s.updated_at::text AS version FROM care_schedules s JOIN citizens z ON z.id = s.citizen_id
     WHERE s.deleted_at IS NULL AND (s.active_to IS NULL OR s.active_to >= ${since}::date)
       AND (s.kind <> 'night_check' OR EXISTS (
             SELECT 1 FROM care_consents c WHERE c.citizen_id = s.citizen_id AND c.withdrawn_at IS NULL))`.execute(db);
@@ -249,8 +250,8 @@ export async function producingSchedules(db: Db, since: string): Promise<Materia
 
 export type NewOccurrence = {
   scheduleId: string;
-  /** The schedule's updated_at when the occurrence was computed from it. */
-  version: Date;
+  /** The schedule's updated_at when the occurrence was computed from it (MaterialisableSchedule). */
+  version: string;
   municipality: string;
   citizenId: string;
   kind: CareKind;

@@ -32,7 +32,7 @@ export async function materialiseSchedules(
   const to = new Date(now.getTime() + horizonHours * 3_600_000);
   const schedules = await producingSchedules(rt.db, localDateOf(from));
   const occ: NewOccurrence[] = schedules.flatMap((s) => {
-    const since = new Date(Math.max(from.getTime(), new Date(s.version).getTime()));
+    const since = new Date(Math.max(from.getTime(), new Date(s.updated_at).getTime()));
     return occurrencesBetween(
       {
         kind: s.kind,
