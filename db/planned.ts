@@ -17,9 +17,13 @@ import {
   type CareResult,
   type FollowUp,
   type NextStep,
+  type PlannedMonth,
   type Schedule,
+  emptyPlannedMonth,
 } from '../domain/planned.js';
 import type { TriageClass } from '../domain/events.js';
+import { addMonths, firstDay, type Month } from '../domain/statistics.js';
+import { CENTRE_TIME_ZONE } from '../domain/time.js';
 import { appendChanges } from './changes.js';
 import type { Db, Trx } from './connect.js';
 import type { AlarmRow } from './schema.js';
@@ -514,4 +518,57 @@ export async function decideAttempt(
               WHERE id = ${a.occurrence_id}`.execute(trx);
   }
   return { step, brief: step.step === 'missed' ? missedBrief(a.kind, a.attempt) : null };
+}
+
+// ---- Statistics ----
+
+/**
+ * The planned work due in the months `from`…`to` (both included) of the municipalities, by the local
+ * month of the due time, as domain/planned.ts `PlannedCounts` says; keyed `municipality|YYYY-MM`, months
+ * without any absent. Occurrences not yet due and cancelled ones are left out.
+ */
+export async function countPlannedWork(
+  db: Db | Trx,
+  municipalities: readonly string[],
+  from: Month,
+  to: Month,
+): Promise<Map<string, PlannedMonth>> {
+  const out = new Map<string, PlannedMonth>();
+  if (municipalities.length === 0) return out;
+  const tz = sql.lit(CENTRE_TIME_ZONE);
+  const r = await sql<{
+    m: string;
+    month: string;
+    kind: CareKind;
+    on_time: number;
+    late: number;
+    missed: number;
+    open: number;
+    dispatched: number;
+  }>`
+    SELECT municipality_id AS m, to_char(due_at AT TIME ZONE ${tz}, 'YYYY-MM') AS month, kind,
+           count(*) FILTER (WHERE status = 'done' AND answered_at <= window_ends_at)::int AS on_time,
+           count(*) FILTER (WHERE status = 'done' AND (answered_at IS NULL OR answered_at > window_ends_at))::int AS late,
+           count(*) FILTER (WHERE status = 'missed')::int AS missed,
+           count(*) FILTER (WHERE status IN ('pending', 'raised'))::int AS open,
+           count(*) FILTER (WHERE dispatched)::int AS dispatched
+    FROM care_occurrences
+    WHERE municipality_id = ANY(${[...municipalities]}::text[]) AND status <> 'cancelled' AND due_at <= now()
+      AND due_at >= (${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})
+      AND due_at < (${firstDay(addMonths(to, 1))}::date::timestamp AT TIME ZONE ${tz})
+    GROUP BY 1, 2, 3`.execute(db);
+  for (const row of r.rows) {
+    const k = `${row.m}|${row.month}`;
+    const month = out.get(k) ?? emptyPlannedMonth();
+    month[row.kind] = {
+      total: row.on_time + row.late + row.missed + row.open,
+      onTime: row.on_time,
+      late: row.late,
+      missed: row.missed,
+      open: row.open,
+      dispatched: row.dispatched,
+    };
+    out.set(k, month);
+  }
+  return out;
 }

@@ -104,3 +104,19 @@ export const consentView = z.object({
   inForce: z.boolean(),
 });
 export type ConsentView = z.infer<typeof consentView>;
+
+const count = z.number().int().min(0);
+const plannedCountsView = z.object({
+  total: count.describe('Due in the month (by the local date of the due time), cancelled ones left out'),
+  onTime: count.describe('Settled, the centre acting first (claim or device check-in) within the window'),
+  late: count.describe('Settled, the centre acting first after the window (it escalated)'),
+  missed: count.describe('Not reached / not seen after the last retry (a dispatch was requested)'),
+  open: count.describe('Due and not settled yet'),
+  dispatched: count.describe('Ended in a dispatch: needs help with a dispatch, or missed'),
+});
+/** A month's planned work in the statistics (additive field of a month row). */
+export const plannedWorkView = z
+  .object({ planned_call: plannedCountsView, night_check: plannedCountsView })
+  .describe(
+    'Planned calls and night checks due in the month, each counted once by where it ended (additive; computed from the occurrences, not part of a frozen report)',
+  );

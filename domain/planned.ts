@@ -205,3 +205,20 @@ export function occurrencesBetween(s: Schedule, from: Date, to: Date, timeZone =
     .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())
     .filter((o) => !seen.has(o.dueAt.getTime()) && seen.add(o.dueAt.getTime()));
 }
+
+// ---- Statistics ----
+
+/**
+ * A month's planned calls or night checks (by the local month of their due time), each counted once, by
+ * where it ended: `onTime`, settled with the centre's first action (the first attempt's claim, or a
+ * device check-in) within the window; `late`, settled with the first action after it (it escalated);
+ * `missed`, not reached or not seen after the last retry; `open`, due and not settled yet. `dispatched`
+ * counts those that ended in a dispatch (needs help, or missed), among the others.
+ */
+export type PlannedCounts = { total: number; onTime: number; late: number; missed: number; open: number; dispatched: number };
+export type PlannedMonth = Record<CareKind, PlannedCounts>;
+
+export const emptyPlannedMonth = (): PlannedMonth => ({
+  planned_call: { total: 0, onTime: 0, late: 0, missed: 0, open: 0, dispatched: 0 },
+  night_check: { total: 0, onTime: 0, late: 0, missed: 0, open: 0, dispatched: 0 },
+});

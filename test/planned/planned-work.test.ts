@@ -475,6 +475,63 @@ describe('a device check-in', () => {
   });
 });
 
+describe('statistics', () => {
+  it('count each month’s planned calls done on time, late, missed, open and dispatched, in JSON and CSV', async () => {
+    const claim = (id: string) => app.inject({ method: 'POST', url: `/v1/alarms/${id}/claim`, headers: as('op-both') });
+    // On time: claimed within the window, reached.
+    const onTime = await dueItem('planned_call', 'c-toender-11');
+    const a = await raise(onTime.occurrenceId);
+    await claim(a);
+    await resolve(a, { outcome: 'reached_well' });
+    // Late: its window ended before the claim.
+    const late = await dueItem('planned_call', 'c-toender-13');
+    const b = await raise(late.occurrenceId);
+    await sql`UPDATE care_occurrences SET window_ends_at = due_at + interval '1 millisecond' WHERE id = ${late.occurrenceId}`.execute(
+      te.rt.db,
+    );
+    await claim(b);
+    await resolve(b, { outcome: 'reached_well' });
+    // Missed: not reached twice, then a dispatch.
+    const missed = await dueItem('planned_call', 'c-toender-15');
+    const c1 = await raise(missed.occurrenceId);
+    await resolve(c1, { outcome: 'not_reached' });
+    await sql`UPDATE care_occurrences SET next_attempt_at = now() WHERE id = ${missed.occurrenceId}`.execute(te.rt.db);
+    await resolve(await raise(missed.occurrenceId), { outcome: 'not_reached' });
+    // Open: raised, nobody has it yet.
+    const open = await dueItem('planned_call', 'c-toender-17');
+    await raise(open.occurrenceId);
+
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit' })
+      .format(new Date())
+      .slice(0, 7);
+    const analyst = await login(app, 'ana-toe');
+    const r = await app.inject({
+      method: 'GET',
+      url: `/v1/stats/monthly?municipality=toender&from=${month}&to=${month}`,
+      headers: bearer(analyst),
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().months[0].plannedWork).toEqual({
+      planned_call: { total: 4, onTime: 1, late: 1, missed: 1, open: 1, dispatched: 1 },
+      night_check: { total: 0, onTime: 0, late: 0, missed: 0, open: 0, dispatched: 0 },
+    });
+    const csv = await app.inject({
+      method: 'GET',
+      url: `/v1/stats/monthly?municipality=toender&from=${month}&to=${month}&format=csv`,
+      headers: bearer(analyst),
+    });
+    const [header, row] = csv.body
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
+    const at = (name: string) => row![header!.indexOf(name)];
+    expect(at('plannedWork.planned_call.onTime')).toBe('1');
+    expect(at('plannedWork.planned_call.missed')).toBe('1');
+    expect(at('plannedWork.planned_call.dispatched')).toBe('1');
+    expect(at('plannedWork.night_check.total')).toBe('0');
+  });
+});
+
 describe('a worker restarted across a due time', () => {
   it('raises the item that fell due while it was down, and escalates it when its window passes', async () => {
     const citizen = 'c-toender-7';
