@@ -215,7 +215,14 @@ export function occurrencesBetween(s: Schedule, from: Date, to: Date, timeZone =
  * `missed`, not reached or not seen after the last retry; `open`, due and not settled yet. `dispatched`
  * counts those that ended in a dispatch (needs help, or missed), among the others.
  */
-export type PlannedCounts = { total: number; onTime: number; late: number; missed: number; open: number; dispatched: number };
+export type PlannedCounts = {
+  total: number;
+  onTime: number;
+  late: number;
+  missed: number;
+  open: number;
+  dispatched: number;
+};
 export type PlannedMonth = Record<CareKind, PlannedCounts>;
 
 export const emptyPlannedMonth = (): PlannedMonth => ({
