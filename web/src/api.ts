@@ -71,9 +71,19 @@ export type Card = CitizenCard & { recentAlarms?: RecentAlarm[] };
 export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${enc(id)}/claim`, {});
 /** One alarm with the citizen's card, for roles that may read it (the read is audited). */
 export const alarm = (id: string) => call<AlarmView & { citizen?: Card | null }>('GET', `/v1/alarms/${enc(id)}`);
-/** The operator's decision: false alarm, settled by phone, or a dispatch (which requests one). */
-export const resolve = (id: string, outcome: Outcome, note: string) =>
-  call<AlarmView>('POST', `/v1/alarms/${enc(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
+/** What a planned call's or night check's result may be (domain/planned.ts CARE_RESULTS). */
+export type CareResult =
+  'reached_well' | 'reached_needs_help' | 'not_reached' | 'seen_calm' | 'seen_needs_help' | 'not_seen';
+/**
+ * The operator's decision: false alarm, settled by phone, or a dispatch (which requests one); on a
+ * planned call or night check its result, with a follow-up when the citizen needs help.
+ */
+export const resolve = (id: string, outcome: Outcome | CareResult, note: string, followUp?: 'dispatch' | 'phone') =>
+  call<AlarmView>('POST', `/v1/alarms/${enc(id)}/resolve`, {
+    outcome,
+    ...(note ? { note } : {}),
+    ...(followUp ? { followUp } : {}),
+  });
 
 // ---- Registry ----
 
