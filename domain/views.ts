@@ -110,6 +110,22 @@ export const municipalityView = z.object({
   nightVisitCostDkk: z.number().int().describe('Statistics, business case: what a night-patrol visit costs, DKK'),
   falseAlarmTargetRate: z.number().nullable().describe("The municipality's target false-alarm rate (0–1); null: none"),
   shareStatistics: z.boolean().describe('Takes part in the shared, anonymised figures (GET /v1/stats/shared)'),
+  plannedCallRetryMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('A planned call not answered is tried again after this many minutes (additive)'),
+  plannedCallRetries: z.number().int().optional().describe('Retries of a planned call before a dispatch (additive)'),
+  nightCheckRetryMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('A night check whose citizen was not seen is tried again after this many minutes (additive)'),
+  nightCheckRetries: z
+    .number()
+    .int()
+    .optional()
+    .describe('Retries of a night check before the night patrol is dispatched (additive)'),
 });
 export type MunicipalityView = z.infer<typeof municipalityView>;
 

@@ -577,3 +577,38 @@ describe('a worker restarted across a due time', () => {
     expect(await attemptsOf(o!.id)).toHaveLength(1);
   });
 });
+
+describe('the municipality’s retry settings', () => {
+  it('are set through the registry: no retry sends someone at the first not reached; a longer delay waits longer', async () => {
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/registry',
+      headers: as('admin'),
+      payload: {
+        municipalities: [
+          { id: 'toender', name: 'Tønder', code: '550', plannedCallRetries: 0, nightCheckRetryMinutes: 25 },
+        ],
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const listed = await app.inject({ method: 'GET', url: '/v1/municipalities', headers: as('sup-toe') });
+    expect(listed.json().municipalities[0]).toMatchObject({
+      plannedCallRetries: 0,
+      plannedCallRetryMinutes: 10,
+      nightCheckRetryMinutes: 25,
+      nightCheckRetries: 1,
+    });
+    const call = await dueItem('planned_call', 'c-toender-19');
+    const r = await resolve(await raise(call.occurrenceId), { outcome: 'not_reached' });
+    expect(r.json()).toMatchObject({ outcome: 'dispatch', result: 'not_reached' });
+    expect(r.json().dispatch.note).toContain('Not reached at 1 planned call');
+    const check = await dueItem('night_check', 'c-toender-21');
+    await resolve(await raise(check.occurrenceId), { outcome: 'not_seen' });
+    const { rows } = await sql<{ wait: number }>`
+      SELECT extract(epoch FROM next_attempt_at - now())::float AS wait FROM care_occurrences WHERE id = ${check.occurrenceId}`.execute(
+      te.rt.db,
+    );
+    expect(rows[0]!.wait).toBeGreaterThan(25 * 60 - 5);
+    expect(rows[0]!.wait).toBeLessThanOrEqual(25 * 60);
+  });
+});

@@ -35,6 +35,10 @@ export const municipalityRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
           nightVisitCostDkk: m.night_visit_cost_dkk,
           falseAlarmTargetRate: m.false_alarm_target_rate,
           shareStatistics: m.share_statistics,
+          plannedCallRetryMinutes: m.planned_call_retry_minutes,
+          plannedCallRetries: m.planned_call_retries,
+          nightCheckRetryMinutes: m.night_check_retry_minutes,
+          nightCheckRetries: m.night_check_retries,
         })),
       };
     },
