@@ -167,3 +167,41 @@ export function openFeed(since: number | null, on: FeedHandlers): WebSocket {
   ws.onclose = () => on.closed();
   return ws;
 }
+
+// ---- Planned calls and night checks (supervisors, admins) ----
+
+export type ScheduleView = {
+  id: string;
+  citizenId: string;
+  municipality: string;
+  kind: 'planned_call' | 'night_check';
+  times: string[];
+  days: number[];
+  windowMinutes: number;
+  activeFrom: string;
+  activeTo: string | null;
+  note: string;
+};
+export type ConsentView = {
+  id: string;
+  givenBy: 'citizen' | 'representative';
+  representativeName: string | null;
+  givenAt: string;
+  recordedBy: string;
+  withdrawnAt: string | null;
+  inForce: boolean;
+};
+export const citizenPlan = (citizenId: string) =>
+  call<{ schedules: ScheduleView[]; consents: ConsentView[] }>('GET', `/v1/citizens/${enc(citizenId)}/schedules`);
+export const addSchedule = (
+  citizenId: string,
+  body: { kind: ScheduleView['kind']; times: string[]; windowMinutes?: number },
+) => call<ScheduleView>('POST', `/v1/citizens/${enc(citizenId)}/schedules`, body);
+export const deleteSchedule = (id: string) => call<null>('DELETE', `/v1/schedules/${enc(id)}`);
+export const recordConsent = (citizenId: string, representativeName: string) =>
+  call<ConsentView>(
+    'POST',
+    `/v1/citizens/${enc(citizenId)}/consents`,
+    representativeName ? { givenBy: 'representative', representativeName } : { givenBy: 'citizen' },
+  );
+export const withdrawConsent = (id: string) => call<ConsentView>('POST', `/v1/consents/${enc(id)}/withdraw`, {});

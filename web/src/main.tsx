@@ -18,6 +18,7 @@ import { t } from './i18n.js';
 import { Login } from './login.js';
 import { forgetMunicipalities, loadMunicipalities } from './municipalities.js';
 import { PlannerBoard } from './planner.js';
+import { SchedulePanel } from './schedules.js';
 import { Header, LiveRegion, useShortcuts } from './shell.js';
 import './styles.css';
 
@@ -92,6 +93,7 @@ function OperatorPage({ who }: { who: User }) {
             <div class="side">
               {who.role !== 'operator' && <CentrePanel />}
               <DispatchPanel />
+              {who.role !== 'operator' && <SchedulePanel />}
             </div>
           )}
         </div>
