@@ -311,7 +311,9 @@ export const RAISE_BATCH = 500;
  * Raise every occurrence whose next attempt is due as an alarm row (type planned_call or night_check, in
  * PLANNED_WORK_SOURCE), with its stored answer deadline (the window's end; for a retry, its time plus the
  * window's length) and its change, in one transaction. A retry joins the incident of the first attempt.
- * An occurrence whose schedule was deleted, or a night check whose consent was withdrawn, is cancelled.
+ * A first attempt whose schedule was deleted meanwhile, or a night check whose consent was withdrawn, is
+ * cancelled; a retry of a citizen not reached goes on after its schedule is deleted (someone is waiting
+ * to know they are well), a night check's only with consent (no look without it).
  * Returns the alarms created; queueing them for triage and telling the consoles is the caller's.
  */
 export async function raiseDue(db: Db, limit = RAISE_BATCH): Promise<AlarmRow[]> {
@@ -326,7 +328,7 @@ export async function raiseDue(db: Db, limit = RAISE_BATCH): Promise<AlarmRow[]>
       )
       SELECT due.id, due.schedule_id, due.municipality_id, due.citizen_id, due.kind, due.due_at, due.window_ends_at,
              due.next_attempt_at, due.attempts,
-             s.deleted_at IS NULL AND (due.kind <> 'night_check' OR EXISTS (
+             (s.deleted_at IS NULL OR due.attempts > 0) AND (due.kind <> 'night_check' OR EXISTS (
                SELECT 1 FROM care_consents c WHERE c.citizen_id = due.citizen_id AND c.withdrawn_at IS NULL)) AS allowed,
              (SELECT a.incident_id FROM care_attempts t JOIN alarms a ON a.id = t.alarm_id
               WHERE t.occurrence_id = due.id AND t.attempt = 1) AS incident_id

@@ -8,7 +8,10 @@ import { storableText } from './storable.js';
 export const localDate = z
   .string()
   .regex(LOCAL_DATE, 'a date YYYY-MM-DD')
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'no such date')
+  .refine((d) => {
+    const ms = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === d;
+  }, 'no such date')
   .refine((d) => d >= '2000-01-01' && d <= '2999-12-31', 'a date between 2000 and 2999');
 
 export const scheduleId = storableText(1, 64).regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');

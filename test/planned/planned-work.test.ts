@@ -368,6 +368,18 @@ describe('due items', () => {
     expect(await occurrence(occurrenceId)).toMatchObject({ status: 'missed', dispatched: true, attempts: 2 });
   });
 
+  it('a retry of a citizen not reached goes on after the schedule is deleted', async () => {
+    const { occurrenceId, scheduleId } = await dueItem('planned_call');
+    const first = await raise(occurrenceId);
+    await resolve(first, { outcome: 'not_reached' });
+    const del = await app.inject({ method: 'DELETE', url: `/v1/schedules/${scheduleId}`, headers: as('sup-all') });
+    expect(del.statusCode).toBe(204);
+    await sql`UPDATE care_occurrences SET next_attempt_at = now() WHERE id = ${occurrenceId}`.execute(te.rt.db);
+    const second = await raise(occurrenceId);
+    expect(second).not.toBe(first);
+    expect((await occurrence(occurrenceId)).status).toBe('raised');
+  });
+
   it('night check not seen: retry after 15 minutes, then the night patrol; seen needing help: a phone follow-up if asked', async () => {
     const { occurrenceId } = await dueItem('night_check');
     const first = await raise(occurrenceId);
