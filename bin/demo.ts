@@ -23,6 +23,7 @@ import { safeUrl } from '../platform/config.js';
 import { demoSettings, DemoSettingsError, type DemoSettings } from '../services/demo/settings.js';
 import { TriageLog } from '../services/demo/triage-log.js';
 import { evaluateTriage, shortSummary } from '../services/simulator/eval-triage.js';
+import { demoPlannedWork } from '../services/demo/planned.js';
 
 /** Gateways say they are alive this often; their supervision interval is 300 s (demo registry). */
 const HEARTBEAT_EVERY_MS = 60_000;
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await importRegistry(services.rt.db, registryBody(reg));
+  // Planned calls and night checks for a few citizens, the first due within minutes.
+  await importRegistry(services.rt.db, demoPlannedWork(reg.citizens!));
 
   gateway = new GatewayClient({
     ingestUrl,

@@ -8,9 +8,11 @@ import { sql } from 'kysely';
 import type { TriageClass } from '../domain/events.js';
 import type { AuditAction } from '../domain/audit.js';
 import { recordAudit, type AuditActor } from './audit.js';
+import { unscheduledOutcome, type CareResult, type FollowUp } from '../domain/planned.js';
 import { appendChanges, type Change } from './changes.js';
 import type { Db, Trx } from './connect.js';
 import { alarmIsOpen } from './open.js';
+import { decideAttempt } from './planned.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { learnFromDecision } from './triage-evidence.js';
 import { toAlarmView, toDispatchView } from './views.js';
@@ -116,18 +118,29 @@ export async function claimAlarm(
 
 export type Resolution = { alarm: AlarmRow; dispatch: DispatchRow | null };
 
+/** An operator's decision: one of the three outcomes, or a planned call's or night check's result. */
+export type ResolveDecision = {
+  outcome: TriageClass;
+  note?: string | undefined;
+  /** The result on a planned call or night check (its type checked by the caller); it decides the outcome. */
+  result?: CareResult | undefined;
+  followUp?: FollowUp | undefined;
+};
+
 /**
  * Record the operator's decision on an alarm and the other open alarms of its incident: one situation,
  * one decision. Allowed when the user holds them or nobody does (they are then claimed by the user in
  * the same update). Outcome `dispatch` requests one dispatch, for this alarm, in the same transaction,
- * so there is never a dispatch decision without a dispatch. The decision updates what triage has learned
- * about the citizen and the municipality in the same transaction (db/triage-evidence.ts).
+ * so there is never a dispatch decision without a dispatch. On an attempt of a planned call or night
+ * check its occurrence moves on in the same transaction (db/planned.ts `decideAttempt`): done, a retry
+ * planned, or missed with a dispatch; its result decides the outcome. The decision updates what triage
+ * has learned about the citizen and the municipality in the same transaction (db/triage-evidence.ts).
  */
 export async function resolveAlarm(
   db: Db,
   id: string,
   username: string,
-  decision: { outcome: TriageClass; note?: string | undefined },
+  asked: ResolveDecision,
   by?: AuditActor,
 ): Promise<Decision<Resolution> & Partial<Held>> {
   return db.transaction().execute(async (trx) => {
@@ -138,11 +151,25 @@ export async function resolveAlarm(
     await auditDecision(trx, by, 'alarm.resolve', id, target, refused);
     if (!target) return { outcome: 'missing' };
     if (refused) return { outcome: 'conflict', value: { alarm: target, dispatch: null }, holder };
+    const attempt = await decideAttempt(trx, target, asked);
+    const outcome: TriageClass = attempt
+      ? attempt.step.outcome
+      : asked.result
+        ? unscheduledOutcome(asked.result, asked.followUp)
+        : asked.outcome;
+    const decision = {
+      outcome,
+      note: attempt?.brief ? [attempt.brief, asked.note].filter(Boolean).join('\n') : asked.note,
+    };
     const resolved = await trx
       .updateTable('alarms')
       .set({
         status: 'resolved',
         outcome: decision.outcome,
+        result:
+          asked.result === undefined
+            ? null
+            : sql<string | null>`CASE WHEN type = ${target.type} THEN ${asked.result} END`,
         note: decision.note ?? null,
         resolved_by: username,
         resolved_at: sql<Date>`now()`,

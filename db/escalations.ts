@@ -36,12 +36,14 @@ type Due<Row> = Row & { due_at: Date };
 export const ESCALATION_BATCH = 500;
 
 /**
- * Alarms waiting for an operator past their answer target: received or triaged (triage may be behind;
+ * Alarms waiting for an operator past their answer target (a due item of planned work: past its window's
+ * end, `answer_by`): received or triaged (triage may be behind;
  * it does not matter), not escalated, with an answer target (not technical or test). Index
  * alarms_answer_due, whose predicate this WHERE repeats word for word so the planner can use it.
  */
 function escalateUnanswered(trx: Trx, limit: number) {
-  const deadline = sql`a.received_at + make_interval(secs => COALESCE(m.answer_target_seconds, ${DEFAULT_LIMITS.answerTargetSeconds}))`;
+  // A due item of planned work carries its own deadline, its window's end (migrations/0015).
+  const deadline = sql`COALESCE(a.answer_by, a.received_at + make_interval(secs => COALESCE(m.answer_target_seconds, ${DEFAULT_LIMITS.answerTargetSeconds})))`;
   return sql<Due<AlarmRow>>`
     WITH due AS (
       SELECT a.id, ${deadline} AS due_at

@@ -119,6 +119,10 @@ export type MunicipalityRecord = {
   incidentWindowMinutes: number;
   cancelWindowSeconds: number;
   selfClosingTypes: string[];
+  plannedCallRetryMinutes: number;
+  plannedCallRetries: number;
+  nightCheckRetryMinutes: number;
+  nightCheckRetries: number;
 };
 export type GatewayRecord = {
   id: string;
@@ -169,6 +173,10 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
       incident_window_minutes: m.incidentWindowMinutes,
       cancel_window_seconds: m.cancelWindowSeconds,
       self_closing_types: m.selfClosingTypes,
+      planned_call_retry_minutes: m.plannedCallRetryMinutes,
+      planned_call_retries: m.plannedCallRetries,
+      night_check_retry_minutes: m.nightCheckRetryMinutes,
+      night_check_retries: m.nightCheckRetries,
     })),
     {
       key: 'id',
@@ -188,6 +196,10 @@ export function upsertMunicipalities(trx: Trx, municipalities: MunicipalityRecor
         'incident_window_minutes',
         'cancel_window_seconds',
         'self_closing_types',
+        'planned_call_retry_minutes',
+        'planned_call_retries',
+        'night_check_retry_minutes',
+        'night_check_retries',
       ],
     },
   );

@@ -25,6 +25,11 @@ export interface MunicipalitiesTable {
   incident_window_minutes: Generated<number>;
   cancel_window_seconds: Generated<number>;
   self_closing_types: Generated<string[]>;
+  /** Retries of planned calls and night checks (migrations/0015). */
+  planned_call_retry_minutes: Generated<number>;
+  planned_call_retries: Generated<number>;
+  night_check_retry_minutes: Generated<number>;
+  night_check_retries: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -117,6 +122,10 @@ export interface AlarmsTable {
   note: string | null;
   resolved_by: string | null;
   resolved_at: Date | null;
+  /** A due item's stored answer deadline, its window's end (migrations/0015); null for alarms. */
+  answer_by: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** A planned call's or night check's detailed result (domain/planned.ts). */
+  result: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DispatchesTable {
@@ -300,7 +309,66 @@ export interface MaintenanceTasksTable {
   note: string | null;
 }
 
+/** Consent to night supervision (migrations/0015). */
+export interface CareConsentsTable {
+  id: string;
+  citizen_id: string;
+  given_by: string;
+  representative_name: string | null;
+  given_at: Timestamp;
+  recorded_by: string;
+  recorded_at: CreatedAt;
+  withdrawn_at: Date | null;
+  withdrawn_by: string | null;
+}
+
+export interface CareSchedulesTable {
+  id: string;
+  citizen_id: string;
+  kind: string;
+  times: string[];
+  days: number[];
+  window_minutes: number;
+  /** Local dates 'YYYY-MM-DD': db/planned.ts reads them as text (active_from::text), never as a Date. */
+  active_from: ColumnType<string, string, string>;
+  active_to: ColumnType<string | null, string | null | undefined, string | null>;
+  note: Generated<string>;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  deleted_at: Date | null;
+}
+
+export interface CareOccurrencesTable {
+  id: string;
+  schedule_id: string;
+  municipality_id: string;
+  citizen_id: string;
+  kind: string;
+  due_at: Timestamp;
+  window_ends_at: Timestamp;
+  status: Generated<string>;
+  next_attempt_at: Date | null;
+  attempts: Generated<number>;
+  answered_at: Date | null;
+  result: string | null;
+  settled_by: string | null;
+  check_in_alarm_id: string | null;
+  dispatched: Generated<boolean>;
+  settled_at: Date | null;
+}
+
+export interface CareAttemptsTable {
+  alarm_id: string;
+  occurrence_id: string;
+  attempt: number;
+}
+
 export interface Database {
+  care_consents: CareConsentsTable;
+  care_schedules: CareSchedulesTable;
+  care_occurrences: CareOccurrencesTable;
+  care_attempts: CareAttemptsTable;
   municipalities: MunicipalitiesTable;
   gateways: GatewaysTable;
   citizens: CitizensTable;

@@ -39,6 +39,8 @@ export function toAlarmView(r: AlarmRow): AlarmView {
     claimedAt: iso(r.claimed_at),
     outcome: r.outcome as AlarmView['outcome'],
     resolvedAt: iso(r.resolved_at),
+    answerBy: iso(r.answer_by ?? null),
+    result: (r.result ?? null) as AlarmView['result'],
   };
 }
 
@@ -91,6 +93,10 @@ export function toMunicipalityView(m: MunicipalityRow): MunicipalityView {
     falseAlarmTargetRate: m.false_alarm_target_rate,
     shareStatistics: m.share_statistics,
     retentionMonths: m.retention_months,
+    plannedCallRetryMinutes: m.planned_call_retry_minutes,
+    plannedCallRetries: m.planned_call_retries,
+    nightCheckRetryMinutes: m.night_check_retry_minutes,
+    nightCheckRetries: m.night_check_retries,
     ...triageSettingsOf(m),
   };
 }

@@ -2,6 +2,7 @@
 // One zod schema each: validation, TypeScript types, the OpenAPI at /docs and the shared export's JSON
 // Schema all come from here. The figures themselves are derived in domain/statistics.ts.
 import { z } from 'zod';
+import { plannedWorkView } from './planned-views.js';
 
 const count = z.number().int().min(0);
 const rate = z
@@ -61,6 +62,7 @@ export const monthRow = z.object({
       dkk: z.number(),
     })
     .describe("Effect and business case, with the municipality's minutes and cost per visit (see `assumptions`)"),
+  plannedWork: plannedWorkView.optional(),
 });
 export type MonthRow = z.infer<typeof monthRow>;
 

@@ -5,6 +5,7 @@ import { ALARM_ESCALATION_REASONS } from './escalation.js';
 import { ALARM_STATUSES, EVENT_TYPES, TRIAGE_CLASSES } from './events.js';
 import { MAINTENANCE_KINDS } from './maintenance.js';
 import { REASON_KEYS, type ReasonKey } from './triage-reasons.js';
+import { STORED_CARE_RESULTS } from './planned.js';
 
 export const DISPATCH_STATUSES = ['requested', 'accepted', 'en_route', 'arrived', 'completed', 'cancelled'] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
@@ -91,6 +92,24 @@ export const alarmView = z.object({
   claimedAt: z.string().nullable(),
   outcome: z.enum(TRIAGE_CLASSES).nullable(),
   resolvedAt: z.string().nullable(),
+  /**
+   * Planned work (additive): a planned call or night check the centre raised from a schedule is due at
+   * `occurredAt` and must be claimed by `answerBy`, its window's end; it escalates `unanswered` then.
+   */
+  answerBy: z
+    .string()
+    .nullable()
+    .optional()
+    .describe(
+      "A due item of planned work (planned_call, night_check raised from a schedule): its window's end, by which it must be claimed, else it escalates unanswered; its due time is occurredAt. Null for alarms, whose answer target is their municipality's",
+    ),
+  result: z
+    .enum(STORED_CARE_RESULTS)
+    .nullable()
+    .optional()
+    .describe(
+      'A planned call’s or night check’s result (additive): reached_well, reached_needs_help, not_reached; seen_calm, seen_needs_help, not_seen; checked_in when a device check-in settled it. `outcome` keeps its meaning: dispatch when someone was sent, phone_resolvable otherwise',
+    ),
 });
 export type AlarmView = z.infer<typeof alarmView>;
 
@@ -152,6 +171,22 @@ export const municipalityView = z.object({
     .array(z.enum(EVENT_TYPES))
     .optional()
     .describe('Triage: types whose alarms triage resolves itself as false alarms (additive)'),
+  plannedCallRetryMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('A planned call not answered is tried again after this many minutes (additive)'),
+  plannedCallRetries: z.number().int().optional().describe('Retries of a planned call before a dispatch (additive)'),
+  nightCheckRetryMinutes: z
+    .number()
+    .int()
+    .optional()
+    .describe('A night check whose citizen was not seen is tried again after this many minutes (additive)'),
+  nightCheckRetries: z
+    .number()
+    .int()
+    .optional()
+    .describe('Retries of a night check before the night patrol is dispatched (additive)'),
 });
 export type MunicipalityView = z.infer<typeof municipalityView>;
 

@@ -87,6 +87,18 @@ const configSchema = z
       .default(12),
     /** How often a worker pseudonymises alarms past their municipality's retention and prunes the audit trail. */
     RETENTION_INTERVAL_MINUTES: z.coerce.number().positive().max(1440).default(60),
+    /**
+     * How often each worker process raises planned calls and night checks that are due and settles
+     * planned calls by device check-ins: a due item appears within this long of its time, if any worker runs.
+     */
+    PLANNED_WORK_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** How far ahead the schedules' occurrences are stored, in hours (each worker stores them once a minute). */
+    PLANNED_HORIZON_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 14)
+      .default(36),
   })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
@@ -110,6 +122,8 @@ const configSchema = z
     statsUpkeepSeconds: e.STATS_UPKEEP_SECONDS,
     auditRetentionMonths: e.AUDIT_RETENTION_MONTHS,
     retentionIntervalMinutes: e.RETENTION_INTERVAL_MINUTES,
+    plannedWorkIntervalMs: e.PLANNED_WORK_INTERVAL_MS,
+    plannedHorizonHours: e.PLANNED_HORIZON_HOURS,
   }));
 
 export type Config = z.output<typeof configSchema>;

@@ -16,6 +16,9 @@ import {
   type UpsertCounts,
 } from '../../db/registry.js';
 import type { EventType } from '../../domain/events.js';
+import { ConsentRequired, recordConsent, upsertSchedules } from '../../db/planned.js';
+import { consentFields, scheduleFields, scheduleId } from '../../domain/planned-views.js';
+import { DEFAULT_WINDOW_MINUTES, localDateOf } from '../../domain/planned.js';
 import { ROLES } from '../../domain/roles.js';
 import { DEFAULT_TRIAGE_SETTINGS, SELF_CLOSABLE_TYPES } from '../../domain/triage.js';
 import { storableText } from '../../domain/storable.js';
@@ -92,6 +95,16 @@ export const registrySchema = z
           /** Months after receipt that an alarm keeps its personal data; then the worker pseudonymises it. */
           retentionMonths: z.number().int().min(3).max(240).default(24),
           ...triageSettingsFields,
+          // Planned calls and night checks not answered: retry after these minutes, this many times, then
+          // a dispatch (domain/planned.ts DEFAULT_RETRY_SETTINGS, migrations/0015).
+          /** Minutes before a planned call the citizen did not answer is tried again. */
+          plannedCallRetryMinutes: z.number().int().min(1).max(240).default(10),
+          /** Retries of an unanswered planned call before a dispatch. */
+          plannedCallRetries: z.number().int().min(0).max(5).default(1),
+          /** Minutes before a night check whose citizen was not seen is tried again. */
+          nightCheckRetryMinutes: z.number().int().min(1).max(240).default(15),
+          /** Retries of a night check before the night patrol is dispatched. */
+          nightCheckRetries: z.number().int().min(0).max(5).default(1),
         }),
       )
       .optional(),
@@ -141,6 +154,13 @@ export const registrySchema = z
         }),
       )
       .optional(),
+    /**
+     * Consent to night supervision, one per citizen: recorded unless consent is already in force (withdrawal
+     * is the console's, POST /v1/consents/:id/withdraw). Recorded by "registry import".
+     */
+    consents: z.array(z.intersection(z.object({ citizenId: id }), consentFields)).optional(),
+    /** Schedules of planned calls and night checks, by id (created or replaced); a night check needs consent. */
+    schedules: z.array(z.intersection(z.object({ id: scheduleId, citizenId: id }), scheduleFields)).optional(),
   })
   .strict()
   .superRefine((reg, ctx) => {
@@ -160,10 +180,18 @@ export const registrySchema = z
     once(reg.citizens, (c) => c.id, 'citizens', 'this id');
     once(reg.devices, (d) => d.id, 'devices', 'this id');
     once(reg.users, (u) => u.username, 'users', 'this username');
+    once(reg.consents, (c) => c.citizenId, 'consents', 'this citizenId');
+    once(reg.schedules, (s) => s.id, 'schedules', 'this id');
   });
 
 export type Registry = z.input<typeof registrySchema>;
-export type ImportResult = Record<'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users', UpsertCounts>;
+export type ImportResult = Record<
+  'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users' | 'consents' | 'schedules',
+  UpsertCounts
+>;
+
+/** Who recorded what the registry import brought (consent, schedules). */
+export const REGISTRY_IMPORT = 'registry import';
 
 const bad = (message: string) => new HttpError(400, 'invalid_registry', message);
 
@@ -226,16 +254,48 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
             municipality: c.municipality,
           })),
         ]);
-      return {
+      const counts = {
         municipalities,
         gateways: await upsertGateways(trx, gateways),
         citizens: await upsertCitizens(trx, reg.citizens ?? []),
         devices: await upsertDevices(trx, reg.devices ?? []),
         users: await upsertUsers(trx, users),
       };
+      let consents = 0;
+      for (const c of reg.consents ?? []) {
+        const recorded = await recordConsent(trx, {
+          citizenId: c.citizenId,
+          givenBy: c.givenBy,
+          representativeName: c.representativeName ?? null,
+          givenAt: c.givenAt ?? new Date(),
+          recordedBy: REGISTRY_IMPORT,
+        });
+        if (recorded) consents++;
+      }
+      const today = localDateOf(new Date());
+      const schedules = await upsertSchedules(
+        trx,
+        (reg.schedules ?? []).map((s) => ({
+          id: s.id,
+          citizenId: s.citizenId,
+          by: REGISTRY_IMPORT,
+          kind: s.kind,
+          times: [...s.times].sort(),
+          days: [...s.days].sort(),
+          windowMinutes: s.windowMinutes ?? DEFAULT_WINDOW_MINUTES[s.kind],
+          activeFrom: s.activeFrom ?? today,
+          activeTo: s.activeTo,
+          note: s.note,
+        })),
+      );
+      return { ...counts, consents: { created: consents, updated: 0 }, schedules };
     });
   } catch (err) {
     if (err instanceof SecretRequired) throw bad(MISSING_SECRET[err.table](err.key));
+    if (err instanceof ConsentRequired)
+      throw bad(
+        `schedules: citizen ${err.citizenId} has no consent to night supervision on record (give it in consents)`,
+      );
     const e = err as { code?: string; detail?: string; constraint?: string };
     // The detail would quote the key's hash: say what is wrong without it.
     if (e.code === '23505' && e.constraint === 'gateways_api_key_hash_key')

@@ -46,7 +46,9 @@ export type Permission =
   /** Register and remove webhooks. */
   | 'webhooks:write'
   /** Query and export the audit trail, print a citizen's access history (their municipalities' rows). */
-  | 'audit:read';
+  | 'audit:read'
+  /** Planned calls' and night checks' schedules, and consent to night supervision, of citizens in scope. */
+  | 'schedules:manage';
 
 const OPERATOR: Permission[] = [
   'alarms:read',
@@ -62,7 +64,7 @@ const OPERATOR: Permission[] = [
 
 const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   operator: new Set(OPERATOR),
-  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct']),
+  supervisor: new Set<Permission>([...OPERATOR, 'stats:read', 'alarms:correct', 'schedules:manage']),
   planner: new Set<Permission>([
     'dispatches:read',
     'dispatches:update',
@@ -80,6 +82,7 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'webhooks:write',
     'sessions:manage',
     'audit:read',
+    'schedules:manage',
   ]),
 };
 

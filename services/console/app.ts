@@ -25,6 +25,7 @@ import { liveRoutes } from './routes/live.js';
 import { municipalityRoutes } from './routes/municipalities.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { statisticsRoutes } from './routes/statistics.js';
+import { scheduleRoutes } from './routes/schedules.js';
 
 /** What the console answers without a session. Every other route is inside protectedRoutes. */
 export const CONSOLE_PUBLIC_ROUTES: readonly string[] = [
@@ -118,6 +119,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       adminSessionRoutes,
       auditRoutes,
       webhookRoutes,
+      scheduleRoutes,
       liveRoutes,
     ],
   });

@@ -29,7 +29,8 @@ export type Allow = 'authenticated' | readonly [Permission, ...Permission[]];
  * the user's scope gets (`outside`: `not_found`, answered as for one that does not exist; `left_out` of a
  * list or answer):
  *  - `{ municipality: 'path' | 'query', param }`: a parameter names the municipality (or several);
- *  - `{ entity, in, param }`: a parameter names an alarm, dispatch or citizen, whose municipality counts;
+ *  - `{ entity, in, param }`: a parameter names an alarm, dispatch, citizen, schedule, consent or
+ *    maintenance task, whose municipality counts;
  *  - `'user'`: nothing names one; the answer holds the user's own municipalities only;
  *  - `'all'`: concerns every municipality (the whole registry, every user's sessions): only for a user of
  *    every municipality (`*`); a user with a narrower scope is refused (403), whatever the permission;
@@ -41,7 +42,7 @@ export type Allow = 'authenticated' | readonly [Permission, ...Permission[]];
 export type RouteScope =
   | { municipality: 'path' | 'query'; param: string; outside: 'not_found' | 'left_out' }
   | {
-      entity: 'alarm' | 'dispatch' | 'citizen';
+      entity: 'alarm' | 'dispatch' | 'citizen' | 'schedule' | 'consent' | 'maintenance task';
       in: 'path' | 'query';
       param: string;
       outside: 'not_found' | 'left_out';
@@ -56,6 +57,9 @@ export const SCOPE = {
   alarmInPath: { entity: 'alarm', in: 'path', param: 'id', outside: 'not_found' },
   dispatchInPath: { entity: 'dispatch', in: 'path', param: 'id', outside: 'not_found' },
   citizenInPath: { entity: 'citizen', in: 'path', param: 'id', outside: 'not_found' },
+  scheduleInPath: { entity: 'schedule', in: 'path', param: 'id', outside: 'not_found' },
+  consentInPath: { entity: 'consent', in: 'path', param: 'id', outside: 'not_found' },
+  maintenanceInPath: { entity: 'maintenance task', in: 'path', param: 'id', outside: 'not_found' },
   /** `?ids=` names citizens: those outside the scope are left out. */
   citizensInQuery: { entity: 'citizen', in: 'query', param: 'ids', outside: 'left_out' },
   /** A list's optional `?municipality=` filter: outside the scope the list is empty. */

@@ -10,6 +10,7 @@ import {
 import { ROLES } from '../../domain/roles.js';
 import { WORKER_PRESENCE } from '../../platform/presence.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
+import { CARE_RESULTS, FOLLOW_UPS } from '../../domain/planned.js';
 import { refusing } from '../../domain/storable.js';
 import {
   alarmView,
@@ -99,7 +100,15 @@ export const alarmDetail = alarmView.extend({
 });
 
 export const resolveRequest = z.object({
-  outcome: z.enum(TRIAGE_CLASSES),
+  outcome: z
+    .enum([...TRIAGE_CLASSES, ...CARE_RESULTS])
+    .describe(
+      'One of the three outcomes (any alarm), or, additively, the result of a planned call (reached_well, reached_needs_help, not_reached) or a night check (seen_calm, seen_needs_help, not_seen); a result that does not fit the alarm’s type is refused 400. A result decides the stored outcome: dispatch when someone is sent (needs help with followUp dispatch, or not reached/seen after the last retry), phone_resolvable otherwise; not reached/seen before the last retry plans the next attempt',
+    ),
+  followUp: z
+    .enum(FOLLOW_UPS)
+    .optional()
+    .describe('With reached_needs_help or seen_needs_help only: dispatch (the default) or a phone follow-up'),
   note: storableText(0, 2000)
     .optional()
     .describe(
@@ -342,6 +351,8 @@ export const importResult = z.object({
   citizens: counts,
   devices: counts,
   users: counts,
+  consents: counts.describe('Consent to night supervision recorded (a citizen with consent in force is left as it is)'),
+  schedules: counts,
 });
 
 // ---- Webhooks ----

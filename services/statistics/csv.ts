@@ -5,6 +5,7 @@
 import { COUNTED_TYPES, TECHNICAL_KINDS, TRIAGE_ROWS, type StatisticsSettings } from '../../domain/statistics.js';
 import { TRIAGE_CLASSES } from '../../domain/events.js';
 import type { MonthRow } from '../../domain/statistics-views.js';
+import { CARE_KINDS } from '../../domain/planned.js';
 
 export type CsvDialect = 'comma' | 'semicolon';
 
@@ -74,6 +75,13 @@ export const MONTH_COLUMNS: readonly Column[] = [
   ['assumptions.visitCostDkk', (s) => s.settings.visitCostDkk],
   ['assumptions.nightVisitMinutes', (s) => s.settings.nightVisitMinutes],
   ['assumptions.nightVisitCostDkk', (s) => s.settings.nightVisitCostDkk],
+  // Planned calls and night checks (additive; blank in a frozen report, which does not hold them).
+  ...CARE_KINDS.flatMap((kind) =>
+    (['total', 'onTime', 'late', 'missed', 'open', 'dispatched'] as const).map((f): Column => [
+      `plannedWork.${kind}.${f}`,
+      (s) => s.row.plannedWork?.[kind][f] ?? null,
+    ]),
+  ),
 ];
 
 /** Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe. */

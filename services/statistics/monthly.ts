@@ -3,6 +3,8 @@
 import type { MunicipalityRow } from '../../db/municipalities.js';
 import { listMunicipalities } from '../../db/municipalities.js';
 import { key, readMonthCounts, type CountsByMonth } from '../../db/statistics.js';
+import { countPlannedWork } from '../../db/planned.js';
+import { emptyPlannedMonth, type PlannedMonth } from '../../domain/planned.js';
 import type { Db } from '../../db/connect.js';
 import {
   effectAssumptions,
@@ -49,10 +51,21 @@ export async function municipalitiesAsked(
   return requested.map((id) => rows.find((r) => r.id === id)!);
 }
 
-/** One municipality's months, from its counts. */
-export function municipalityMonths(m: MunicipalityRow, months: readonly Month[], counts: CountsByMonth): MonthRow[] {
+/**
+ * One municipality's months, from its counts; with its planned work when given (counted from the
+ * occurrences, beside the rollups: db/planned.ts countPlannedWork).
+ */
+export function municipalityMonths(
+  m: MunicipalityRow,
+  months: readonly Month[],
+  counts: CountsByMonth,
+  planned?: Map<string, PlannedMonth>,
+): MonthRow[] {
   const settings = settingsOf(m);
-  return months.map((month) => monthFigures(month, counts.get(key(m.id, month)) ?? emptyCounts(), settings));
+  return months.map((month) => {
+    const row: MonthRow = monthFigures(month, counts.get(key(m.id, month)) ?? emptyCounts(), settings);
+    return planned ? { ...row, plannedWork: planned.get(key(m.id, month)) ?? emptyPlannedMonth() } : row;
+  });
 }
 
 /** The months `from`…`to` of the municipalities, side by side; the contract's shape when there is one. */
@@ -69,13 +82,19 @@ export async function monthlyStatistics(
     from,
     to,
   );
+  const planned = await countPlannedWork(
+    db,
+    municipalities.map((m) => m.id),
+    from,
+    to,
+  );
   const side = municipalities.map((m) => ({
     id: m.id,
     name: m.name,
     code: m.code,
     settings: settingsOf(m),
     assumptions: effectAssumptions(settingsOf(m)),
-    months: municipalityMonths(m, months, counts),
+    months: municipalityMonths(m, months, counts, planned),
   }));
   const one = side.length === 1 ? { municipality: side[0]!.id, months: side[0]!.months } : {};
   return { ...one, from, to, municipalities: side, targets: TARGETS };

@@ -1,6 +1,7 @@
-// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision,
-// escalation, the statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts) and
-// the retention of personal data and of the audit trail (services/retention/retention.ts); it
+// The triage worker: one BullMQ worker per urgency lane, the reconciler, gateway supervision, planned
+// work (planned-work.ts: due planned calls and night checks raised as alarms), escalation, the
+// statistics' upkeep (monthly rollups and reports, services/statistics/upkeep.ts) and the retention of
+// personal data and of the audit trail (services/retention/retention.ts); it
 // reports itself alive to the consoles (platform/presence.ts). Its HTTP side (health, readiness,
 // metrics) is app.ts.
 //
@@ -34,6 +35,7 @@ import { every, type Loop } from '../../platform/loop.js';
 import { escalateOverdue } from './escalation.js';
 import { keepStatistics } from '../statistics/upkeep.js';
 import { applyRetention, type RetentionResult } from '../retention/retention.js';
+import { keepPlannedWork, materialiseSchedules, type PlannedPass } from './planned-work.js';
 import { reconcile } from './reconciler.js';
 import { superviseGateways } from './supervision.js';
 import { triageIsolating, type TriageOutcome, type TriageResult } from './triage-alarm.js';
@@ -47,6 +49,10 @@ export type TriageWorkerOptions = {
   statisticsEveryMs?: number;
   /** Retention of personal data and the audit trail; default RETENTION_INTERVAL_MINUTES. */
   retentionEveryMs?: number;
+  /** Raising due planned work and settling check-ins; default PLANNED_WORK_INTERVAL_MS. */
+  plannedEveryMs?: number;
+  /** Storing the schedules' occurrences ahead of time; default once a minute. */
+  materialiseEveryMs?: number;
   /** Lanes to work (all by default). */
   lanes?: readonly Lane[];
 };
@@ -59,6 +65,10 @@ export type TriageEvents = {
   escalations: [escalated: Escalated[]];
   /** One round of the retention job finished, with what it pseudonymised and removed (often nothing). */
   retention: [done: RetentionResult];
+  /** One pass of the planned-work loop finished, with what it raised and settled. */
+  planned: [pass: PlannedPass];
+  /** The schedules' occurrences were stored ahead (how many were new). */
+  materialised: [stored: number];
 };
 
 export type TriageWorker = {
@@ -154,6 +164,16 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     }),
     every(opts.escalateEveryMs ?? rt.config.escalationIntervalMs, 'escalation', rt.logger, async () => {
       events.emit('escalations', await escalateOverdue(rt, escalations));
+    }),
+    every(opts.materialiseEveryMs ?? 60_000, 'planned schedules', rt.logger, async () => {
+      events.emit('materialised', await materialiseSchedules(rt));
+    }),
+    every(opts.plannedEveryMs ?? rt.config.plannedWorkIntervalMs, 'planned work', rt.logger, async () => {
+      const pass = await keepPlannedWork(rt);
+      // Counts only: whose calls they are stays in Postgres.
+      if (pass.raised.length > 0 || pass.settled.length > 0)
+        rt.logger.info({ raised: pass.raised.length, settledByCheckIn: pass.settled.length }, 'planned work');
+      events.emit('planned', pass);
     }),
     every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
       const done = await keepStatistics(rt.db);

@@ -87,6 +87,8 @@ describe('GET /v1/alarms', () => {
       claimedAt: null,
       outcome: null,
       resolvedAt: null,
+      answerBy: null,
+      result: null,
     });
   });
 

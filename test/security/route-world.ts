@@ -261,6 +261,39 @@ export type Fill = {
 const q = (path: string, query: Record<string, string>) => `${path}?${new URLSearchParams(query)}`;
 const month = LAST_MONTH;
 
+/** As the administrator of every municipality: a request whose answer the FILL needs (an id). */
+async function asAdminAll(w: World, method: 'POST', url: string, payload: unknown): Promise<{ id: string }> {
+  const r = await w.app.inject({
+    method,
+    url,
+    payload: payload as object,
+    headers: { authorization: `Bearer ${await w.token('m-admin-all')}` },
+  });
+  if (r.statusCode >= 300) throw new Error(`${method} ${url}: ${r.statusCode} ${r.body}`);
+  return r.json() as { id: string };
+}
+const newSchedule = (w: World, citizen: string) =>
+  asAdminAll(w, 'POST', `/v1/citizens/${citizen}/schedules`, { kind: 'planned_call', times: ['10:00'] });
+const newConsent = (w: World, citizen: string) =>
+  asAdminAll(w, 'POST', `/v1/citizens/${citizen}/consents`, { givenBy: 'citizen' });
+/** An open maintenance task of m, opened by m's stored alarm. */
+async function newTask(w: World, m: string, alarm: string): Promise<string> {
+  const row = await w.te.rt.db
+    .insertInto('maintenance_tasks')
+    .values({
+      municipality_id: m,
+      device_id: `unit-${Math.random().toString(36).slice(2)}`,
+      citizen_id: null,
+      kind: 'low_battery',
+      opened_by: alarm,
+      opened_at: new Date(),
+      last_alarm_at: new Date(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 export const FILL: Record<string, Fill> = {
   'POST /v1/auth/logout': { own: async () => ({ url: '/v1/auth/logout' }), endsSession: true },
   'POST /v1/auth/logout-all': { own: async () => ({ url: '/v1/auth/logout-all' }), endsSession: true },
@@ -344,6 +377,58 @@ export const FILL: Record<string, Fill> = {
   'GET /v1/admin/citizens/:id/access-history': {
     own: async (w) => ({ url: `/v1/admin/citizens/${w.own.citizen}/access-history` }),
     foreign: async (w) => ({ url: `/v1/admin/citizens/${w.foreign.citizen}/access-history` }),
+  },
+  'GET /v1/schedules': {
+    own: async () => ({ url: q('/v1/schedules', { municipality: OWN }) }),
+    foreign: async () => ({ url: q('/v1/schedules', { municipality: FOREIGN }) }),
+  },
+  'GET /v1/citizens/:id/schedules': {
+    own: async (w) => ({ url: `/v1/citizens/${w.own.citizen}/schedules` }),
+    foreign: async (w) => ({ url: `/v1/citizens/${w.foreign.citizen}/schedules` }),
+  },
+  'POST /v1/citizens/:id/schedules': {
+    own: async (w) => ({
+      url: `/v1/citizens/${w.own.citizen}/schedules`,
+      body: { kind: 'planned_call', times: ['11:00'] },
+    }),
+    foreign: async (w) => ({
+      url: `/v1/citizens/${w.foreign.citizen}/schedules`,
+      body: { kind: 'planned_call', times: ['11:00'] },
+    }),
+  },
+  'PUT /v1/schedules/:id': {
+    own: async (w) => ({
+      url: `/v1/schedules/${(await newSchedule(w, w.own.citizen)).id}`,
+      body: { kind: 'planned_call', times: ['12:00'] },
+    }),
+    foreign: async (w) => ({
+      url: `/v1/schedules/${(await newSchedule(w, w.foreign.citizen)).id}`,
+      body: { kind: 'planned_call', times: ['12:00'] },
+    }),
+  },
+  'DELETE /v1/schedules/:id': {
+    own: async (w) => ({ url: `/v1/schedules/${(await newSchedule(w, w.own.citizen)).id}` }),
+    foreign: async (w) => ({ url: `/v1/schedules/${(await newSchedule(w, w.foreign.citizen)).id}` }),
+  },
+  'POST /v1/citizens/:id/consents': {
+    own: async (w) => ({ url: `/v1/citizens/${w.own.citizen}/consents`, body: { givenBy: 'citizen' } }),
+    foreign: async (w) => ({ url: `/v1/citizens/${w.foreign.citizen}/consents`, body: { givenBy: 'citizen' } }),
+  },
+  'POST /v1/consents/:id/withdraw': {
+    own: async (w) => ({ url: `/v1/consents/${(await newConsent(w, w.own.citizen)).id}/withdraw`, body: {} }),
+    foreign: async (w) => ({ url: `/v1/consents/${(await newConsent(w, w.foreign.citizen)).id}/withdraw`, body: {} }),
+  },
+  'GET /v1/maintenance': {
+    own: async () => ({ url: q('/v1/maintenance', { municipality: OWN }) }),
+    foreign: async () => ({ url: q('/v1/maintenance', { municipality: FOREIGN }) }),
+  },
+  'POST /v1/maintenance/:id/close': {
+    own: async (w) => ({ url: `/v1/maintenance/${await newTask(w, OWN, w.own.alarm)}/close`, body: {} }),
+    foreign: async (w) => ({ url: `/v1/maintenance/${await newTask(w, FOREIGN, w.foreign.alarm)}/close`, body: {} }),
+  },
+  'PUT /v1/admin/municipalities/:municipality/triage': {
+    own: async () => ({ url: `/v1/admin/municipalities/${OWN}/triage`, body: { cancelWindowSeconds: 120 } }),
+    foreign: async () => ({ url: `/v1/admin/municipalities/${FOREIGN}/triage`, body: { cancelWindowSeconds: 120 } }),
   },
   'GET /v1/webhooks': {
     own: async () => ({ url: q('/v1/webhooks', { municipality: OWN }) }),

@@ -171,3 +171,41 @@ describe('incident rows', () => {
     expect(EVENT_TYPES.filter((t) => NO_ANSWER_TARGET.has(t))).toEqual(EVENT_TYPES.filter(isTechnicalOrTest));
   });
 });
+
+describe('planned calls and night checks on the board', () => {
+  /** A due item raised from a schedule: due at `due` (seconds from T0), raised at `s`, a window of `window` s. */
+  const dueItem = (type: 'planned_call' | 'night_check', due: number, s: number, window = 1800) =>
+    alarm({
+      incidentId: randomUUID(),
+      type,
+      s,
+      priority: 3,
+      occurredAt: at(due),
+      answerBy: at(due + window),
+      deviceId: 'care:c-1',
+    });
+
+  it('are ordered with alarms by priority, then by due time (an item raised late keeps its due time)', () => {
+    const fall = alarm({ incidentId: randomUUID(), type: 'fall', s: 600, priority: 1 });
+    const pendant = alarm({ incidentId: randomUUID(), s: 300, priority: 2 });
+    const medication = alarm({ incidentId: randomUUID(), type: 'medication', s: 120, priority: 3 });
+    // Due at T0 but raised ten minutes late (no worker ran): it has waited longest of the priority 3 rows.
+    const call = dueItem('planned_call', 0, 600);
+    // Due after the medication alarm was received.
+    const check = dueItem('night_check', 240, 240, 900);
+    const untriaged = alarm({ incidentId: randomUUID(), s: 700, priority: null });
+    const rows = incidentsOf([check, medication, call, pendant, fall, untriaged]);
+    expect(rows.map((r) => r.lead.id)).toEqual([untriaged.id, fall.id, pendant.id, call.id, medication.id, check.id]);
+    expect(rows.find((r) => r.lead.id === call.id)!.dueAt).toBe(at(0));
+  });
+
+  it('are overdue past their window’s end, not the answer target after receipt', () => {
+    const [row] = incidentsOf([dueItem('planned_call', 0, 0, 1800)]);
+    expect(row!.answerBy).toBe(at(1800));
+    expect(isOverdue(row!, 60, T0 + 120_000)).toBe(false);
+    expect(isOverdue(row!, 60, T0 + 1_799_000)).toBe(false);
+    expect(isOverdue(row!, 60, T0 + 1_800_000)).toBe(true);
+    const [held] = incidentsOf([{ ...dueItem('night_check', 0, 0, 900), status: 'claimed', claimedBy: 'op' }]);
+    expect(isOverdue(held!, 60, T0 + 3_600_000)).toBe(false);
+  });
+});

@@ -79,9 +79,19 @@ export type Card = CitizenCard & { recentAlarms?: RecentAlarm[] };
 export const claim = (id: string) => call<AlarmView>('POST', `/v1/alarms/${enc(id)}/claim`, {});
 /** One alarm with the citizen's card, for roles that may read it (the read is audited). */
 export const alarm = (id: string) => call<AlarmView & { citizen?: Card | null }>('GET', `/v1/alarms/${enc(id)}`);
-/** The operator's decision: false alarm, settled by phone, or a dispatch (which requests one). */
-export const resolve = (id: string, outcome: Outcome, note: string) =>
-  call<AlarmView>('POST', `/v1/alarms/${enc(id)}/resolve`, { outcome, ...(note ? { note } : {}) });
+/** What a planned call's or night check's result may be (domain/planned.ts CARE_RESULTS). */
+export type CareResult =
+  'reached_well' | 'reached_needs_help' | 'not_reached' | 'seen_calm' | 'seen_needs_help' | 'not_seen';
+/**
+ * The operator's decision: false alarm, settled by phone, or a dispatch (which requests one); on a
+ * planned call or night check its result, with a follow-up when the citizen needs help.
+ */
+export const resolve = (id: string, outcome: Outcome | CareResult, note: string, followUp?: 'dispatch' | 'phone') =>
+  call<AlarmView>('POST', `/v1/alarms/${enc(id)}/resolve`, {
+    outcome,
+    ...(note ? { note } : {}),
+    ...(followUp ? { followUp } : {}),
+  });
 
 // ---- Registry ----
 
@@ -201,3 +211,40 @@ export const openMaintenance = () =>
     (r) => r?.tasks ?? null,
   );
 export const closeMaintenance = (id: string) => call<MaintenanceTask>('POST', `/v1/maintenance/${enc(id)}/close`, {});
+// ---- Planned calls and night checks (supervisors, admins) ----
+
+export type ScheduleView = {
+  id: string;
+  citizenId: string;
+  municipality: string;
+  kind: 'planned_call' | 'night_check';
+  times: string[];
+  days: number[];
+  windowMinutes: number;
+  activeFrom: string;
+  activeTo: string | null;
+  note: string;
+};
+export type ConsentView = {
+  id: string;
+  givenBy: 'citizen' | 'representative';
+  representativeName: string | null;
+  givenAt: string;
+  recordedBy: string;
+  withdrawnAt: string | null;
+  inForce: boolean;
+};
+export const citizenPlan = (citizenId: string) =>
+  call<{ schedules: ScheduleView[]; consents: ConsentView[] }>('GET', `/v1/citizens/${enc(citizenId)}/schedules`);
+export const addSchedule = (
+  citizenId: string,
+  body: { kind: ScheduleView['kind']; times: string[]; windowMinutes?: number },
+) => call<ScheduleView>('POST', `/v1/citizens/${enc(citizenId)}/schedules`, body);
+export const deleteSchedule = (id: string) => call<null>('DELETE', `/v1/schedules/${enc(id)}`);
+export const recordConsent = (citizenId: string, representativeName: string) =>
+  call<ConsentView>(
+    'POST',
+    `/v1/citizens/${enc(citizenId)}/consents`,
+    representativeName ? { givenBy: 'representative', representativeName } : { givenBy: 'citizen' },
+  );
+export const withdrawConsent = (id: string) => call<ConsentView>('POST', `/v1/consents/${enc(id)}/withdraw`, {});

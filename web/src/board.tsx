@@ -21,7 +21,7 @@ import {
 } from './incidents.js';
 import { answerTargetSeconds, municipalities, municipalityName } from './municipalities.js';
 import { reasonTexts } from './reasons.js';
-import { duration, now, secondsSince } from './time.js';
+import { clockTime, duration, now, secondsSince } from './time.js';
 
 /** Fixed row height (px), the same as `.board tr.row` in styles.css: the virtual window is computed from it. */
 export const ROW_HEIGHT = 56;
@@ -153,7 +153,28 @@ function TriageCell({ i }: { i: Incident }) {
   );
 }
 
+/** A due planned call or night check: its due time and window, and the time left to the window's end. */
+function DueCell({ i, late, answerBy }: { i: Incident; late: boolean; answerBy: string }) {
+  const left = Math.floor((Date.parse(answerBy) - now.value) / 1000);
+  return (
+    <td class="wait">
+      <span class="name">{t('board.due', { time: clockTime(i.dueAt), end: clockTime(answerBy) })}</span>
+      {i.unclaimed ? (
+        late ? (
+          <span class="sub overdue-text">
+            <span aria-hidden="true">⚠ </span>
+            {t('board.overdue', { time: duration(-left) })}
+          </span>
+        ) : (
+          <span class="sub">{t('board.windowLeft', { time: duration(left) })}</span>
+        )
+      ) : null}
+    </td>
+  );
+}
+
 function WaitCell({ i, late }: { i: Incident; late: boolean }) {
+  if (i.answerBy !== null) return <DueCell i={i} late={late} answerBy={i.answerBy} />;
   const waited = secondsSince(i.receivedAt);
   const unanswered = unansweredSeconds(i, now.value);
   const target = answerTargetSeconds(i.lead.municipality);

@@ -3,7 +3,7 @@
 // with a note. The decision is recorded on the incident's most urgent alarm; the server resolves the
 // incident's other open alarms with it (one dispatch at most).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { alarm as readAlarm, ApiError, resolve, type Card, type Outcome } from './api.js';
+import { alarm as readAlarm, ApiError, resolve, type Card, type CareResult, type Outcome } from './api.js';
 import { incidents, noticeText, selected, take, type Notice } from './board.js';
 import { t } from './i18n.js';
 import { municipalityName } from './municipalities.js';
@@ -11,6 +11,35 @@ import { learningText, reasonTexts } from './reasons.js';
 import { clockTime, dateTime } from './time.js';
 
 const OUTCOMES: Outcome[] = ['false_alarm', 'phone_resolvable', 'dispatch'];
+
+type CareDecision = {
+  outcome: CareResult;
+  label:
+    | 'result.reached_well'
+    | 'result.reached_needs_help_dispatch'
+    | 'result.reached_needs_help_phone'
+    | 'result.not_reached'
+    | 'result.seen_calm'
+    | 'result.seen_needs_help_dispatch'
+    | 'result.seen_needs_help_phone'
+    | 'result.not_seen';
+  followUp?: 'dispatch' | 'phone';
+};
+/** A planned call's and a night check's results (the server refuses any other on them but the three outcomes). */
+const CARE_DECISIONS: Partial<Record<string, CareDecision[]>> = {
+  planned_call: [
+    { outcome: 'reached_well', label: 'result.reached_well' },
+    { outcome: 'reached_needs_help', label: 'result.reached_needs_help_dispatch', followUp: 'dispatch' },
+    { outcome: 'reached_needs_help', label: 'result.reached_needs_help_phone', followUp: 'phone' },
+    { outcome: 'not_reached', label: 'result.not_reached' },
+  ],
+  night_check: [
+    { outcome: 'seen_calm', label: 'result.seen_calm' },
+    { outcome: 'seen_needs_help', label: 'result.seen_needs_help_dispatch', followUp: 'dispatch' },
+    { outcome: 'seen_needs_help', label: 'result.seen_needs_help_phone', followUp: 'phone' },
+    { outcome: 'not_seen', label: 'result.not_seen' },
+  ],
+};
 
 function CardView({ card }: { card: Card | null | undefined }) {
   if (card === undefined) return <p>{t('common.loading')}</p>;
@@ -96,11 +125,11 @@ export function Detail({ id }: { id: string }) {
 
   if (!incident) return null;
   const lead = incident.lead;
-  const decide = async (outcome: Outcome) => {
+  const decide = async (outcome: Outcome | CareResult, followUp?: 'dispatch' | 'phone') => {
     setError(null);
     setBusy(true);
     try {
-      await resolve(lead.id, outcome, note);
+      await resolve(lead.id, outcome, note, followUp);
       selected.value = null;
     } catch (err) {
       setError(
@@ -171,6 +200,7 @@ export function Detail({ id }: { id: string }) {
             <span class="when">{clockTime(a.receivedAt)}</span> {t(`type.${a.type}`)} ·{' '}
             {a.triage ? `${t(`class.${a.triage.class}`)} P${a.triage.priority}` : t('board.untriaged')}
             {a.claimedBy && ` · ${a.claimedBy}`}
+            {a.answerBy && ` · ${t('board.due', { time: clockTime(a.occurredAt), end: clockTime(a.answerBy) })}`}
           </li>
         ))}
       </ol>
@@ -179,10 +209,19 @@ export function Detail({ id }: { id: string }) {
         {t('detail.note')}
         <textarea value={note} maxLength={2000} onInput={(e) => setNote(e.currentTarget.value)} />
       </label>
+      {lead.answerBy && (
+        <p class="due">{t('detail.due', { time: clockTime(lead.occurredAt), end: clockTime(lead.answerBy) })}</p>
+      )}
       <div class="decisions">
-        {OUTCOMES.map((o) => (
-          <button key={o} type="button" disabled={busy} class={`decide ${o}`} onClick={() => decide(o)}>
-            {t(`class.${o}`)}
+        {(CARE_DECISIONS[lead.type] ?? OUTCOMES.map((o) => ({ outcome: o, label: `class.${o}` as const }))).map((d) => (
+          <button
+            key={d.label}
+            type="button"
+            disabled={busy}
+            class={`decide ${d.outcome}`}
+            onClick={() => decide(d.outcome, 'followUp' in d ? d.followUp : undefined)}
+          >
+            {t(d.label)}
           </button>
         ))}
       </div>

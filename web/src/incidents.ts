@@ -35,6 +35,13 @@ export type Incident = {
   priority: number;
   /** When its first open alarm was received: how long the situation has waited. */
   receivedAt: string;
+  /**
+   * Where it stands in the queue's time order: a due planned call or night check by its due time (its
+   * `occurredAt`; it may be raised late), any other alarm by its receipt.
+   */
+  dueAt: string;
+  /** A due item's deadline, its window's end (the earliest of its open items nobody holds); null for alarms. */
+  answerBy: string | null;
   /** When its oldest alarm nobody holds was received; null when every alarm is held. */
   unansweredSince: string | null;
   /** Who holds its alarms. */
@@ -58,9 +65,15 @@ const leadRank = (a: AlarmView) => a.triage?.priority ?? 6;
 const byLead = (a: AlarmView, b: AlarmView) =>
   leadRank(a) - leadRank(b) || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** Most urgent first: priority (an incident with an untriaged alarm first), then the longest waiting. */
+/**
+ * Most urgent first: priority (an incident with an untriaged alarm first), then the longest waiting, a
+ * due planned call or night check counting from its due time.
+ */
 export const compareIncidents = (a: Incident, b: Incident) =>
-  a.priority - b.priority || time(a.receivedAt) - time(b.receivedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  a.priority - b.priority || time(a.dueAt) - time(b.dueAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A due item of planned work (raised from a schedule) is due at its occurredAt; an alarm at its receipt. */
+const dueTimeOf = (a: AlarmView) => (a.answerBy ? a.occurredAt : a.receivedAt);
 
 /** Why an alarm's escalation was raised; a change from before the reason was sent tells by its holder. */
 const reasonOf = (a: AlarmView) => a.escalation?.reason ?? (a.claimedBy === null ? 'unanswered' : 'unresolved');
@@ -90,6 +103,12 @@ function incidentOf(id: string, alarms: AlarmView[]): Incident {
     newest: oldestFirst[oldestFirst.length - 1]!,
     priority: Math.min(...oldestFirst.map(urgency)),
     receivedAt: oldestFirst[0]!.receivedAt,
+    dueAt: oldestFirst.map(dueTimeOf).reduce((x, y) => (time(y) < time(x) ? y : x)),
+    answerBy:
+      oldestFirst
+        .filter((a) => a.claimedBy === null && a.answerBy)
+        .map((a) => a.answerBy!)
+        .sort((x, y) => time(x) - time(y))[0] ?? null,
     unansweredSince: unheld?.receivedAt ?? null,
     holders: [...new Set(oldestFirst.flatMap((a) => (a.claimedBy === null ? [] : [a.claimedBy])))],
     escalation: escalated
@@ -120,9 +139,11 @@ export const unansweredSeconds = (i: Incident, now: number): number | null =>
 
 /**
  * Past the municipality's answer target with nobody answering: overdue, whether or not the server has
- * escalated it yet (its loop runs every few seconds; the operator should not wait for it).
+ * escalated it yet (its loop runs every few seconds; the operator should not wait for it). A due item of
+ * planned work is overdue past its window's end instead.
  */
 export function isOverdue(i: Incident, answerTargetSeconds: number, now: number): boolean {
+  if (i.answerBy !== null) return i.unansweredSince !== null && now >= time(i.answerBy);
   const waited = unansweredSeconds(i, now);
   return i.answerTarget && waited !== null && waited >= answerTargetSeconds;
 }

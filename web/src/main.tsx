@@ -21,6 +21,7 @@ import { t } from './i18n.js';
 import { Login } from './login.js';
 import { forgetMunicipalities, loadMunicipalities } from './municipalities.js';
 import { PlannerBoard } from './planner.js';
+import { SchedulePanel } from './schedules.js';
 import { Header, LiveRegion, pagesOf, useShortcuts, type Page } from './shell.js';
 // Types only: the module itself is imported when the page is opened.
 import type * as Statistics from './statistics.js';
@@ -123,6 +124,7 @@ function OperatorPage({ who }: { who: User }) {
               {who.role !== 'operator' && <CentrePanel />}
               <DispatchPanel />
               <MaintenancePanel />
+              {who.role !== 'operator' && <SchedulePanel />}
             </div>
           )}
         </div>

@@ -3,6 +3,9 @@ import { importRegistry, registrySchema } from '../../admin/registry.js';
 import { errorBody } from '../../../domain/views.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { actorOf } from '../audit-trail.js';
+import { SCOPE } from '../protected.js';
+import { inScope } from '../access.js';
+import { userOf } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { importResult, municipalityParams, municipalityView, triageSettingsRequest } from '../schemas.js';
 import { updateTriageSettings } from '../../../db/municipalities.js';
@@ -34,7 +37,7 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/municipalities/:municipality/triage',
     {
-      config: { allow: ['registry:write'] },
+      config: { allow: ['registry:write'], scope: SCOPE.municipalityInPath },
       schema: {
         tags: ['administration'],
         summary: "Change a municipality's triage settings (incident window, cancel window, self-closing types)",
@@ -49,6 +52,7 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
       },
     },
     async (req) => {
+      if (!inScope(userOf(req), req.params.municipality)) throw notFound('no such municipality');
       const row = await updateTriageSettings(rt.db, req.params.municipality, req.body);
       if (!row) throw notFound('no such municipality');
       return toMunicipalityView(row);

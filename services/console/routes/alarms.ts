@@ -2,8 +2,10 @@
 import { findAlarm, listAlarms } from '../../../db/alarms.js';
 import { claimAlarm, resolveAlarm } from '../../../db/decisions.js';
 import { toAlarmView, toDispatchView } from '../../../db/views.js';
+import type { TriageClass } from '../../../domain/events.js';
 import { alarmView, errorBody } from '../../../domain/views.js';
-import { conflict, notFound } from '../../../platform/errors.js';
+import { isCareResult, resultsFor } from '../../../domain/planned.js';
+import { conflict, HttpError, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import type { AuditActor, AuditFact } from '../../../db/audit.js';
 import { can, inScope, listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
@@ -20,6 +22,8 @@ const heldConflict = (status: string, holder: string | null | undefined) =>
   conflict(
     status === 'resolved' ? 'the alarm is already resolved' : `${holder ?? 'another operator'} has claimed the alarm`,
   );
+
+const invalidDecision = (message: string) => new HttpError(400, 'invalid_decision', message);
 
 export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
   const { rt } = ctx;
@@ -137,7 +141,7 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
         tags,
         summary: "Record the operator's decision",
         description:
-          'The decision covers the alarm and the other open alarms of its incident (each gets the outcome and the note). Allowed when you hold them or nobody does (you then hold them). Outcome dispatch requests one dispatch, for this alarm, in the same transaction. 409 when another operator holds the alarm or any open alarm of its incident (named in the message), or it is already resolved.',
+          'The decision covers the alarm and the other open alarms of its incident (each gets the outcome and the note). A planned call or night check takes its type’s results too (see outcome); on an item raised from a schedule, not reached/seen plans a retry after the municipality’s delay, and after the last retry requests a dispatch (the night patrol for a night check). Allowed when you hold them or nobody does (you then hold them). Outcome dispatch requests one dispatch, for this alarm, in the same transaction. 409 when another operator holds the alarm or any open alarm of its incident (named in the message), or it is already resolved.',
         security,
         params: idParams,
         body: resolveRequest,
@@ -147,8 +151,29 @@ export const alarmRoutes: HttpPlugin<ConsoleContext> = async (app, ctx) => {
     async (req) => {
       const user = userOf(req);
       const by = actorOf(req);
-      await visibleAlarm(user, req.params.id, by, { action: 'alarm.resolve', outcome: 'refused' });
-      const r = await resolveAlarm(rt.db, req.params.id, user.username, req.body, by);
+      const alarm = await visibleAlarm(user, req.params.id, by, { action: 'alarm.resolve', outcome: 'refused' });
+      const { outcome, note, followUp } = req.body;
+      const result = isCareResult(outcome) ? outcome : undefined;
+      if (result !== undefined && !resultsFor(alarm.type).includes(result)) {
+        const fits = resultsFor(alarm.type);
+        throw invalidDecision(
+          `outcome ${result} does not fit a ${alarm.type} alarm; use false_alarm, phone_resolvable or dispatch${fits.length ? `, or ${fits.join(', ')}` : ''}`,
+        );
+      }
+      if (followUp !== undefined && !(result === 'reached_needs_help' || result === 'seen_needs_help'))
+        throw invalidDecision('followUp goes only with reached_needs_help or seen_needs_help');
+      const r = await resolveAlarm(
+        rt.db,
+        req.params.id,
+        user.username,
+        {
+          outcome: result === undefined ? (outcome as TriageClass) : 'phone_resolvable',
+          note,
+          result,
+          followUp,
+        },
+        by,
+      );
       if (r.outcome === 'missing') throw notFound('no such alarm');
       if (r.outcome === 'conflict') throw heldConflict(r.value.alarm.status, r.holder);
       if (r.outcome === 'changed') await rt.feed.published();

@@ -8,6 +8,7 @@ import { conflict } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound } from '../access.js';
 import { userOf } from '../auth.js';
+import { SCOPE } from '../protected.js';
 import { security, type ConsoleContext } from '../context.js';
 import { isUuid } from '../cursor.js';
 import { idParams, maintenanceCloseRequest, maintenanceList, maintenanceListQuery } from '../schemas.js';
@@ -16,7 +17,7 @@ export const maintenanceRoutes: HttpPlugin<ConsoleContext> = async (app, { rt })
   app.get(
     '/v1/maintenance',
     {
-      config: { allow: ['alarms:read'] },
+      config: { allow: ['alarms:read'], scope: SCOPE.municipalityFilter },
       schema: {
         tags: ['maintenance'],
         summary: 'Maintenance tasks of the units in your municipalities',
@@ -39,7 +40,7 @@ export const maintenanceRoutes: HttpPlugin<ConsoleContext> = async (app, { rt })
   app.post(
     '/v1/maintenance/:id/close',
     {
-      config: { allow: ['alarms:handle'] },
+      config: { allow: ['alarms:handle'], scope: SCOPE.maintenanceInPath },
       schema: {
         tags: ['maintenance'],
         summary: 'Close a maintenance task by hand (the unit repaired or replaced)',
