@@ -11,6 +11,7 @@ import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminGatewayRoutes } from './routes/admin-gateways.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { loginRoutes, sessionRoutes } from './routes/auth.js';
@@ -113,6 +114,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       statisticsRoutes,
       adminRoutes,
       adminSessionRoutes,
+      adminGatewayRoutes,
       webhookRoutes,
       liveRoutes,
     ],

@@ -330,6 +330,12 @@ export const importResult = z.object({
   citizens: counts,
   devices: counts,
   users: counts,
+  keys: z
+    .array(z.object({ gateway: z.string(), keyId: z.string().uuid(), key: z.string() }))
+    .describe('API keys generated for new gateways given without apiKey: shown only here, stored only as a hash'),
+  warnings: z
+    .array(z.string())
+    .describe('What was accepted but is advised against (an apiKey chosen in the registry), or not reactivated'),
 });
 
 // ---- Webhooks ----

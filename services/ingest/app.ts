@@ -15,7 +15,7 @@ export const INGEST_PUBLIC_ROUTES: readonly string[] = [...OPERATIONS_ROUTES];
 /** A batch of 1000 events with at most 4 KiB of details each fits in 8 MiB. */
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
-export type IngestApp = ServiceApp & { acceptor: AlarmAcceptor };
+export type IngestApp = ServiceApp & { acceptor: AlarmAcceptor; gateways: GatewayDirectory };
 
 /** Ingest, ready for inject() or listen(). */
 export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
@@ -24,6 +24,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
   queueDepthGauge(registry, () => rt.queues.depth());
   const acceptor = new AlarmAcceptor(rt, metrics);
   const gateways = new GatewayDirectory(rt.db);
+  gateways.listen(rt.config.databaseUrl, rt.logger);
 
   const app = await createHttpApp({
     service: 'ingest',
@@ -56,10 +57,12 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
   return {
     app,
     acceptor,
+    gateways,
     async close() {
       // New requests get 503 while in-flight ones finish; then wait for their queueing.
       await app.close();
       await acceptor.drain();
+      await gateways.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRegistry } from '../../services/admin/registry.js';
+import { sha256 } from '../../platform/secrets.js';
 import { createTestEnv, gatewayKey, testRegistry, type TestEnv } from '../support/env.js';
 import { ownLines, run } from './run-cli.js';
 
@@ -116,12 +117,17 @@ describe('registry import from the command line', () => {
       expect(u.password_hash).toMatch(/^\$argon2id\$/);
       expect(u.password_hash).not.toContain(passwords.get(u.username));
     }
-    const gateways = await te.rt.pool.query('SELECT id, api_key_hash FROM gateways ORDER BY id');
+    const gateways = await te.rt.pool.query(
+      'SELECT gateway_id AS id, key_hash FROM gateway_keys WHERE revoked_at IS NULL ORDER BY gateway_id',
+    );
     expect(gateways.rows.map((g) => g.id)).toEqual(['gw-aabenraa', 'gw-both', 'gw-toender']);
     for (const g of gateways.rows) {
       const key = gatewayKey(g.id.replace(/^gw-/, ''));
-      expect(g.api_key_hash).not.toBe(key);
-      expect(g.api_key_hash).not.toContain(key);
+      expect(g.key_hash).not.toBe(key);
+      expect(g.key_hash).not.toContain(key);
+      expect(g.key_hash).toBe(sha256(key));
     }
+    // An admin-chosen key is accepted for compatibility, and the import says so.
+    expect(imported.stdout).toMatch(/warning: gateways\.gw-aabenraa: apiKey chosen in the registry/);
   });
 });

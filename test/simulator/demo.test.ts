@@ -105,7 +105,15 @@ describe('npm run demo on a database with real users', () => {
           .select(['username', 'password_hash'])
           .orderBy('username')
           .execute();
-        const gateways = await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute();
+        const gatewayKeys = () =>
+          real.rt.db
+            .selectFrom('gateway_keys')
+            .select(['gateway_id', 'key_hash', 'revoked_at'])
+            .orderBy('gateway_id')
+            .orderBy('key_hash')
+            .execute();
+        const gateways = await real.rt.db.selectFrom('gateways').select(['id', 'disabled']).orderBy('id').execute();
+        const keys = await gatewayKeys();
         const [ingest, consolePort, worker] = [await freePort(), await freePort(), await freePort()];
         const p = spawn('node_modules/.bin/tsx', ['bin/demo.ts'], {
           env: {
@@ -128,9 +136,10 @@ describe('npm run demo on a database with real users', () => {
         expect(
           await real.rt.db.selectFrom('users').select(['username', 'password_hash']).orderBy('username').execute(),
         ).toEqual(before);
-        expect(await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute()).toEqual(
+        expect(await real.rt.db.selectFrom('gateways').select(['id', 'disabled']).orderBy('id').execute()).toEqual(
           gateways,
         );
+        expect(await gatewayKeys()).toEqual(keys);
       } finally {
         await real.close();
       }
