@@ -56,7 +56,9 @@ export const userView = z.object({
 export const loginResponse = z.object({
   token: z
     .string()
-    .describe('Send as `Authorization: Bearer <token>`; the same value is set as the HttpOnly cookie rc_session'),
+    .describe(
+      'Send as `Authorization: Bearer <token>`; the same value is set as the HttpOnly session cookie (`__Host-rc_session`)',
+    ),
   expiresAt: z.string(),
   user: userView,
 });

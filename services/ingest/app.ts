@@ -36,6 +36,10 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     ready: () => dependenciesReady(rt),
     bodyLimit: BATCH_BODY_LIMIT,
     validationErrorCode: 'invalid_event',
+    metricsToken: rt.config.metricsToken,
+    docs: rt.config.docs,
+    // DOCS=login: the gateway API's documentation is for those who hold a gateway key.
+    docsLogin: async (req) => void (await gateways.authenticate(req.headers.authorization, req.ip)),
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
   });
 

@@ -13,7 +13,7 @@ import { errorFields } from '../../../platform/logger.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../../platform/secrets.js';
 import { scopeOnWire } from '../access.js';
-import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
+import { cookieOptions, sessionCookie, sessionOf, toConsoleUser } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { loginRequest, loginResponse, sessionView } from '../schemas.js';
 
@@ -30,7 +30,7 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
         tags,
         summary: 'Log in',
         description:
-          'Answers a session token and sets it as the HttpOnly cookie rc_session as well. 401 invalid_credentials for a wrong username or password. After failed logins, further attempts must wait (429 with Retry-After, before the password is checked): the wait doubles with each failure past a free allowance, counted per account (not at addresses where the user logged in before), per address and per account and address, across every console instance.',
+          'Answers a session token and sets it as the session cookie as well: `__Host-rc_session` (Secure, HttpOnly, SameSite=Strict, Path=/), or `rc_session` without Secure where the console runs with COOKIE_SECURE=false on a loopback address. 401 invalid_credentials for a wrong username or password. After failed logins, further attempts must wait (429 with Retry-After, before the password is checked): the wait doubles with each failure past a free allowance, counted per account (not at addresses where the user logged in before), per address and per account and address, across every console instance.',
         body: loginRequest,
         response: { 200: loginResponse, 400: errorBody, 401: errorBody, 429: errorBody },
       },
@@ -64,7 +64,7 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
         hours: rt.config.sessionHours,
         address: req.ip,
       });
-      reply.setCookie(SESSION_COOKIE, token, cookieOptions(rt.config));
+      reply.setCookie(sessionCookie(rt.config), token, cookieOptions(rt.config));
       const consoleUser = toConsoleUser(user);
       return {
         token,
@@ -92,7 +92,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
     async (req, reply) => {
       await deleteSession(rt.db, sessionOf(req).tokenHash);
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
-      reply.clearCookie(SESSION_COOKIE, opts);
+      reply.clearCookie(sessionCookie(rt.config), opts);
       return reply.code(204).send(null);
     },
   );
@@ -113,7 +113,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
     async (req, reply) => {
       const ended = await deleteUserSessions(rt.db, sessionOf(req).user.username);
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
-      reply.clearCookie(SESSION_COOKIE, opts);
+      reply.clearCookie(sessionCookie(rt.config), opts);
       return { ended };
     },
   );
