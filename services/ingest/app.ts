@@ -51,6 +51,9 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
       rateLimited(`more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`, ctx.ttl),
   });
 
+  // The key announcements' connection ends with the app, whichever way it is closed.
+  app.addHook('onClose', () => gateways.close());
+
   await app.register(gatewayRoutes, {
     acceptor,
     gateways,
@@ -66,7 +69,6 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
       // New requests get 503 while in-flight ones finish; then wait for their queueing.
       await app.close();
       await acceptor.drain();
-      await gateways.close();
     },
   };
 }

@@ -69,8 +69,12 @@ export class GatewayDirectory {
   private generation = 0;
   /** 'listening' once the key announcements are heard (again), 'forgotten' each time the cache is dropped. */
   readonly events = new EventEmitter();
+  /** Resolves once the key announcements are first heard. */
+  readonly listening: Promise<void>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.listening = new Promise((resolve) => this.events.once('listening', () => resolve()));
+  }
 
   /**
    * Hear Postgres announce revoked keys and disabled gateways (migrations/0012) and drop every cached key

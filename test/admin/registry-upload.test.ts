@@ -26,6 +26,8 @@ describe('PUT /v1/admin/registry', () => {
       citizens: { created: 0, updated: 0 },
       devices: { created: 0, updated: 0 },
       users: { created: 1, updated: 0 },
+      keys: [],
+      warnings: [],
     });
     const login2 = await fx.app.inject({
       method: 'POST',
