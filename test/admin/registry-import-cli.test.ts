@@ -105,6 +105,28 @@ describe('registry import from the command line', () => {
     expect(second.stdout).toMatch(/citizens\s+created\s+0\s+updated\s+6/);
   });
 
+  it('prints the key it generates for a new gateway given without apiKey, once, and stores only its hash', async () => {
+    const { te, importFile } = await freshDatabase();
+    const reg = testRegistry(2);
+    const { apiKey: _key, ...keyless } = reg.gateways[0]!;
+    const imported = await importFile(
+      await writeJson('keyless.json', { municipalities: reg.municipalities, gateways: [keyless] }),
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    const key = new RegExp(`^  ${keyless.id}  ([A-Za-z0-9_-]{43})  \\(key id [0-9a-f-]{36}\\)$`, 'm').exec(
+      imported.stdout,
+    )?.[1];
+    expect(key, imported.stdout).toBeDefined();
+    const stored = await te.rt.pool.query('SELECT key_hash, origin FROM gateway_keys WHERE gateway_id = $1', [
+      keyless.id,
+    ]);
+    expect(stored.rows).toEqual([{ key_hash: sha256(key!), origin: 'generated' }]);
+    const again = await importFile(
+      await writeJson('keyless-again.json', { municipalities: reg.municipalities, gateways: [keyless] }),
+    );
+    expect(again.stdout).not.toMatch(/API keys generated/);
+  });
+
   it('stores passwords as argon2id hashes and API keys only as hashes, never in plain text', async () => {
     const { te, importFile } = await freshDatabase();
     const reg = testRegistry(6);
