@@ -2,6 +2,7 @@
 // registry (seven municipalities, fictional citizens, demo users) and simulated gateways sending realistic
 // traffic, time-compressed. Prints where to look and how to log in, then one line per triaged alarm as an
 // operator's live feed shows it. Only process concerns live here; the parts are in services/simulator.
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { importRegistry } from '../services/admin/registry.js';
 import { createLogger } from '../platform/logger.js';
@@ -19,7 +20,7 @@ import { createTraffic } from '../services/simulator/profile.js';
 import { ALL_MUNICIPALITIES_LOGIN, DEMO_LOGINS, demoRegistry, registryBody } from '../services/simulator/registry.js';
 import { banner } from '../services/demo/banner.js';
 import { assertDemoDatabase, DEMO_DATABASE, NotADemoDatabase } from '../services/demo/guard.js';
-import { safeUrl } from '../platform/config.js';
+import { isLoopback, safeUrl } from '../platform/config.js';
 import { demoSettings, DemoSettingsError, type DemoSettings } from '../services/demo/settings.js';
 import { TriageLog } from '../services/demo/triage-log.js';
 import { evaluateTriage, shortSummary } from '../services/simulator/eval-triage.js';
@@ -72,10 +73,16 @@ async function main(): Promise<void> {
   );
   // stdout carries the demo's lines; the services log to stderr, warnings only unless LOG_LEVEL says otherwise.
   // A database of its own unless told otherwise: the demo never seeds into the one `npm start` uses.
+  // On this machine over plain HTTP, unless told otherwise: the session cookie without Secure (refused
+  // anywhere but on a loopback address), the OpenAPI documents open, metrics with a token made for this run.
+  const host = process.env.HOST || '127.0.0.1';
   const config = loadConfigOrExit({
     ...process.env,
     DATABASE_URL: process.env.DATABASE_URL || `postgres://postgres@127.0.0.1:5432/${DEMO_DATABASE}`,
     LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    COOKIE_SECURE: process.env.COOKIE_SECURE || (isLoopback(host) ? 'false' : 'true'),
+    DOCS: process.env.DOCS || 'public',
+    METRICS_TOKEN: process.env.METRICS_TOKEN || randomBytes(24).toString('base64url'),
   });
   const logger = createLogger(config.logLevel, 'demo', pino.destination(2));
   await prepareDependenciesOrExit(config);
@@ -137,6 +144,9 @@ async function main(): Promise<void> {
       citizens: reg.citizens!.length,
       gateways: reg.gateways!.length,
       evaluation,
+      cookieSecure: config.cookieSecure,
+      docs: config.docs,
+      metricsToken: config.metricsToken,
     }),
   );
 

@@ -15,7 +15,8 @@ const USAGE = `usage: npm run registry:import -- <registry.json>
 
 The file is a JSON object in the shape of PUT /v1/admin/registry: municipalities, gateways, citizens,
 devices and users (every array optional). Everything is upserted in one transaction; API keys and
-passwords are stored only as hashes.`;
+passwords are stored only as hashes. A new gateway given without apiKey gets a generated key, printed
+once; an apiKey in the file is accepted for compatibility, with a warning.`;
 
 /** A minimal file to start from: one municipality, its gateway, one citizen with a device, one operator. */
 const EXAMPLE: Registry = {
@@ -24,7 +25,7 @@ const EXAMPLE: Registry = {
     {
       id: 'gw-aabenraa',
       name: 'Aabenraa alarm gateway',
-      apiKey: 'replace-with-a-long-random-key',
+      // No apiKey: the import generates one and prints it once.
       municipalities: ['aabenraa'],
       heartbeatSeconds: 300,
     },
@@ -64,13 +65,20 @@ async function readRegistryFile(file: string): Promise<unknown> {
   }
 }
 
-function describe(result: ImportResult): string {
-  return Object.entries(result)
-    .map(
-      ([what, c]) =>
-        `  ${what.padEnd(15)} created ${String(c.created).padStart(5)}   updated ${String(c.updated).padStart(5)}`,
-    )
-    .join('\n');
+function describe({ keys, warnings, ...counts }: ImportResult): string {
+  const lines = Object.entries(counts).map(
+    ([what, c]) =>
+      `  ${what.padEnd(15)} created ${String(c.created).padStart(5)}   updated ${String(c.updated).padStart(5)}`,
+  );
+  for (const w of warnings) lines.push(`warning: ${w}`);
+  if (keys.length) {
+    lines.push(
+      '',
+      'API keys generated for new gateways (shown this once, only their hash is stored; give each to its gateway):',
+    );
+    for (const k of keys) lines.push(`  ${k.gateway}  ${k.key}  (key id ${k.keyId})`);
+  }
+  return lines.join('\n');
 }
 
 const args = process.argv.slice(2);

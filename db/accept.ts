@@ -11,7 +11,15 @@ import { toAlarmView } from './views.js';
 
 export type NewAlarm = {
   gatewayId: string;
+  /**
+   * The gateway's event id, unique per gateway: the idempotency key. For the system's own events
+   * (`system: true`), the key of the event among the system's events instead: it is stored as
+   * system_key, never as an event id, so no gateway can send, pre-empt or cancel it
+   * (migrations/0012_gateway_keys_and_system_events.sql).
+   */
   eventId: string;
+  /** An event the service raised itself (a missed heartbeat), not one a gateway sent. */
+  system?: boolean | undefined;
   deviceId: string;
   type: EventType;
   occurredAt: string;
@@ -35,7 +43,15 @@ export type StoreOutcome = {
   created: AlarmRow[];
 };
 
-const keyOf = (gatewayId: string, eventId: string) => `${gatewayId}\u0000${eventId}`;
+/** An event's idempotency key within one call: a system event's key never meets a gateway's event id. */
+const keyOf = (gatewayId: string, eventId: string | null, systemKey: string | null = null) =>
+  eventId === null ? `system\u0000${systemKey}` : `${gatewayId}\u0000${eventId}`;
+/** A system event's key, unique across gateways: the gateway's id and the event's key among its system events. */
+const systemKeyOf = (item: NewAlarm) => `${item.gatewayId}:${item.eventId}`;
+const itemKey = (item: NewAlarm) =>
+  item.system ? keyOf(item.gatewayId, null, systemKeyOf(item)) : keyOf(item.gatewayId, item.eventId);
+const rowKey = (row: { gateway_id: string; event_id: string | null; system_key: string | null }) =>
+  keyOf(row.gateway_id, row.event_id, row.system_key);
 
 /**
  * Store alarms in one transaction, idempotent on (gateway, event id): a re-sent event returns the
@@ -54,7 +70,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
   const unique: { item: NewAlarm; id: string; incident: string }[] = [];
   const incidentByDevice = new Map<string, string>();
   items.forEach((item, i) => {
-    const key = keyOf(item.gatewayId, item.eventId);
+    const key = itemKey(item);
     if (firstByKey.has(key)) return;
     firstByKey.set(key, i);
     const deviceKey = `${item.gatewayId}\u0000${item.deviceId}\u0000${laneFor(item.type)}`;
@@ -66,18 +82,20 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
   return db.transaction().execute(async (trx) => {
     const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
     const inserted = await sql<AlarmRow>`
-      INSERT INTO alarms (id, gateway_id, event_id, municipality_id, device_id, citizen_id, unknown_device, type, lane,
+      INSERT INTO alarms (id, gateway_id, event_id, system_key, municipality_id, device_id, citizen_id, unknown_device, type, lane,
                           occurred_at, voice, relates_to, battery_percent, details, incident_id)
-      SELECT i.id, i.gateway_id, i.event_id, m.municipality_id, i.device_id, c.id, c.id IS NULL AND i.municipality IS NULL, i.type, i.lane,
+      SELECT i.id, i.gateway_id, i.event_id, i.system_key, m.municipality_id, i.device_id, c.id, c.id IS NULL AND i.municipality IS NULL, i.type, i.lane,
              i.occurred_at, i.voice, i.relates_to, i.battery_percent, i.details,
              COALESCE(rel.incident_id, prev.incident_id, i.incident)
-      FROM unnest(${col((u) => u.id)}::uuid[], ${col((u) => u.item.gatewayId)}::text[], ${col((u) => u.item.eventId)}::text[],
+      FROM unnest(${col((u) => u.id)}::uuid[], ${col((u) => u.item.gatewayId)}::text[],
+                  ${col((u) => (u.item.system ? null : u.item.eventId))}::text[],
+                  ${col((u) => (u.item.system ? systemKeyOf(u.item) : null))}::text[],
                   ${col((u) => u.item.deviceId)}::text[], ${col((u) => u.item.type)}::text[], ${col((u) => laneFor(u.item.type))}::text[],
                   ${col((u) => u.item.occurredAt)}::timestamptz[], ${col((u) => u.item.voice ?? null)}::text[],
                   ${col((u) => u.item.relatesTo ?? null)}::text[], ${col((u) => u.item.batteryPercent ?? null)}::smallint[],
                   ${col((u) => JSON.stringify(u.item.details ?? {}))}::jsonb[], ${col((u) => u.incident)}::uuid[],
                   ${col((u) => u.item.municipality ?? null)}::text[])
-             WITH ORDINALITY AS i(id, gateway_id, event_id, device_id, type, lane, occurred_at, voice, relates_to,
+             WITH ORDINALITY AS i(id, gateway_id, event_id, system_key, device_id, type, lane, occurred_at, voice, relates_to,
                                   battery_percent, details, incident, municipality, ord)
       JOIN gateways g ON g.id = i.gateway_id
       LEFT JOIN devices d ON d.id = i.device_id AND i.municipality IS NULL
@@ -99,26 +117,36 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
         ORDER BY p.received_at DESC LIMIT 1
       ) prev ON true
       ORDER BY i.ord
-      ON CONFLICT ON CONSTRAINT alarms_idempotency DO NOTHING
+      -- alarms_idempotency (gateway_id, event_id) for gateways' events, alarms_system_key for the system's.
+      ON CONFLICT DO NOTHING
       RETURNING *`.execute(trx);
 
     const byKey = new Map<string, { id: string; lane: Lane; duplicate: boolean }>();
-    for (const row of inserted.rows)
-      byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: false });
+    for (const row of inserted.rows) byKey.set(rowKey(row), { id: row.id, lane: row.lane as Lane, duplicate: false });
 
-    const missing = unique.filter((u) => !byKey.has(keyOf(u.item.gatewayId, u.item.eventId)));
+    const missing = unique.filter((u) => !byKey.has(itemKey(u.item)));
     if (missing.length > 0) {
       // Already stored (a re-send), possibly by a transaction that committed while ours waited on the key.
-      const existing = await sql<{ id: string; gateway_id: string; event_id: string; lane: string }>`
-        SELECT a.id, a.gateway_id, a.event_id, a.lane FROM alarms a
-        JOIN unnest(${missing.map((u) => u.item.gatewayId)}::text[], ${missing.map((u) => u.item.eventId)}::text[]) AS k(gateway_id, event_id)
-          ON a.gateway_id = k.gateway_id AND a.event_id = k.event_id`.execute(trx);
-      for (const row of existing.rows)
-        byKey.set(keyOf(row.gateway_id, row.event_id), { id: row.id, lane: row.lane as Lane, duplicate: true });
+      const fromGateways = missing.filter((u) => !u.item.system);
+      const fromSystem = missing.filter((u) => u.item.system).map((u) => systemKeyOf(u.item));
+      const existing = await sql<{
+        id: string;
+        gateway_id: string;
+        event_id: string | null;
+        system_key: string | null;
+        lane: string;
+      }>`
+        SELECT a.id, a.gateway_id, a.event_id, a.system_key, a.lane FROM alarms a
+        JOIN unnest(${fromGateways.map((u) => u.item.gatewayId)}::text[], ${fromGateways.map((u) => u.item.eventId)}::text[]) AS k(gateway_id, event_id)
+          ON a.gateway_id = k.gateway_id AND a.event_id = k.event_id
+        UNION ALL
+        SELECT a.id, a.gateway_id, a.event_id, a.system_key, a.lane FROM alarms a
+        WHERE a.system_key = ANY(${fromSystem}::text[])`.execute(trx);
+      for (const row of existing.rows) byKey.set(rowKey(row), { id: row.id, lane: row.lane as Lane, duplicate: true });
     }
 
     const results = items.map((item, i): Accepted => {
-      const key = keyOf(item.gatewayId, item.eventId);
+      const key = itemKey(item);
       const found = byKey.get(key);
       // A missing row here means an unknown gateway id: callers authenticate gateways first.
       if (!found) throw new Error('alarm neither inserted nor found (unknown gateway?)');

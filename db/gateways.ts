@@ -5,21 +5,39 @@ import type { Db } from './connect.js';
 
 export type GatewayIdentity = { id: string; municipalities: string[]; heartbeatSeconds: number };
 
-/** The gateway whose API key has this SHA-256 (keys are stored only as their hash). */
-export async function findGatewayByKeyHash(db: Db, apiKeyHash: string): Promise<GatewayIdentity | undefined> {
+/** A gateway as its key identifies it: the key's own id comes along, to record its use. */
+export type KeyHolder = GatewayIdentity & { keyId: string };
+
+/**
+ * The enabled gateway holding an active API key with this SHA-256 (keys are stored only as their hash):
+ * one lookup by the unique index on key_hash. A revoked key and a disabled gateway find nothing.
+ */
+export async function findGatewayByKeyHash(db: Db, keyHash: string): Promise<KeyHolder | undefined> {
   const row = await db
-    .selectFrom('gateways')
-    .select(['id', 'municipalities', 'heartbeat_seconds'])
-    .where('api_key_hash', '=', apiKeyHash)
+    .selectFrom('gateway_keys as k')
+    .innerJoin('gateways as g', 'g.id', 'k.gateway_id')
+    .select(['g.id', 'g.municipalities', 'g.heartbeat_seconds', 'k.id as key_id'])
+    .where('k.key_hash', '=', keyHash)
+    .where('k.revoked_at', 'is', null)
+    .where('g.disabled', '=', false)
     .executeTakeFirst();
-  return row && { id: row.id, municipalities: row.municipalities, heartbeatSeconds: row.heartbeat_seconds };
+  return (
+    row && {
+      id: row.id,
+      municipalities: row.municipalities,
+      heartbeatSeconds: row.heartbeat_seconds,
+      keyId: row.key_id,
+    }
+  );
 }
 
 /**
- * Record a sign of life (a heartbeat, or any accepted event) at `at`; returns the time stored, undefined
- * when no such gateway is registered.
+ * Record a sign of life (a heartbeat, or any accepted event) at `at`, and the use of the key it came
+ * with; returns the time stored, undefined when no such gateway is registered.
  */
-export async function recordSignOfLife(db: Db, gatewayId: string, at: Date): Promise<Date | undefined> {
+export async function recordSignOfLife(db: Db, gatewayId: string, at: Date, keyId?: string): Promise<Date | undefined> {
+  if (keyId !== undefined)
+    await db.updateTable('gateway_keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
   const r = await db
     .updateTable('gateways')
     .set({ last_heartbeat_at: at })
@@ -36,13 +54,14 @@ const lastSign = sql<Date>`COALESCE(last_heartbeat_at, created_at)`;
 /** Silent for longer than its heartbeat interval, by the database clock. */
 const isSilent = sql<boolean>`${lastSign} < now() - make_interval(secs => heartbeat_seconds)`;
 
-/** Gateways silent for longer than their heartbeat interval (see isSilent). */
+/** Enabled gateways silent for longer than their heartbeat interval (see isSilent); a disabled one is not supervised. */
 export async function listSilentGateways(db: Db): Promise<SilentGateway[]> {
   const rows = await db
     .selectFrom('gateways')
     .select(['id', 'municipalities', 'heartbeat_seconds'])
     .select(lastSign.as('last_sign'))
     .where(isSilent)
+    .where('disabled', '=', false)
     .execute();
   return rows.map((g) => ({
     id: g.id,
@@ -75,7 +94,8 @@ export async function listSilentGatewaysServing(
     .selectFrom('gateways')
     .select(['id', 'name', 'last_heartbeat_at', 'heartbeat_seconds'])
     .select(sql<number>`floor(extract(epoch FROM now() - ${lastSign}))::int`.as('silent_seconds'))
-    .where(isSilent);
+    .where(isSilent)
+    .where('disabled', '=', false);
   if (municipalities !== null) q = q.where(sql<boolean>`municipalities && ${[...municipalities]}::text[]`);
   const rows = await q.orderBy('silent_seconds', 'desc').orderBy('id').execute();
   return rows.map((g) => ({

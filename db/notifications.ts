@@ -11,7 +11,13 @@ export type Listener = { close(): Promise<void> };
 export function listen(
   databaseUrl: string,
   channel: string,
-  handlers: { onNotify(payload: string): void; onReconnect?(): void; onError?(err: Error): void },
+  handlers: {
+    onNotify(payload: string): void;
+    /** After every LISTEN that took effect, the first one and those after a reconnect. */
+    onListening?(): void;
+    onReconnect?(): void;
+    onError?(err: Error): void;
+  },
   retryMs = 1000,
 ): Listener {
   let client: pg.Client | null = null;
@@ -41,6 +47,7 @@ export function listen(
     try {
       await c.connect();
       await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      handlers.onListening?.();
       if (lost) handlers.onReconnect?.();
       lost = false;
     } catch (err) {

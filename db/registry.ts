@@ -56,10 +56,10 @@ const total = (counts: UpsertCounts[]): UpsertCounts => ({
   updated: counts.reduce((n, c) => n + c.updated, 0),
 });
 
-/** A new row without its secret; `key` is the row's key (a gateway id, a username). */
+/** A new row without its secret; `key` is the row's key (a username). */
 export class SecretRequired extends Error {
   constructor(
-    readonly table: 'gateways' | 'users',
+    readonly table: 'users',
     readonly key: string,
   ) {
     super(`${table}.${key}: a secret is required for a new row`);
@@ -67,13 +67,13 @@ export class SecretRequired extends Error {
 }
 
 /**
- * The rule for secrets (a gateway's API key, a user's password; stored as hashes): a secret is required
+ * The rule for secrets (a user's password; stored as a hash): a secret is required
  * when the row is new and kept when omitted, so a registry can be imported again without handing out
  * every secret again. Rows given without their secret must exist already, else SecretRequired names the
  * first that does not (in input order) before this call writes anything. An omitted secret is written as '' in
  * the proposed row, which is never stored: such a row always meets its existing key and updates it.
  */
-async function upsertKeepingOmittedSecrets<T extends 'gateways' | 'users'>(
+async function upsertKeepingOmittedSecrets<T extends 'users'>(
   trx: Trx,
   table: T,
   rows: { row: Row<T>; secretGiven: boolean }[],
@@ -127,8 +127,6 @@ export type MunicipalityRecord = {
 export type GatewayRecord = {
   id: string;
   name: string;
-  /** null: keep the stored key (the gateway must exist). */
-  apiKeyHash: string | null;
   municipalities: string[];
   heartbeatSeconds: number;
 };
@@ -216,22 +214,30 @@ export async function unknownMunicipalities(trx: Trx, ids: readonly string[]): P
   return ids.filter((m) => !known.some((k) => k.id === m));
 }
 
+/** Gateways' own fields; their keys are db/gateway-keys.ts'. */
 export function upsertGateways(trx: Trx, gateways: GatewayRecord[]): Promise<UpsertCounts> {
-  return upsertKeepingOmittedSecrets(
+  return upsert(
     trx,
     'gateways',
     gateways.map((g) => ({
-      row: {
-        id: g.id,
-        name: g.name,
-        api_key_hash: g.apiKeyHash ?? '',
-        municipalities: g.municipalities,
-        heartbeat_seconds: g.heartbeatSeconds,
-      },
-      secretGiven: g.apiKeyHash !== null,
+      id: g.id,
+      name: g.name,
+      municipalities: g.municipalities,
+      heartbeat_seconds: g.heartbeatSeconds,
     })),
-    { key: 'id', update: ['name', 'municipalities', 'heartbeat_seconds'], secret: 'api_key_hash' },
+    { key: 'id', update: ['name', 'municipalities', 'heartbeat_seconds'] },
   );
+}
+
+/** Which of these gateway ids are registered. */
+export async function existingGateways(trx: Trx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await trx
+    .selectFrom('gateways')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 export function upsertCitizens(trx: Trx, citizens: CitizenRecord[]): Promise<UpsertCounts> {

@@ -37,12 +37,25 @@ export interface MunicipalitiesTable {
 export interface GatewaysTable {
   id: string;
   name: string;
-  api_key_hash: string;
   municipalities: string[];
   heartbeat_seconds: number;
   last_heartbeat_at: Date | null;
+  /** A disabled gateway's requests are refused and it is not supervised (migrations/0012). */
+  disabled: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+}
+
+/** A gateway's API keys, only as their SHA-256 (migrations/0012). */
+export interface GatewayKeysTable {
+  id: Generated<string>;
+  gateway_id: string;
+  key_hash: string;
+  /** 'generated' (by the server) | 'imported' (chosen by an admin in a registry import). */
+  origin: string;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
 }
 
 export interface CitizensTable {
@@ -88,7 +101,9 @@ export interface SessionsTable {
 export interface AlarmsTable {
   id: string;
   gateway_id: string;
-  event_id: string;
+  /** The gateway's event id; null for the system's own events, which have system_key instead (migrations/0012). */
+  event_id: string | null;
+  system_key: Generated<string | null>;
   municipality_id: string;
   device_id: string;
   citizen_id: string | null;
@@ -371,6 +386,7 @@ export interface Database {
   care_attempts: CareAttemptsTable;
   municipalities: MunicipalitiesTable;
   gateways: GatewaysTable;
+  gateway_keys: GatewayKeysTable;
   citizens: CitizensTable;
   devices: DevicesTable;
   users: UsersTable;

@@ -11,6 +11,11 @@ const bool = z
 const trustProxyFrom = (v: string): boolean | number | string[] =>
   v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((a) => a.trim());
 
+/** Whether a listening address is this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /**
  * The environment variables, each validated and defaulted, turned into the config the services read.
  * The `Config` type is what this schema outputs, so the two cannot disagree.
@@ -61,8 +66,25 @@ const configSchema = z
       .positive()
       .max(24 * 60)
       .default(30),
-    /** Mark the session cookie Secure (set when the console is served over HTTPS). */
-    COOKIE_SECURE: bool.default(false),
+    /**
+     * The session cookie is `__Host-rc_session`, Secure (sent over HTTPS only) by default. `false` is a
+     * development setting for plain HTTP: the cookie is then `rc_session`, without Secure, and only allowed
+     * while HOST is a loopback address (see the check below).
+     */
+    COOKIE_SECURE: bool.default(true),
+    /**
+     * GET /metrics answers only requests with `Authorization: Bearer <METRICS_TOKEN>` (401 otherwise, and
+     * always while unset): the counts per municipality and type are not for the public.
+     */
+    METRICS_TOKEN: z
+      .string()
+      .regex(/^[A-Za-z0-9._~+/=-]{32,256}$/, '32–256 characters of A–Z a–z 0–9 . _ ~ + / = -')
+      .optional(),
+    /**
+     * The OpenAPI documents and Swagger UI at /docs: `public`, `login` (the console: a session; ingest: a
+     * gateway API key; the worker: nobody) or `off`.
+     */
+    DOCS: z.enum(['public', 'login', 'off']).default('login'),
     /** Requests per minute one gateway may make to ingest before it is answered 429 (per ingest instance). */
     GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
     /** An alarm stored but not triaged for this long is triaged by the reconciler, whatever became of its job. */
@@ -100,6 +122,15 @@ const configSchema = z
       .max(24 * 14)
       .default(36),
   })
+  .superRefine((e, ctx) => {
+    // Without Secure, the session cookie would cross any network in the clear: only on this machine.
+    if (!e.COOKIE_SECURE && !isLoopback(e.HOST))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COOKIE_SECURE'],
+        message: `false sends the session cookie over plain HTTP and is only allowed while HOST is a loopback address (127.0.0.1, ::1, localhost), not ${e.HOST}; serve the console over HTTPS (a TLS-terminating proxy) and leave COOKIE_SECURE unset`,
+      });
+  })
   .transform((e) => ({
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -114,6 +145,8 @@ const configSchema = z
     sessionHours: e.SESSION_HOURS,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     cookieSecure: e.COOKIE_SECURE,
+    metricsToken: e.METRICS_TOKEN,
+    docs: e.DOCS,
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,

@@ -1,6 +1,6 @@
 // What every HTTP service shares: zod as the one schema source, the contract's error body,
 // /healthz /readyz /metrics, OpenAPI at /docs, and the table of every route the app registers.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyRequest,
   type FastifySchema,
 } from 'fastify';
 import {
@@ -21,7 +22,7 @@ import {
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { errorFields, type Logger } from './logger.js';
-import { HttpError, isDatabaseUnavailable, unavailable } from './errors.js';
+import { HttpError, isDatabaseUnavailable, notFound, unauthorized, unavailable } from './errors.js';
 
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, ZodTypeProvider>;
 
@@ -59,12 +60,13 @@ export type SecurityScheme =
 
 /**
  * The operations routes every service answers without credentials (`METHOD /url`; a GET's HEAD and a
- * trailing slash count as the same route). /docs is the OpenAPI UI and its assets.
+ * trailing slash count as the same route). /metrics needs the metrics token; /docs is public only with
+ * DOCS=public (DOCS_ROUTES).
  */
-export const OPERATIONS_ROUTES = [
-  'GET /healthz',
-  'GET /readyz',
-  'GET /metrics',
+export const OPERATIONS_ROUTES = ['GET /healthz', 'GET /readyz'] as const;
+
+/** The OpenAPI documents and Swagger UI with its assets: public, behind a login, or off (DOCS). */
+export const DOCS_ROUTES = [
   'GET /docs',
   'GET /docs/json',
   'GET /docs/yaml',
@@ -72,6 +74,8 @@ export const OPERATIONS_ROUTES = [
   'GET /docs/static/swagger-initializer.js',
   'GET /docs/static/*',
 ] as const;
+
+export type DocsMode = 'public' | 'login' | 'off';
 
 export type Readiness = () => Promise<Record<string, boolean>>;
 
@@ -98,7 +102,23 @@ export type HttpAppOptions = {
   validationErrorCode?: string;
   /** OpenAPI: how the service's routes authenticate, by the names their `security` annotations use. */
   securitySchemes?: Record<string, SecurityScheme>;
+  /** METRICS_TOKEN: the bearer token /metrics asks for; without one, /metrics answers nobody (401). */
+  metricsToken?: string | undefined;
+  /**
+   * Who may read /docs (DOCS). With `login`, `docsLogin` authenticates (throws 401 when it cannot); a
+   * service without one (the worker, which has no users) then answers 401 to everyone.
+   */
+  docs: DocsMode;
+  docsLogin?: (req: FastifyRequest) => Promise<void>;
 };
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return m !== null && timingSafeEqual(digest(m[1]!), digest(token));
+}
 
 const issuePath = (instancePath: string | undefined, context: string | undefined) =>
   (instancePath ?? '').replace(/^\//, '').replace(/\//g, '.') || context || '';
@@ -135,6 +155,19 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat())
       routeTable.push({ method, url: route.url, config: route.config, schema: route.schema });
+  });
+
+  // DOCS: every route under /docs (the UI, the documents, the UI's static files) asks first. A route's
+  // own hook, so it runs after the app's (the console's cookie parsing among them).
+  const docsGuard = async (req: FastifyRequest) => {
+    if (opts.docs === 'public') return;
+    if (opts.docs === 'off') throw notFound(`no route ${req.method} ${req.url.split('?')[0]} (DOCS=off)`);
+    if (!opts.docsLogin) throw unauthorized('the documentation needs a login, and this service has none (DOCS=login)');
+    await opts.docsLogin(req);
+  };
+  app.addHook('onRoute', (route) => {
+    if (route.url !== '/docs' && !route.url.startsWith('/docs/')) return;
+    route.onRequest = [docsGuard, ...[route.onRequest ?? []].flat()];
   });
 
   // JSON APIs only: any other body is answered 415, not parsed as text.
@@ -203,7 +236,9 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: opts.title, description: opts.description, version: '1.0.0' },
-      components: { securitySchemes: opts.securitySchemes ?? {} },
+      components: {
+        securitySchemes: { ...opts.securitySchemes, metrics: { type: 'http', scheme: 'bearer' } },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -232,10 +267,27 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
     },
   );
-  app.get('/metrics', { schema: { ...ops, summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
-    reply.header('content-type', opts.registry.contentType);
-    return opts.registry.metrics();
-  });
+  const metricsToken = opts.metricsToken;
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        ...ops,
+        summary: 'Prometheus metrics (Authorization: Bearer <METRICS_TOKEN>)',
+        description:
+          'Counts per municipality and type are not for the public: 401 without the token configured as METRICS_TOKEN, and always while none is.',
+        security: [{ metrics: [] }],
+      },
+      onRequest: async (req) => {
+        if (metricsToken === undefined || !bearerMatches(req.headers.authorization, metricsToken))
+          throw unauthorized('metrics need Authorization: Bearer <METRICS_TOKEN>', { 'www-authenticate': 'Bearer' });
+      },
+    },
+    async (_req, reply) => {
+      reply.header('content-type', opts.registry.contentType);
+      return opts.registry.metrics();
+    },
+  );
 
   return app as unknown as HttpApp;
 }

@@ -2,10 +2,12 @@
 // Served by PUT /v1/admin/registry and by the command line (bin/registry-import.ts).
 import { z } from 'zod';
 import { recordAudit, type AuditActor } from '../../db/audit.js';
-import type { Db } from '../../db/connect.js';
+import type { Db, Trx } from '../../db/connect.js';
+import { findKeyByHash, addGatewayKey, KeyTaken, revokeImportedKeys, TooManyKeys } from '../../db/gateway-keys.js';
 import {
   adminExists,
   createUserUnlessTaken,
+  existingGateways,
   SecretRequired,
   unknownMunicipalities,
   upsertCitizens,
@@ -25,6 +27,7 @@ import { storableText } from '../../domain/storable.js';
 import { HttpError } from '../../platform/errors.js';
 import { passwordProblem } from '../../platform/password-policy.js';
 import { hashPassword, sha256 } from '../../platform/secrets.js';
+import { createGatewayKey } from './gateway-keys.js';
 
 const id = storableText(1, 64).regex(/^[^\s/?#]+$/, 'no spaces, slashes, ? or #');
 
@@ -113,6 +116,10 @@ export const registrySchema = z
         z.object({
           id,
           name: storableText(1, 200),
+          /**
+           * A key chosen by the admin: accepted for deployments made before keys were generated, with a
+           * warning. Omit it: a new gateway then gets a generated key, shown once in the answer.
+           */
           apiKey: z.string().min(16, 'API keys must be at least 16 characters').max(256).optional(),
           municipalities: z.array(id).min(1),
           heartbeatSeconds: z.number().int().min(10).max(86_400).default(300),
@@ -185,10 +192,17 @@ export const registrySchema = z
   });
 
 export type Registry = z.input<typeof registrySchema>;
+/** A key generated for a new gateway given without apiKey: the secret, shown this once. */
+export type GeneratedKey = { gateway: string; keyId: string; key: string };
 export type ImportResult = Record<
   'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users' | 'consents' | 'schedules',
   UpsertCounts
->;
+> & {
+  /** Keys generated for new gateways given without apiKey, shown only in this answer. */
+  keys: GeneratedKey[];
+  /** What the import accepted but advises against (admin-chosen keys), and keys it did not reactivate. */
+  warnings: string[];
+};
 
 /** Who recorded what the registry import brought (consent, schedules). */
 export const REGISTRY_IMPORT = 'registry import';
@@ -197,9 +211,58 @@ const bad = (message: string) => new HttpError(400, 'invalid_registry', message)
 
 /** What a new row without its secret lacks, named by the input's own fields. */
 const MISSING_SECRET: Record<SecretRequired['table'], (key: string) => string> = {
-  gateways: (id) => `gateways.${id}: apiKey is required for a new gateway`,
   users: (username) => `users.${username}: password is required for a new user`,
 };
+
+type GatewayInput = { id: string; apiKeyHash: string | null };
+
+/**
+ * The keys of an import's gateways. A gateway given without apiKey keeps its keys; a new one gets a
+ * generated key, returned once. An admin-chosen apiKey is accepted for compatibility, with a warning:
+ * the same key again changes nothing (a revoked one stays revoked); a new one replaces the gateway's
+ * earlier imported keys, as an import always did, and leaves its generated keys alone. A key another
+ * gateway holds, or a third active key, refuses the import. No message quotes a key or its hash.
+ */
+async function importGatewayKeys(
+  trx: Trx,
+  gateways: GatewayInput[],
+  existedBefore: Set<string>,
+): Promise<Pick<ImportResult, 'keys' | 'warnings'>> {
+  const keys: GeneratedKey[] = [];
+  const warnings: string[] = [];
+  for (const g of gateways) {
+    if (g.apiKeyHash === null) {
+      if (existedBefore.has(g.id)) continue;
+      const made = await createGatewayKey(trx, g.id);
+      keys.push({ gateway: g.id, keyId: made.id, key: made.key });
+      continue;
+    }
+    const stored = await findKeyByHash(trx, g.apiKeyHash);
+    if (stored && stored.gatewayId !== g.id)
+      throw bad(`gateways.${g.id}: an apiKey is already used by another gateway; give each gateway its own key`);
+    if (stored?.revoked) {
+      warnings.push(`gateways.${g.id}: the apiKey given was revoked and stays revoked; the gateway cannot use it`);
+      continue;
+    }
+    warnings.push(
+      `gateways.${g.id}: apiKey chosen in the registry, accepted for compatibility; generate one instead (POST /v1/admin/gateways/${g.id}/keys) and revoke this one`,
+    );
+    if (stored) continue;
+    await revokeImportedKeys(trx, g.id);
+    try {
+      await addGatewayKey(trx, { gatewayId: g.id, keyHash: g.apiKeyHash, origin: 'imported' });
+    } catch (err) {
+      if (err instanceof TooManyKeys)
+        throw bad(
+          `gateways.${g.id}: the gateway has two active generated keys; revoke one (DELETE /v1/admin/gateways/${g.id}/keys/<keyId>) before importing another`,
+        );
+      if (err instanceof KeyTaken)
+        throw bad(`gateways.${g.id}: an apiKey is already used by another gateway; give each gateway its own key`);
+      throw err;
+    }
+  }
+  return { keys, warnings };
+}
 
 /**
  * Import a registry. With `by`, the import is audited (registry.import): allowed in the import's own
@@ -231,7 +294,10 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
       disabled: u.disabled,
     })),
   );
-  const gateways = (reg.gateways ?? []).map((g) => ({ ...g, apiKeyHash: g.apiKey ? sha256(g.apiKey) : null }));
+  const gateways = (reg.gateways ?? []).map(({ apiKey, ...g }) => ({
+    ...g,
+    apiKeyHash: apiKey ? sha256(apiKey) : null,
+  }));
 
   try {
     return await db.transaction().execute(async (trx) => {
@@ -254,12 +320,20 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
             municipality: c.municipality,
           })),
         ]);
+      const existedBefore = await existingGateways(
+        trx,
+        gateways.map((g) => g.id),
+      );
+      const gatewayCounts = await upsertGateways(trx, gateways);
+      const { keys, warnings } = await importGatewayKeys(trx, gateways, existedBefore);
       const counts = {
         municipalities,
-        gateways: await upsertGateways(trx, gateways),
+        gateways: gatewayCounts,
         citizens: await upsertCitizens(trx, reg.citizens ?? []),
         devices: await upsertDevices(trx, reg.devices ?? []),
         users: await upsertUsers(trx, users),
+        keys,
+        warnings,
       };
       let consents = 0;
       for (const c of reg.consents ?? []) {
@@ -297,12 +371,10 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
         `schedules: citizen ${err.citizenId} has no consent to night supervision on record (give it in consents)`,
       );
     const e = err as { code?: string; detail?: string; constraint?: string };
-    // The detail would quote the key's hash: say what is wrong without it.
-    if (e.code === '23505' && e.constraint === 'gateways_api_key_hash_key')
-      throw bad('gateways: an apiKey is already used by another gateway; give each gateway its own key');
-    // Foreign key (23503) or unique (23505) violations are the input's fault: say which reference.
-    if (e.code === '23503' || e.code === '23505')
-      throw bad(e.detail ?? 'the registry refers to something that does not exist');
+    // A foreign key violation (23503) is the input's fault: its detail names the missing reference.
+    if (e.code === '23503') throw bad(e.detail ?? 'the registry refers to something that does not exist');
+    // A unique violation's detail would quote the value (for a key, its hash): name only the constraint.
+    if (e.code === '23505') throw bad(`a value is given twice or is taken already (${e.constraint ?? 'unique'})`);
     throw err;
   }
 }

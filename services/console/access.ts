@@ -36,6 +36,8 @@ export type Permission =
   | 'centre:read'
   /** List and end any user's console sessions. */
   | 'sessions:manage'
+  /** Create, list and revoke gateways' API keys; disable and enable gateways. */
+  | 'gateways:manage'
   /** The shared, anonymised figures of every municipality that takes part (analysts: only when one of theirs does). */
   | 'stats:shared'
   /** Correct an operator's decision after the fact. */
@@ -83,6 +85,7 @@ const PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
     'sessions:manage',
     'audit:read',
     'schedules:manage',
+    'gateways:manage',
   ]),
 };
 

@@ -6,11 +6,12 @@ import { errorFields } from '../../platform/logger.js';
 import { consoleMetrics, createRegistry } from '../../platform/metrics.js';
 import { dependenciesReady, type Runtime } from '../../platform/runtime.js';
 import type { ServiceApp } from '../../platform/service.js';
-import { SESSION_COOKIE } from './auth.js';
+import { authenticator, sessionCookie } from './auth.js';
 import { consoleContext } from './context.js';
 import { LiveHub, type LiveHubOptions } from './live-hub.js';
 import { protectedRoutes } from './protected.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminGatewayRoutes } from './routes/admin-gateways.js';
 import { adminSessionRoutes } from './routes/admin-sessions.js';
 import { auditRoutes } from './routes/audit.js';
 import { alarmRoutes } from './routes/alarms.js';
@@ -61,9 +62,13 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
     trustProxy: rt.config.trustProxy,
     registry,
     ready: () => dependenciesReady(rt),
+    metricsToken: rt.config.metricsToken,
+    docs: rt.config.docs,
+    // DOCS=login: any logged-in user, by bearer token or the session cookie (a browser opening /docs).
+    docsLogin: authenticator(rt.db, rt.config),
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer' },
-      cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+      cookie: { type: 'apiKey', in: 'cookie', name: sessionCookie(rt.config) },
     },
   });
 
@@ -118,6 +123,7 @@ export async function buildConsoleApp(rt: Runtime, opts: { live?: Partial<LiveHu
       adminRoutes,
       adminSessionRoutes,
       auditRoutes,
+      adminGatewayRoutes,
       webhookRoutes,
       scheduleRoutes,
       liveRoutes,

@@ -148,7 +148,7 @@ export type ProtectedRoutesOptions = {
 };
 
 export const protectedRoutes: HttpPlugin<ProtectedRoutesOptions> = async (app, { ctx, routes }) => {
-  const authenticate = authenticator(ctx.rt.db, ctx.rt.config.sessionIdleMinutes);
+  const authenticate = authenticator(ctx.rt.db, ctx.rt.config);
 
   app.addHook('onRoute', (route) => {
     if (!declaresAccess(route.config?.allow))

@@ -66,7 +66,9 @@ export const userView = z.object({
 export const loginResponse = z.object({
   token: z
     .string()
-    .describe('Send as `Authorization: Bearer <token>`; the same value is set as the HttpOnly cookie rc_session'),
+    .describe(
+      'Send as `Authorization: Bearer <token>`; the same value is set as the HttpOnly session cookie (`__Host-rc_session`)',
+    ),
   expiresAt: z.string(),
   user: userView,
 });
@@ -353,6 +355,12 @@ export const importResult = z.object({
   users: counts,
   consents: counts.describe('Consent to night supervision recorded (a citizen with consent in force is left as it is)'),
   schedules: counts,
+  keys: z
+    .array(z.object({ gateway: z.string(), keyId: z.string().uuid(), key: z.string() }))
+    .describe('API keys generated for new gateways given without apiKey: shown only here, stored only as a hash'),
+  warnings: z
+    .array(z.string())
+    .describe('What was accepted but is advised against (an apiKey chosen in the registry), or not reactivated'),
 });
 
 // ---- Webhooks ----

@@ -12,6 +12,10 @@ export type BannerFacts = {
   gateways: number;
   /** The triage evaluation's short summary (services/simulator/eval-triage.ts `shortSummary`). */
   evaluation?: readonly string[];
+  /** COOKIE_SECURE: false when the demo runs over plain HTTP on this machine. */
+  cookieSecure: boolean;
+  docs: 'public' | 'login' | 'off';
+  metricsToken: string | undefined;
 };
 
 /** The logins as a table: username, password, role, scope. */
@@ -35,6 +39,13 @@ export function banner(f: BannerFacts): string {
     `  ingest OpenAPI   ${f.ingestUrl}/docs`,
     `  registry         7 municipalities, ${f.citizens} fictional citizens with alarm units, ${f.gateways} gateways`,
     `  traffic          ${f.speed}× real time (DEMO_SPEED; a simulated day in ${simulatedDayMinutes || '<1'} min), seed ${f.seed} (DEMO_SEED)`,
+    f.cookieSecure
+      ? '  session cookie   __Host-rc_session, Secure: open the console over HTTPS or on localhost'
+      : '  session cookie   rc_session over plain HTTP, on this machine only (COOKIE_SECURE=false; production keeps the Secure __Host- cookie behind HTTPS)',
+    `  OpenAPI          ${f.docs === 'public' ? 'open to anyone (DOCS=public; production default: login)' : `DOCS=${f.docs}`}`,
+    ...(f.metricsToken
+      ? [`  metrics          curl -H 'authorization: Bearer ${f.metricsToken}' ${f.consoleUrl}/metrics`]
+      : []),
     '',
     'Demo logins:',
     ...loginsTable(f.logins),

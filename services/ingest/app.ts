@@ -15,7 +15,7 @@ export const INGEST_PUBLIC_ROUTES: readonly string[] = [...OPERATIONS_ROUTES];
 /** A batch of 1000 events with at most 4 KiB of details each fits in 8 MiB. */
 const BATCH_BODY_LIMIT = 8 * 1024 * 1024;
 
-export type IngestApp = ServiceApp & { acceptor: AlarmAcceptor };
+export type IngestApp = ServiceApp & { acceptor: AlarmAcceptor; gateways: GatewayDirectory };
 
 /** Ingest, ready for inject() or listen(). */
 export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
@@ -24,6 +24,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
   queueDepthGauge(registry, () => rt.queues.depth());
   const acceptor = new AlarmAcceptor(rt, metrics);
   const gateways = new GatewayDirectory(rt.db);
+  gateways.listen(rt.config.databaseUrl, rt.logger);
 
   const app = await createHttpApp({
     service: 'ingest',
@@ -35,6 +36,10 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
     ready: () => dependenciesReady(rt),
     bodyLimit: BATCH_BODY_LIMIT,
     validationErrorCode: 'invalid_event',
+    metricsToken: rt.config.metricsToken,
+    docs: rt.config.docs,
+    // DOCS=login: the gateway API's documentation is for those who hold a gateway key.
+    docsLogin: async (req) => void (await gateways.authenticate(req.headers.authorization, req.ip)),
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
   });
 
@@ -46,6 +51,9 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
       rateLimited(`more than ${ctx.max} requests in ${ctx.after}; retry later with the same eventIds`, ctx.ttl),
   });
 
+  // The key announcements' connection ends with the app, whichever way it is closed.
+  app.addHook('onClose', () => gateways.close());
+
   await app.register(gatewayRoutes, {
     acceptor,
     gateways,
@@ -56,6 +64,7 @@ export async function buildIngestApp(rt: Runtime): Promise<IngestApp> {
   return {
     app,
     acceptor,
+    gateways,
     async close() {
       // New requests get 503 while in-flight ones finish; then wait for their queueing.
       await app.close();

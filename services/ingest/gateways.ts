@@ -1,12 +1,21 @@
 // Gateway authentication (Bearer API key → gateway) and signs of life.
+import { EventEmitter } from 'node:events';
 import type { Db } from '../../db/connect.js';
-import { findGatewayByKeyHash, recordSignOfLife, type GatewayIdentity } from '../../db/gateways.js';
+import { GATEWAY_KEYS_CHANNEL } from '../../db/gateway-keys.js';
+import { findGatewayByKeyHash, recordSignOfLife, type KeyHolder } from '../../db/gateways.js';
+import { listen, type Listener } from '../../db/notifications.js';
 import { rateLimited, unauthorized, unavailable } from '../../platform/errors.js';
+import type { Logger } from '../../platform/logger.js';
+import { errorFields } from '../../platform/logger.js';
 import { sha256 } from '../../platform/secrets.js';
 
-export type Gateway = GatewayIdentity;
+export type Gateway = KeyHolder;
 
-/** Known keys are cached briefly so authentication costs no query per alarm; a revoked key stops working within this. */
+/**
+ * Known keys are cached briefly so authentication costs no query per alarm. A revoked key or a disabled
+ * gateway is dropped from the cache as soon as Postgres announces it (at its COMMIT); this bounds how long
+ * a revoked key still works should that announcement be lost (the LISTEN connection down).
+ */
 const CACHE_MS = 5_000;
 /** A sign of life is written at most this often per gateway and process, off the alarm's transaction. */
 const SEEN_EVERY_MS = 30_000;
@@ -55,8 +64,44 @@ export class GatewayDirectory {
   /** Invalid keys presented per address in the current window: a flood of guesses costs no queries. */
   private failures = new Lru<string, { count: number; since: number }>(ADDRESSES_MAX);
   private lastSeen = new Map<string, number>();
+  private listener: Listener | undefined;
+  /** Counts the times the cache was dropped: a lookup that began before a drop does not fill it. */
+  private generation = 0;
+  /** 'listening' once the key announcements are heard (again), 'forgotten' each time the cache is dropped. */
+  readonly events = new EventEmitter();
+  /** Resolves once the key announcements are first heard. */
+  readonly listening: Promise<void>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.listening = new Promise((resolve) => this.events.once('listening', () => resolve()));
+  }
+
+  /**
+   * Hear Postgres announce revoked keys and disabled gateways (migrations/0012) and drop every cached key
+   * then: such changes are rare, and a fresh lookup costs one indexed query per key in use. After the
+   * connection was lost, the cache is dropped too (announcements may have been missed meanwhile).
+   */
+  listen(databaseUrl: string, logger: Logger): void {
+    if (this.listener) return;
+    this.listener = listen(databaseUrl, GATEWAY_KEYS_CHANNEL, {
+      onNotify: () => this.forget(),
+      onListening: () => this.events.emit('listening'),
+      onReconnect: () => this.forget(),
+      onError: (err) => logger.warn(errorFields(err), 'gateway key announcements lost; reconnecting'),
+    });
+  }
+
+  /** Drop every cached key, found or refused: the next request of each looks its key up again. */
+  forget(): void {
+    this.cache = new Lru(CACHE_MAX);
+    this.generation++;
+    this.events.emit('forgotten');
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+    this.listener = undefined;
+  }
 
   /**
    * The gateway holding the bearer key. An address that presented more than AUTH_FAILURES_PER_MINUTE
@@ -98,29 +143,36 @@ export class GatewayDirectory {
       return hit.gateway;
     }
     let gateway: Gateway | null;
+    const generation = this.generation;
     try {
       gateway = (await findGatewayByKeyHash(this.db, hash)) ?? null;
     } catch {
       throw unavailable('cannot check the API key: the database is unavailable');
     }
-    this.cache.set(hash, { gateway, until: now + (gateway ? CACHE_MS : 1_000) });
+    // Read before a revocation was announced: answered as read, but not remembered.
+    if (generation === this.generation) this.cache.set(hash, { gateway, until: now + (gateway ? CACHE_MS : 1_000) });
     if (!gateway) throw noValidKey();
     return gateway;
   }
 
-  /** Record a heartbeat now; returns the time stored. */
-  async heartbeat(gatewayId: string): Promise<Date> {
-    const at = await recordSignOfLife(this.db, gatewayId, new Date());
-    if (!at) throw new Error(`gateway ${gatewayId} is not registered`);
-    this.lastSeen.set(gatewayId, Date.now());
+  /** Record a heartbeat now, and the use of its key; returns the time stored. */
+  async heartbeat(gateway: Gateway): Promise<Date> {
+    const at = await recordSignOfLife(this.db, gateway.id, new Date(), gateway.keyId);
+    if (!at) throw new Error(`gateway ${gateway.id} is not registered`);
+    this.lastSeen.set(gateway.keyId, Date.now());
     return at;
   }
 
-  /** Any accepted event proves the gateway is alive: note it now and then, never on the alarm's critical path. */
-  noteAlive(gatewayId: string): void {
+  /**
+   * Any accepted event proves the gateway is alive: note it (and its key's use) now and then, never on the
+   * alarm's critical path.
+   */
+  noteAlive(gateway: Gateway): void {
     const now = Date.now();
-    if (now - (this.lastSeen.get(gatewayId) ?? 0) < SEEN_EVERY_MS) return;
-    this.lastSeen.set(gatewayId, now);
-    void recordSignOfLife(this.db, gatewayId, new Date(now)).catch(() => this.lastSeen.delete(gatewayId));
+    if (now - (this.lastSeen.get(gateway.keyId) ?? 0) < SEEN_EVERY_MS) return;
+    this.lastSeen.set(gateway.keyId, now);
+    void recordSignOfLife(this.db, gateway.id, new Date(now), gateway.keyId).catch(() =>
+      this.lastSeen.delete(gateway.keyId),
+    );
   }
 }

@@ -99,7 +99,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
         req.log.warn(errorFields(err), 'alarm not stored');
         throw notDurable();
       }
-      gateways.noteAlive(gateway.id);
+      gateways.noteAlive(gateway);
       if (!result.duplicate) metrics.acceptSeconds.observe(reply.elapsedTime / 1000);
       return reply.code(result.duplicate ? 200 : 202).send({ alarmId: result.alarmId, duplicate: result.duplicate });
     },
@@ -146,7 +146,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
       });
       const refused = stored.filter((r) => r instanceof EventRefused).length;
       if (refused) req.log.warn({ refused, events: good.length }, 'events of a batch refused by the database');
-      if (good.length) gateways.noteAlive(gateway.id);
+      if (good.length) gateways.noteAlive(gateway);
       return reply.code(202).send({ results });
     },
   );
@@ -168,7 +168,7 @@ export const gatewayRoutes: HttpPlugin<GatewayRoutesOptions> = async (
     },
     async (req) => {
       const gateway = req.gateway!;
-      const at = await gateways.heartbeat(gateway.id);
+      const at = await gateways.heartbeat(gateway);
       return { gatewayId: gateway.id, receivedAt: at.toISOString(), heartbeatSeconds: gateway.heartbeatSeconds };
     },
   );

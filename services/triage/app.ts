@@ -29,6 +29,9 @@ export async function buildWorkerApp(rt: Runtime, opts: WorkerAppOptions = {}): 
       logger: rt.logger,
       registry: worker.registry,
       ready: () => dependenciesReady(rt),
+      metricsToken: rt.config.metricsToken,
+      // No users log in to a worker: with DOCS=login its documentation answers nobody.
+      docs: rt.config.docs,
     });
     return {
       app,

@@ -17,8 +17,10 @@ export async function superviseGateways(rt: Runtime): Promise<number> {
     const overdueAt = new Date(since.getTime() + g.heartbeatSeconds * 1000).toISOString();
     return g.municipalities.map((m) => ({
       gatewayId: g.id,
-      // One alarm per municipality and silence: the same event id while the silence lasts (idempotent
-      // across ticks and across worker processes), a new one after the next sign of life.
+      // One alarm per municipality and silence: the same key while the silence lasts (idempotent across
+      // ticks and across worker processes), a new one after the next sign of life. A system event: its
+      // key is no event id, so the gateway cannot send it first and so silence its own alarm.
+      system: true,
       eventId: `heartbeat-missed:${m}:${since.getTime()}`,
       deviceId: g.id.slice(0, 64),
       type: 'heartbeat_missed' as const,

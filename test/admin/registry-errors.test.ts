@@ -28,7 +28,7 @@ function ownRegistry() {
 }
 
 async function snapshot() {
-  const tables = ['municipalities', 'gateways', 'citizens', 'devices', 'users'];
+  const tables = ['municipalities', 'gateways', 'gateway_keys', 'citizens', 'devices', 'users'];
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = (await te.rt.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;
   return out;
@@ -83,29 +83,69 @@ describe('a wrong registry import is refused whole, with what is wrong', () => {
     expect(againstStored).not.toContain(sha256(r.gateway.apiKey));
   });
 
-  it('requires the secret of a new gateway or user, and keeps a stored one when it is left out', async () => {
+  it('requires the password of a new user, generates the key of a new gateway, and keeps stored ones when left out', async () => {
     const r = ownRegistry();
     const { apiKey: _key, ...gatewayWithoutKey } = r.gateway;
     const { password: _password, ...userWithoutPassword } = r.user;
-    await refused(
-      { municipalities: [r.municipality], gateways: [gatewayWithoutKey] },
-      new RegExp(`gateways\\.${r.gateway.id}: apiKey is required for a new gateway`),
-    );
     await refused(
       { municipalities: [r.municipality], users: [userWithoutPassword] },
       new RegExp(`users\\.${r.user.username}: password is required for a new user`),
     );
 
-    await importRegistry(te.rt.db, { municipalities: [r.municipality], gateways: [r.gateway], users: [r.user] });
-    const stored = await te.rt.pool.query('SELECT api_key_hash FROM gateways WHERE id = $1', [r.gateway.id]);
+    // A new gateway without apiKey gets a generated key, answered this once and stored only as its hash.
+    const made = await importRegistry(te.rt.db, { municipalities: [r.municipality], gateways: [gatewayWithoutKey] });
+    expect(made.keys).toEqual([{ gateway: r.gateway.id, keyId: expect.any(String), key: expect.any(String) }]);
+    const generated = made.keys[0]!.key;
+    expect(Buffer.from(generated, 'base64url').length).toBeGreaterThanOrEqual(16);
+    const storedKeys = () =>
+      te.rt.pool
+        .query('SELECT id, key_hash, origin, revoked_at FROM gateway_keys WHERE gateway_id = $1 ORDER BY created_at', [
+          r.gateway.id,
+        ])
+        .then((q) => q.rows);
+    expect(await storedKeys()).toEqual([
+      { id: made.keys[0]!.keyId, key_hash: sha256(generated), origin: 'generated', revoked_at: null },
+    ]);
+
+    await importRegistry(te.rt.db, { gateways: [r.gateway], users: [r.user] });
+    const before = await storedKeys();
     const result = await importRegistry(te.rt.db, {
       gateways: [{ ...gatewayWithoutKey, name: 'Renamed' }],
       users: [userWithoutPassword],
     });
     expect(result.gateways).toEqual({ created: 0, updated: 1 });
     expect(result.users).toEqual({ created: 0, updated: 1 });
-    const after = await te.rt.pool.query('SELECT name, api_key_hash FROM gateways WHERE id = $1', [r.gateway.id]);
-    expect(after.rows[0]).toEqual({ name: 'Renamed', api_key_hash: stored.rows[0].api_key_hash });
+    expect(result.keys).toEqual([]);
+    const after = await te.rt.pool.query('SELECT name FROM gateways WHERE id = $1', [r.gateway.id]);
+    expect(after.rows[0]).toEqual({ name: 'Renamed' });
+    expect(await storedKeys()).toEqual(before);
+  });
+
+  it('accepts an admin-chosen key with a warning; a new one replaces the imported one, not the generated ones', async () => {
+    const r = ownRegistry();
+    const { apiKey: _key, ...gatewayWithoutKey } = r.gateway;
+    const first = await importRegistry(te.rt.db, { municipalities: [r.municipality], gateways: [gatewayWithoutKey] });
+    const chosen = await importRegistry(te.rt.db, { gateways: [r.gateway] });
+    expect(chosen.warnings).toEqual([expect.stringMatching(new RegExp(`gateways\\.${r.gateway.id}: apiKey chosen`))]);
+    expect(chosen.warnings.join()).not.toContain(r.gateway.apiKey);
+    const active = () =>
+      te.rt.pool
+        .query('SELECT key_hash FROM gateway_keys WHERE gateway_id = $1 AND revoked_at IS NULL ORDER BY key_hash', [
+          r.gateway.id,
+        ])
+        .then((q) => q.rows.map((k) => k.key_hash as string).sort());
+    expect(await active()).toEqual([sha256(first.keys[0]!.key), sha256(r.gateway.apiKey)].sort());
+    // The same file again changes nothing.
+    await importRegistry(te.rt.db, { gateways: [r.gateway] });
+    expect(await active()).toEqual([sha256(first.keys[0]!.key), sha256(r.gateway.apiKey)].sort());
+    // Another chosen key replaces the earlier chosen one; the generated key stays.
+    const next = `${r.gateway.apiKey}-next`;
+    await importRegistry(te.rt.db, { gateways: [{ ...r.gateway, apiKey: next }] });
+    expect(await active()).toEqual([sha256(first.keys[0]!.key), sha256(next)].sort());
+    // The earlier chosen key, revoked, is not brought back by importing it again.
+    const again = await importRegistry(te.rt.db, { gateways: [r.gateway] });
+    expect(again.warnings).toEqual([expect.stringMatching(/was revoked and stays revoked/)]);
+    expect(await active()).toEqual([sha256(first.keys[0]!.key), sha256(next)].sort());
   });
 
   it('refuses references to a municipality or citizen that does not exist', async () => {

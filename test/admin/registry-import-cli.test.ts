@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRegistry } from '../../services/admin/registry.js';
+import { sha256 } from '../../platform/secrets.js';
 import { createTestEnv, gatewayKey, testRegistry, type TestEnv } from '../support/env.js';
 import { ownLines, run } from './run-cli.js';
 
@@ -104,6 +105,28 @@ describe('registry import from the command line', () => {
     expect(second.stdout).toMatch(/citizens\s+created\s+0\s+updated\s+6/);
   });
 
+  it('prints the key it generates for a new gateway given without apiKey, once, and stores only its hash', async () => {
+    const { te, importFile } = await freshDatabase();
+    const reg = testRegistry(2);
+    const { apiKey: _key, ...keyless } = reg.gateways[0]!;
+    const imported = await importFile(
+      await writeJson('keyless.json', { municipalities: reg.municipalities, gateways: [keyless] }),
+    );
+    expect(imported.code, imported.stderr).toBe(0);
+    const key = new RegExp(`^  ${keyless.id}  ([A-Za-z0-9_-]{43})  \\(key id [0-9a-f-]{36}\\)$`, 'm').exec(
+      imported.stdout,
+    )?.[1];
+    expect(key, imported.stdout).toBeDefined();
+    const stored = await te.rt.pool.query('SELECT key_hash, origin FROM gateway_keys WHERE gateway_id = $1', [
+      keyless.id,
+    ]);
+    expect(stored.rows).toEqual([{ key_hash: sha256(key!), origin: 'generated' }]);
+    const again = await importFile(
+      await writeJson('keyless-again.json', { municipalities: reg.municipalities, gateways: [keyless] }),
+    );
+    expect(again.stdout).not.toMatch(/API keys generated/);
+  });
+
   it('stores passwords as argon2id hashes and API keys only as hashes, never in plain text', async () => {
     const { te, importFile } = await freshDatabase();
     const reg = testRegistry(6);
@@ -116,12 +139,17 @@ describe('registry import from the command line', () => {
       expect(u.password_hash).toMatch(/^\$argon2id\$/);
       expect(u.password_hash).not.toContain(passwords.get(u.username));
     }
-    const gateways = await te.rt.pool.query('SELECT id, api_key_hash FROM gateways ORDER BY id');
+    const gateways = await te.rt.pool.query(
+      'SELECT gateway_id AS id, key_hash FROM gateway_keys WHERE revoked_at IS NULL ORDER BY gateway_id',
+    );
     expect(gateways.rows.map((g) => g.id)).toEqual(['gw-aabenraa', 'gw-both', 'gw-toender']);
     for (const g of gateways.rows) {
       const key = gatewayKey(g.id.replace(/^gw-/, ''));
-      expect(g.api_key_hash).not.toBe(key);
-      expect(g.api_key_hash).not.toContain(key);
+      expect(g.key_hash).not.toBe(key);
+      expect(g.key_hash).not.toContain(key);
+      expect(g.key_hash).toBe(sha256(key));
     }
+    // An admin-chosen key is accepted for compatibility, and the import says so.
+    expect(imported.stdout).toMatch(/warning: gateways\.gw-aabenraa: apiKey chosen in the registry/);
   });
 });

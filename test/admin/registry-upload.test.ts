@@ -28,6 +28,8 @@ describe('PUT /v1/admin/registry', () => {
       users: { created: 1, updated: 0 },
       consents: { created: 0, updated: 0 },
       schedules: { created: 0, updated: 0 },
+      keys: [],
+      warnings: [],
     });
     const login2 = await fx.app.inject({
       method: 'POST',

@@ -38,6 +38,11 @@ describe('the operator console in chromium', () => {
     // Unanswered, with the time left to the answer target.
     expect(cells[4]).toMatch(/\d+ s til svarfrist/);
     expect(cells[5]).toContain('Ubesvaret');
+    // The session rides the default cookie, which chromium keeps from http://127.0.0.1 (a secure context).
+    const cookies = await page.context().cookies();
+    expect(
+      cookies.map((c) => ({ name: c.name, secure: c.secure, httpOnly: c.httpOnly, sameSite: c.sameSite })),
+    ).toEqual([{ name: '__Host-rc_session', secure: true, httpOnly: true, sameSite: 'Strict' }]);
   });
 
   it('a claim in one browser shows as taken in another at once, its claim button gone', async () => {

@@ -1,6 +1,7 @@
 // Logging in, sessions, and that every request is judged by the user's current role and scope.
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../platform/config.js';
 import { delayAfter, LOGIN_THROTTLE_DEFAULTS } from '../../platform/login-throttle.js';
 import { sha256 } from '../../platform/secrets.js';
 import { buildConsoleApp } from '../../services/console/app.js';
@@ -33,12 +34,14 @@ describe('POST /v1/auth/login', () => {
     expect(Date.parse(body.expiresAt)).toBeGreaterThanOrEqual(before + lifetime);
     expect(Date.parse(body.expiresAt)).toBeLessThanOrEqual(after + lifetime);
     const cookie = String(r.headers['set-cookie']);
-    expect(cookie).toContain(`rc_session=${body.token}`);
+    // By default the cookie is __Host-: Secure, for this host only (no Domain), Path=/.
+    expect(cookie.startsWith(`__Host-rc_session=${body.token};`)).toBe(true);
+    expect(cookie).toMatch(/; Secure(;|$)/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).toMatch(/Path=\/(;|$)/);
+    expect(cookie).not.toMatch(/Domain=/i);
     expect(cookie).toContain(`Max-Age=${fx.te.config.sessionHours * 3600}`);
-    expect(cookie).not.toMatch(/Secure/);
   });
 
   it('stores only a hash of the token', async () => {
@@ -164,11 +167,52 @@ describe('POST /v1/auth/login', () => {
   });
 });
 
+describe('the session cookie over plain HTTP (COOKIE_SECURE=false)', () => {
+  it('is refused unless every service listens on a loopback address', () => {
+    const env = { COOKIE_SECURE: 'false' };
+    for (const host of ['0.0.0.0', '192.0.2.7', '::', 'console.example'])
+      expect(() => loadConfig({ ...env, HOST: host })).toThrow(/COOKIE_SECURE: false .* loopback address/);
+    for (const host of ['127.0.0.1', '::1', 'localhost'])
+      expect(loadConfig({ ...env, HOST: host }).cookieSecure).toBe(false);
+    expect(loadConfig({ HOST: '0.0.0.0' }).cookieSecure).toBe(true);
+  });
+
+  it('is then rc_session without Secure, and logs in, authenticates and logs out', async () => {
+    const plain = await buildConsoleApp(fx.te.runtime({ COOKIE_SECURE: 'false' }));
+    fx.te.onClose(plain.close);
+    const r = await plain.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { username: 'op-aab', password: 'pw-op-aab-123' },
+    });
+    const cookie = String(r.headers['set-cookie']);
+    const token = (r.json() as { token: string }).token;
+    expect(cookie.startsWith(`rc_session=${token};`)).toBe(true);
+    expect(cookie).not.toMatch(/Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const viaCookie = await plain.app.inject({ url: '/v1/auth/me', headers: { cookie: `rc_session=${token}` } });
+    expect(viaCookie.statusCode).toBe(200);
+    // The secure name means nothing to it, and the plain name nothing to a console with the default.
+    expect(
+      (await plain.app.inject({ url: '/v1/auth/me', headers: { cookie: `__Host-rc_session=${token}` } })).statusCode,
+    ).toBe(401);
+    expect((await me({ cookie: `rc_session=${token}` })).statusCode).toBe(401);
+    const out = await plain.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      headers: { cookie: `rc_session=${token}`, 'x-requested-with': 'responscenter' },
+    });
+    expect(out.statusCode).toBe(204);
+    expect(String(out.headers['set-cookie'])).toMatch(/^rc_session=;.*Max-Age=0/);
+  });
+});
+
 describe('sessions', () => {
   it('accepts the session as a bearer token and as the cookie', async () => {
     const token = await login(fx.app, 'op-aab');
     const viaBearer = await me(bearer(token));
-    const viaCookie = await me({ cookie: `rc_session=${token}` });
+    const viaCookie = await me({ cookie: `__Host-rc_session=${token}` });
     for (const r of [viaBearer, viaCookie]) {
       expect(r.statusCode).toBe(200);
       expect(r.json().user).toEqual({ username: 'op-aab', role: 'operator', municipalities: ['aabenraa'] });
@@ -180,7 +224,7 @@ describe('sessions', () => {
       {},
       bearer('not-a-token'),
       { authorization: 'Basic b3A6cHc=' },
-      { cookie: 'rc_session=nope' },
+      { cookie: '__Host-rc_session=nope' },
     ]) {
       const r = await fx.app.inject({ method: 'GET', url: '/v1/alarms', headers });
       expect(r.statusCode).toBe(401);
@@ -204,10 +248,10 @@ describe('sessions', () => {
       method: 'POST',
       url: '/v1/auth/logout',
       // As the console's page sends it (services/console/protected.ts).
-      headers: { cookie: `rc_session=${token}`, 'x-requested-with': 'responscenter' },
+      headers: { cookie: `__Host-rc_session=${token}`, 'x-requested-with': 'responscenter' },
     });
     expect(r.statusCode).toBe(204);
-    expect(String(r.headers['set-cookie'])).toMatch(/rc_session=;.*Max-Age=0/);
+    expect(String(r.headers['set-cookie'])).toMatch(/^__Host-rc_session=;.*Max-Age=0.*Secure/);
     expect((await me(bearer(token))).statusCode).toBe(401);
   });
 

@@ -83,7 +83,7 @@ export async function openFeed(
   if (query.since !== undefined) url.searchParams.set('since', String(query.since));
   const headers: Record<string, string> = {};
   if ('token' in auth) headers.authorization = `Bearer ${auth.token}`;
-  if ('cookie' in auth) headers.cookie = `rc_session=${auth.cookie}`;
+  if ('cookie' in auth) headers.cookie = `__Host-rc_session=${auth.cookie}`;
   const ws = new WebSocket(url, { headers });
   const messages: LiveMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as LiveMessage));

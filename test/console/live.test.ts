@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { currentSeq } from '../../db/changes.js';
 import type { LiveMessage } from '../../domain/views.js';
 import { buildConsoleApp } from '../../services/console/app.js';
-import { createTestEnv, eventually, seedRegistry } from '../support/env.js';
+import { createTestEnv, eventually, metricsText, seedRegistry } from '../support/env.js';
 import {
   bearer,
   consoleFixture,
@@ -211,7 +211,7 @@ describe('who sees what', () => {
     feeds.push(f);
     await f.synced();
     expect(
-      await refusedUpgrade(url, { cookie: `rc_session=${fx.tokens['op-toe']}`, origin: 'https://evil.example' }),
+      await refusedUpgrade(url, { cookie: `__Host-rc_session=${fx.tokens['op-toe']}`, origin: 'https://evil.example' }),
     ).toBe(403);
   });
 
@@ -219,7 +219,7 @@ describe('who sees what', () => {
     // A console of its own, so every feed it counts is one of this test's.
     const own = await ownConsole();
     const open = async () => {
-      const metrics = (await own.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = await metricsText(own.app);
       return Number(/^rc_live_connections\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
     };
     expect(await open()).toBe(0);

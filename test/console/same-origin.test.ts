@@ -114,7 +114,7 @@ describe('cookie-authenticated requests come from the console’s own pages', ()
   it('opens the live feed with the cookie only from its own origin', async () => {
     const url = await fx.app.listen({ port: 0, host: '127.0.0.1' });
     const token = await login(fx.app, 'op-both');
-    const cookie = `rc_session=${token}`;
+    const cookie = `__Host-rc_session=${token}`;
     const host = new URL(url).host;
     const open = (origin: string) =>
       new Promise<number | 'open'>((resolve) => {

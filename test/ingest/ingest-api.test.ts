@@ -7,7 +7,7 @@ import { buildIngestApp } from '../../services/ingest/app.js';
 import { AUTH_FAILURES_PER_MINUTE, GatewayDirectory } from '../../services/ingest/gateways.js';
 import { createDb, createPool } from '../../db/connect.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
-import { gatewayKey, testEvent } from '../support/env.js';
+import { gatewayKey, metricsText, testEvent } from '../support/env.js';
 import { ingestFixture } from './helpers.js';
 
 const fx = ingestFixture();
@@ -353,15 +353,17 @@ describe('operations', () => {
     const ready = await fx.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json().checks).toEqual({ postgres: true, redis: true });
-    const metrics = (await fx.app.inject('/metrics')).body;
+    const metrics = await metricsText(fx.app);
     expect(metrics).toMatch(/rc_alarms_accepted_total\{type="pendant",municipality="aabenraa"[^}]*\} [1-9]\d*/);
     expect(metrics).toMatch(/rc_accept_duration_seconds_bucket/);
     expect(metrics).toMatch(/rc_queue_depth\{lane="urgent",state="waiting"/);
-    const spec = (await fx.app.inject('/docs/json')).json();
+    // The documentation, for those holding a gateway key (DOCS=login, the default).
+    const withKey = { authorization: `Bearer ${gatewayKey('aabenraa')}` };
+    const spec = (await fx.app.inject({ url: '/docs/json', headers: withKey })).json();
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/alarms', '/v1/alarms/batch', '/v1/gateways/heartbeat']),
     );
-    expect((await fx.app.inject('/docs')).statusCode).toBeLessThan(400);
+    expect((await fx.app.inject({ url: '/docs', headers: withKey })).statusCode).toBeLessThan(400);
   });
 
   it('keeps personal data and keys out of the log', async () => {

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAlarm } from '../../db/accept.js';
 import { EventRefused } from '../../services/ingest/acceptor.js';
-import { eventually, gatewayKey, testEvent } from '../support/env.js';
+import { eventually, gatewayKey, metricsText, testEvent } from '../support/env.js';
 import { countStored, ingestFixture } from './helpers.js';
 
 const fx = ingestFixture();
@@ -66,7 +66,7 @@ const alarm = (gatewayId: string, ev: ReturnType<typeof testEvent>, extra: Parti
 
 /** A counter or a histogram's count from /metrics. */
 async function metric(name: string): Promise<number> {
-  const text = (await fx.app.inject('/metrics')).body;
+  const text = await metricsText(fx.app);
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }

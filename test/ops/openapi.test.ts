@@ -1,12 +1,17 @@
-// The console's API documentation: OpenAPI at /docs for every endpoint, linked from the placeholder page.
+// The console's API documentation: OpenAPI at /docs for every endpoint, for logged-in users by default.
 import { describe, expect, it } from 'vitest';
-import { consoleAppFixture } from '../console/helpers.js';
+import { bearer, consoleAppFixture, login } from '../console/helpers.js';
 
-const fx = consoleAppFixture({ seed: false });
+const fx = consoleAppFixture();
 
 describe('the console server', () => {
-  it('documents every console endpoint in the OpenAPI at /docs', async () => {
-    const r = await fx.app.inject({ method: 'GET', url: '/docs/json' });
+  it('documents every console endpoint in the OpenAPI at /docs, for any logged-in user', async () => {
+    expect((await fx.app.inject({ method: 'GET', url: '/docs/json' })).statusCode).toBe(401);
+    const r = await fx.app.inject({
+      method: 'GET',
+      url: '/docs/json',
+      headers: bearer(await login(fx.app, 'ana-toe')),
+    });
     expect(r.statusCode).toBe(200);
     const paths = Object.keys(r.json().paths);
     expect(paths).toEqual(
@@ -32,6 +37,10 @@ describe('the console server', () => {
         '/v1/stats/reports/pdf',
         '/v1/stats/shared',
         '/v1/stats/shared/schema',
+        '/v1/admin/gateways/{gateway}/keys',
+        '/v1/admin/gateways/{gateway}/keys/{keyId}',
+        '/v1/admin/gateways/{gateway}/disable',
+        '/v1/admin/gateways/{gateway}/enable',
       ]),
     );
   });

@@ -24,6 +24,7 @@ describe('TRUST_PROXY', () => {
         registry: createRegistry('test'),
         ready: async () => ({}),
         trustProxy,
+        docs: 'public',
       });
       app.get('/ip', async (req) => ({ ip: req.ip }));
       const r = await app.inject({

@@ -430,6 +430,15 @@ export const FILL: Record<string, Fill> = {
     own: async () => ({ url: `/v1/admin/municipalities/${OWN}/triage`, body: { cancelWindowSeconds: 120 } }),
     foreign: async () => ({ url: `/v1/admin/municipalities/${FOREIGN}/triage`, body: { cancelWindowSeconds: 120 } }),
   },
+  'POST /v1/admin/gateways/:gateway/keys': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/keys` }) },
+  'GET /v1/admin/gateways/:gateway/keys': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/keys` }) },
+  'DELETE /v1/admin/gateways/:gateway/keys/:keyId': {
+    own: async (w) => ({
+      url: `/v1/admin/gateways/gw-${OWN}/keys/${(await asAdminAll(w, 'POST', `/v1/admin/gateways/gw-${OWN}/keys`, undefined)).id}`,
+    }),
+  },
+  'POST /v1/admin/gateways/:gateway/disable': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/disable` }) },
+  'POST /v1/admin/gateways/:gateway/enable': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/enable` }) },
   'GET /v1/webhooks': {
     own: async () => ({ url: q('/v1/webhooks', { municipality: OWN }) }),
     foreign: async () => ({ url: q('/v1/webhooks', { municipality: FOREIGN }) }),

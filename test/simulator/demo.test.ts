@@ -81,6 +81,16 @@ describe('npm run demo', () => {
       expect(stdout).toMatch(/username +password +role +scope/);
       expect(stdout).toMatch(/operator +demo-operator-1 +operator +all seven/);
       expect(stdout).toMatch(/admin +demo-admin-1 +admin/);
+      // Plain HTTP on this machine, and says so; the documents open, the metrics behind a token made for the run.
+      expect(stdout).toMatch(/session cookie +rc_session over plain HTTP, on this machine only \(COOKIE_SECURE=false/);
+      expect(stdout).toMatch(/OpenAPI +open to anyone \(DOCS=public/);
+      const metricsToken = /authorization: Bearer (\S+)' \S+\/metrics/.exec(stdout)?.[1];
+      const metrics = await fetch(`http://127.0.0.1:${consolePort}/metrics`, {
+        headers: { authorization: `Bearer ${metricsToken}` },
+      });
+      expect(metrics.status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${consolePort}/metrics`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${ingest}/docs/json`)).status).toBe(200);
 
       const start = Date.now();
       child.kill('SIGINT');
@@ -105,7 +115,15 @@ describe('npm run demo on a database with real users', () => {
           .select(['username', 'password_hash'])
           .orderBy('username')
           .execute();
-        const gateways = await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute();
+        const gatewayKeys = () =>
+          real.rt.db
+            .selectFrom('gateway_keys')
+            .select(['gateway_id', 'key_hash', 'revoked_at'])
+            .orderBy('gateway_id')
+            .orderBy('key_hash')
+            .execute();
+        const gateways = await real.rt.db.selectFrom('gateways').select(['id', 'disabled']).orderBy('id').execute();
+        const keys = await gatewayKeys();
         const [ingest, consolePort, worker] = [await freePort(), await freePort(), await freePort()];
         const p = spawn('node_modules/.bin/tsx', ['bin/demo.ts'], {
           env: {
@@ -128,9 +146,10 @@ describe('npm run demo on a database with real users', () => {
         expect(
           await real.rt.db.selectFrom('users').select(['username', 'password_hash']).orderBy('username').execute(),
         ).toEqual(before);
-        expect(await real.rt.db.selectFrom('gateways').select(['id', 'api_key_hash']).orderBy('id').execute()).toEqual(
+        expect(await real.rt.db.selectFrom('gateways').select(['id', 'disabled']).orderBy('id').execute()).toEqual(
           gateways,
         );
+        expect(await gatewayKeys()).toEqual(keys);
       } finally {
         await real.close();
       }

@@ -23,6 +23,18 @@ export type TestEnv = {
   close(): Promise<void>;
 };
 
+/** The METRICS_TOKEN of every test env: /metrics answers only with it (metricsText). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
+
+/** A service's /metrics, asked with the metrics token as Prometheus would. */
+export async function metricsText(app: {
+  inject(o: { url: string; headers: Record<string, string> }): Promise<{ statusCode: number; body: string }>;
+}): Promise<string> {
+  const r = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
+  if (r.statusCode !== 200) throw new Error(`/metrics answered ${r.statusCode}: ${r.body}`);
+  return r.body;
+}
+
 export async function createTestEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
   const database = await createTestDatabase();
   const prefix = `rct-${randomBytes(5).toString('hex')}`;
@@ -32,6 +44,7 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     REDIS_PREFIX: prefix,
     LOG_LEVEL: 'info',
     RECONCILE_AFTER_SECONDS: '1',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...overrides,
   };
   const config = loadConfig(env);

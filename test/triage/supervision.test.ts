@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setGatewayDisabled } from '../../db/gateway-keys.js';
 import { importRegistry } from '../../services/admin/registry.js';
+import { buildIngestApp } from '../../services/ingest/app.js';
 import { superviseGateways } from '../../services/triage/supervision.js';
 import { createTestEnv, seedRegistry, testRegistry, type TestEnv } from '../support/env.js';
 
@@ -80,7 +82,50 @@ describe('gateway supervision', () => {
     expect(await superviseGateways(te.rt)).toBe(2);
     const rows = await missed(gw);
     expect(rows).toHaveLength(4);
-    // One per municipality for each of the two silences.
-    expect(new Set(rows.map((r) => r.event_id)).size).toBe(4);
+    // One per municipality for each of the two silences, each a system event: no event id, a key of its own.
+    expect(new Set(rows.map((r) => r.system_key)).size).toBe(4);
+    expect(rows.map((r) => r.event_id)).toEqual([null, null, null, null]);
+  });
+
+  it('raises the alarm of a silent gateway that sent, beforehand, the event ids and cancels the system would use', async () => {
+    const gw = await ownGateway();
+    const key = `key-${gw}-0123456789`;
+    const ingest = await buildIngestApp(te.rt);
+    te.onClose(ingest.close);
+    const post = (url: string, payload: object) =>
+      ingest.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload });
+    // A heartbeat first: for the next 30 s the gateway's events are not written as signs of life.
+    expect((await post('/v1/gateways/heartbeat', {})).statusCode).toBe(200);
+    await heardFrom(gw, 60);
+    const [{ since }] = (
+      await sql<{ since: Date }>`SELECT last_heartbeat_at AS since FROM gateways WHERE id = ${gw}`.execute(te.rt.db)
+    ).rows as [{ since: Date }];
+    // Every id the system's own events of this silence were once given, sent by the gateway first, and a
+    // cancel of each.
+    for (const m of ['aabenraa', 'toender']) {
+      const eventId = `heartbeat-missed:${m}:${since.getTime()}`;
+      const at = new Date().toISOString();
+      for (const event of [
+        { eventId, deviceId: gw, type: 'heartbeat_missed', occurredAt: at },
+        { eventId: `${eventId}-cancel`, deviceId: gw, type: 'cancel', occurredAt: at, relatesTo: eventId },
+      ])
+        expect((await post('/v1/alarms', event)).statusCode).toBe(202);
+    }
+    expect(await superviseGateways(te.rt)).toBe(2);
+    const raised = (await missed(gw)).filter((r) => r.system_key !== null);
+    expect(raised.map((r) => r.municipality_id)).toEqual(['aabenraa', 'toender']);
+    // The gateway's own events are stored as its own, beside them.
+    expect((await missed(gw)).filter((r) => r.event_id !== null)).toHaveLength(2);
+  });
+
+  it('does not supervise a disabled gateway', async () => {
+    const gw = await ownGateway();
+    await setGatewayDisabled(te.rt.db, gw, true);
+    await silence(gw, 60);
+    await superviseGateways(te.rt);
+    expect(await missed(gw)).toHaveLength(0);
+    await setGatewayDisabled(te.rt.db, gw, false);
+    await superviseGateways(te.rt);
+    expect(await missed(gw)).toHaveLength(2);
   });
 });

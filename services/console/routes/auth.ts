@@ -15,7 +15,7 @@ import { dummyPasswordHash, randomToken, sha256, verifyPassword } from '../../..
 import type { AuditFact } from '../../../db/audit.js';
 import { scopeOnWire } from '../access.js';
 import { actorOf, audit } from '../audit-trail.js';
-import { cookieOptions, SESSION_COOKIE, sessionOf, toConsoleUser } from '../auth.js';
+import { cookieOptions, sessionCookie, sessionOf, toConsoleUser } from '../auth.js';
 import { security, type ConsoleContext } from '../context.js';
 import { loginRequest, loginResponse, sessionView } from '../schemas.js';
 
@@ -32,7 +32,7 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
         tags,
         summary: 'Log in',
         description:
-          'Answers a session token and sets it as the HttpOnly cookie rc_session as well. 401 invalid_credentials for a wrong username or password. After failed logins, further attempts must wait (429 with Retry-After, before the password is checked): the wait doubles with each failure past a free allowance, counted per account (not at addresses where the user logged in before), per address and per account and address, across every console instance.',
+          'Answers a session token and sets it as the session cookie as well: `__Host-rc_session` (Secure, HttpOnly, SameSite=Strict, Path=/), or `rc_session` without Secure where the console runs with COOKIE_SECURE=false on a loopback address. 401 invalid_credentials for a wrong username or password. After failed logins, further attempts must wait (429 with Retry-After, before the password is checked): the wait doubles with each failure past a free allowance, counted per account (not at addresses where the user logged in before), per address and per account and address, across every console instance.',
         body: loginRequest,
         response: { 200: loginResponse, 400: errorBody, 401: errorBody, 429: errorBody },
       },
@@ -87,7 +87,7 @@ export const loginRoutes: HttpPlugin<ConsoleContext> = async (app, { rt, loginTh
         { ...actorOf(req), actor: user.username, role: user.role, sessionId },
         { action: 'login.success', outcome: 'allowed' },
       );
-      reply.setCookie(SESSION_COOKIE, token, cookieOptions(rt.config));
+      reply.setCookie(sessionCookie(rt.config), token, cookieOptions(rt.config));
       const consoleUser = toConsoleUser(user);
       return {
         token,
@@ -116,7 +116,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       await deleteSession(rt.db, sessionOf(req).tokenHash);
       await audit(rt.db, actorOf(req), { action: 'logout', outcome: 'allowed' });
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
-      reply.clearCookie(SESSION_COOKIE, opts);
+      reply.clearCookie(sessionCookie(rt.config), opts);
       return reply.code(204).send(null);
     },
   );
@@ -138,7 +138,7 @@ export const sessionRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => 
       const ended = await deleteUserSessions(rt.db, sessionOf(req).user.username);
       await audit(rt.db, actorOf(req), { action: 'logout.all', outcome: 'allowed' });
       const { maxAge: _maxAge, ...opts } = cookieOptions(rt.config);
-      reply.clearCookie(SESSION_COOKIE, opts);
+      reply.clearCookie(sessionCookie(rt.config), opts);
       return { ended };
     },
   );
