@@ -145,6 +145,13 @@ export const LEARNED_TYPES: ReadonlySet<EventType> = new Set<EventType>(['pendan
  */
 export const LEARN_MIN_PROBABILITY = 0.6;
 export const LEARN_MIN_CONFIDENCE = 0.3;
+/**
+ * Calling a press false lowers urgency, the one mistake that costs most, so learning does it only on a
+ * citizen's own, overwhelming history: this probability of an accidental press on at least
+ * LEARN_FALSE_MIN_EVIDENCE of their own (decayed) decisions. Below it the press stays for a call.
+ */
+export const LEARN_FALSE_MIN_PROBABILITY = 0.75;
+export const LEARN_FALSE_MIN_EVIDENCE = 8;
 
 type Draft = { class: TriageClass; priority: Priority; confidence: number; reasons: TriageReason[] };
 
@@ -290,6 +297,9 @@ function learn(t: Draft, input: TriageInput): { draft: Draft; learning: TriageLe
       out = { ...t, class: 'phone_resolvable' };
       break;
     case 'false_alarm': {
+      const overwhelming =
+        p.probabilities.false_alarm >= LEARN_FALSE_MIN_PROBABILITY && p.evidence >= LEARN_FALSE_MIN_EVIDENCE;
+      if (!overwhelming) return { draft: t, learning };
       const kept = isNightHour(input.localHour) ? r('night_press') : technicalTrouble(input);
       // The context, not the prediction, decides: the press stays for a call (the rule's advice,
       // never false for a press that was not cancelled), and the reason says what kept it.

@@ -7,12 +7,8 @@
 // scored against what the call truly needed. Pure: no I/O and no clock.
 import { EMERGENCY_TYPES, TRIAGE_CLASSES, type EventType, type TriageClass } from '../../domain/events.js';
 import type { Triage, TriageInput } from '../../domain/triage.js';
-import {
-  initialStandInState,
-  predictStandIn,
-  updateStandIn,
-  type StandInState,
-} from '../../domain/triage-learning-standin.js';
+import { classify, LEARNED_TYPES } from '../../domain/triage.js';
+import { update, type Evidence } from '../../domain/triage-learning.js';
 import type { TrueCause } from './citizens.js';
 import { history, type HistoryAlarm } from './history.js';
 import { MUNICIPALITIES, type Municipality } from './municipalities.js';
@@ -45,16 +41,45 @@ export type Learner<S> = {
   update(state: S, decision: LearnDecision): S;
 };
 
+/** What the worker's summary rows hold (db/triage-evidence.ts), kept in memory for the replay. */
+export type LearnedState = {
+  citizens: Map<string, Evidence>;
+  municipalities: Map<string, Evidence>;
+  global: Evidence | null;
+  /** When each citizen was last decided `dispatch` (the "a visit in the last 30 days" floor). */
+  lastVisit: Map<string, number>;
+};
+
 /**
- * The learner the evaluation uses. ADAPTER: a stand-in (domain/triage-learning-standin.ts: Dirichlet
- * counts per citizen and type, with decay) until the learning engine (domain/triage-learning.ts) lands;
- * then point `predict` and `update` here at its functions.
+ * The learner the evaluation uses: the product's own (domain/triage-learning.ts through `classify`),
+ * fed as the worker feeds it: a decision on a learned type updates the citizen's, the municipality's
+ * and the centre's evidence, any dispatch decision the citizen's last visit; each call is classified
+ * with that evidence, its last visit and the rules' own inputs.
  */
-export const LEARNER: Learner<StandInState> = {
-  name: 'stand-in: Dirichlet counts per citizen and type, 90-day half-life (domain/triage-learning-standin.ts)',
-  initial: initialStandInState,
-  predict: (state, call) => predictStandIn(state, call),
-  update: (state, d) => updateStandIn(state, d),
+export const LEARNER: Learner<LearnedState> = {
+  name: 'the triage engine with evidence per citizen, municipality and centre (domain/triage-learning.ts)',
+  initial: () => ({ citizens: new Map(), municipalities: new Map(), global: null, lastVisit: new Map() }),
+  predict: (state, call) => {
+    const citizen = call.citizenId === null ? null : (state.citizens.get(call.citizenId) ?? null);
+    const lastVisit = call.citizenId === null ? undefined : state.lastVisit.get(call.citizenId);
+    return classify({
+      ...call.input,
+      evidence: { citizen, municipality: state.municipalities.get(call.municipality) ?? null, global: state.global },
+      lastVisitAt: lastVisit === undefined ? null : new Date(lastVisit),
+    });
+  },
+  update: (state, d) => {
+    if (d.outcome === 'dispatch' && d.citizenId !== null) {
+      const before = state.lastVisit.get(d.citizenId);
+      if (before === undefined || before < d.at) state.lastVisit.set(d.citizenId, d.at);
+    }
+    if (!LEARNED_TYPES.has(d.type)) return state;
+    if (d.citizenId !== null)
+      state.citizens.set(d.citizenId, update(state.citizens.get(d.citizenId) ?? null, d.outcome, d.at));
+    state.municipalities.set(d.municipality, update(state.municipalities.get(d.municipality) ?? null, d.outcome, d.at));
+    state.global = update(state.global, d.outcome, d.at);
+    return state;
+  },
 };
 
 export type EvaluationOptions = {
@@ -208,7 +233,7 @@ export function evaluationOptions(opts: EvaluationOptions): Required<EvaluationO
 }
 
 /** Replay the span and score the rules, and the rules plus `learner`, against the truth. */
-export function evaluateTriage<S = StandInState>(
+export function evaluateTriage<S = LearnedState>(
   options: EvaluationOptions,
   learner: Learner<S> = LEARNER as unknown as Learner<S>,
 ): Evaluation {
