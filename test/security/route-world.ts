@@ -274,8 +274,29 @@ async function asAdminAll(w: World, method: 'POST', url: string, payload: unknow
 }
 const newSchedule = (w: World, citizen: string) =>
   asAdminAll(w, 'POST', `/v1/citizens/${citizen}/schedules`, { kind: 'planned_call', times: ['10:00'] });
-const newConsent = (w: World, citizen: string) =>
-  asAdminAll(w, 'POST', `/v1/citizens/${citizen}/consents`, { givenBy: 'citizen' });
+/** No consent in force for the citizen (one may be given again): those in force withdrawn. */
+async function noConsent(w: World, citizen: string): Promise<void> {
+  await w.te.rt.db
+    .updateTable('care_consents')
+    .set({ withdrawn_at: new Date(), withdrawn_by: 'route-world' })
+    .where('citizen_id', '=', citizen)
+    .where('withdrawn_at', 'is', null)
+    .execute();
+}
+async function newConsent(w: World, citizen: string): Promise<{ id: string }> {
+  await noConsent(w, citizen);
+  return asAdminAll(w, 'POST', `/v1/citizens/${citizen}/consents`, { givenBy: 'citizen' });
+}
+/** Room for a new key on m's gateway (at most two are active): its generated keys revoked. */
+async function keySlot(w: World, m: string): Promise<void> {
+  await w.te.rt.db
+    .updateTable('gateway_keys')
+    .set({ revoked_at: new Date() })
+    .where('gateway_id', '=', `gw-${m}`)
+    .where('origin', '=', 'generated')
+    .where('revoked_at', 'is', null)
+    .execute();
+}
 /** An open maintenance task of m, opened by m's stored alarm. */
 async function newTask(w: World, m: string, alarm: string): Promise<string> {
   const row = await w.te.rt.db
@@ -411,8 +432,14 @@ export const FILL: Record<string, Fill> = {
     foreign: async (w) => ({ url: `/v1/schedules/${(await newSchedule(w, w.foreign.citizen)).id}` }),
   },
   'POST /v1/citizens/:id/consents': {
-    own: async (w) => ({ url: `/v1/citizens/${w.own.citizen}/consents`, body: { givenBy: 'citizen' } }),
-    foreign: async (w) => ({ url: `/v1/citizens/${w.foreign.citizen}/consents`, body: { givenBy: 'citizen' } }),
+    own: async (w) => {
+      await noConsent(w, w.own.citizen);
+      return { url: `/v1/citizens/${w.own.citizen}/consents`, body: { givenBy: 'citizen' } };
+    },
+    foreign: async (w) => {
+      await noConsent(w, w.foreign.citizen);
+      return { url: `/v1/citizens/${w.foreign.citizen}/consents`, body: { givenBy: 'citizen' } };
+    },
   },
   'POST /v1/consents/:id/withdraw': {
     own: async (w) => ({ url: `/v1/consents/${(await newConsent(w, w.own.citizen)).id}/withdraw`, body: {} }),
@@ -430,12 +457,19 @@ export const FILL: Record<string, Fill> = {
     own: async () => ({ url: `/v1/admin/municipalities/${OWN}/triage`, body: { cancelWindowSeconds: 120 } }),
     foreign: async () => ({ url: `/v1/admin/municipalities/${FOREIGN}/triage`, body: { cancelWindowSeconds: 120 } }),
   },
-  'POST /v1/admin/gateways/:gateway/keys': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/keys` }) },
+  'POST /v1/admin/gateways/:gateway/keys': {
+    own: async (w) => {
+      await keySlot(w, OWN);
+      return { url: `/v1/admin/gateways/gw-${OWN}/keys` };
+    },
+  },
   'GET /v1/admin/gateways/:gateway/keys': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/keys` }) },
   'DELETE /v1/admin/gateways/:gateway/keys/:keyId': {
-    own: async (w) => ({
-      url: `/v1/admin/gateways/gw-${OWN}/keys/${(await asAdminAll(w, 'POST', `/v1/admin/gateways/gw-${OWN}/keys`, undefined)).id}`,
-    }),
+    own: async (w) => {
+      await keySlot(w, OWN);
+      const key = await asAdminAll(w, 'POST', `/v1/admin/gateways/gw-${OWN}/keys`, undefined);
+      return { url: `/v1/admin/gateways/gw-${OWN}/keys/${key.id}` };
+    },
   },
   'POST /v1/admin/gateways/:gateway/disable': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/disable` }) },
   'POST /v1/admin/gateways/:gateway/enable': { own: async () => ({ url: `/v1/admin/gateways/gw-${OWN}/enable` }) },
