@@ -475,6 +475,8 @@ export async function storeRollups(db: Db, keys: readonly { municipality: string
 
 /** Advisory lock key (session level) under which one process at a time stores month-to-date rollups. */
 const MONTH_TO_DATE_LOCK = 72_530_013;
+/** Municipalities counted per statement when storing month-to-date rollups. */
+const MONTH_TO_DATE_CHUNK = 4;
 
 export type MonthToDateStored = {
   /** The month whose rollups are kept, and their cut: the start of the settled day (Copenhagen time). */
@@ -528,26 +530,31 @@ export async function storeMonthToDate(
             ORDER BY m.id`.execute(trx);
           const ms = due.rows.map((r) => r.m);
           if (ms.length === 0) return { month, until: new Date(until), stored: 0 };
-          const counted = await countMonths(trx, ms, month, month, { before: since });
-          const values = ms.map((m) => JSON.stringify(counted.get(key(m, month)) ?? emptyCounts()));
-          await sql`
-            INSERT INTO stats_month_to_date (municipality_id, month, until, counts, computed_at)
-            SELECT u.m, ${firstDay(month)}::date, ${since}::timestamptz, u.counts, now()
-            FROM unnest(${ms}::text[], ${values}::jsonb[]) AS u(m, counts)
-            ON CONFLICT (municipality_id, month) DO UPDATE
-              SET until = excluded.until, counts = excluded.counts, computed_at = excluded.computed_at`.execute(trx);
-          await sql`
-            DELETE FROM stats_month_to_date_citizens
-            WHERE municipality_id = ANY(${ms}::text[]) AND month = ${firstDay(month)}::date`.execute(trx);
-          await sql`
-            INSERT INTO stats_month_to_date_citizens (municipality_id, month, citizen_id, alarms)
-            SELECT a.municipality_id, ${firstDay(month)}::date, a.citizen_id, count(*)
-            FROM alarms a
-            WHERE a.municipality_id = ANY(${ms}::text[])
-              AND a.received_at >= (${firstDay(month)}::date::timestamp AT TIME ZONE ${tz})
-              AND a.received_at < ${since}::timestamptz
-              AND a.type = ANY(${[...COUNTED_TYPES]}::text[]) AND a.citizen_id IS NOT NULL
-            GROUP BY a.municipality_id, a.citizen_id`.execute(trx);
+          // A few municipalities per statement, so that no statement runs long (the services' statement
+          // timeout) however many municipalities there are; all in one snapshot.
+          for (let i = 0; i < ms.length; i += MONTH_TO_DATE_CHUNK) {
+            const part = ms.slice(i, i + MONTH_TO_DATE_CHUNK);
+            const counted = await countMonths(trx, part, month, month, { before: since });
+            const values = part.map((m) => JSON.stringify(counted.get(key(m, month)) ?? emptyCounts()));
+            await sql`
+              INSERT INTO stats_month_to_date (municipality_id, month, until, counts, computed_at)
+              SELECT u.m, ${firstDay(month)}::date, ${since}::timestamptz, u.counts, now()
+              FROM unnest(${part}::text[], ${values}::jsonb[]) AS u(m, counts)
+              ON CONFLICT (municipality_id, month) DO UPDATE
+                SET until = excluded.until, counts = excluded.counts, computed_at = excluded.computed_at`.execute(trx);
+            await sql`
+              DELETE FROM stats_month_to_date_citizens
+              WHERE municipality_id = ANY(${part}::text[]) AND month = ${firstDay(month)}::date`.execute(trx);
+            await sql`
+              INSERT INTO stats_month_to_date_citizens (municipality_id, month, citizen_id, alarms)
+              SELECT a.municipality_id, ${firstDay(month)}::date, a.citizen_id, count(*)
+              FROM alarms a
+              WHERE a.municipality_id = ANY(${part}::text[])
+                AND a.received_at >= (${firstDay(month)}::date::timestamp AT TIME ZONE ${tz})
+                AND a.received_at < ${since}::timestamptz
+                AND a.type = ANY(${[...COUNTED_TYPES]}::text[]) AND a.citizen_id IS NOT NULL
+              GROUP BY a.municipality_id, a.citizen_id`.execute(trx);
+          }
           // The month has no monthly rollup yet (it is the current one), so its marks concern only these.
           await sql`
             DELETE FROM stats_stale s
