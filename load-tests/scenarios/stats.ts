@@ -15,7 +15,9 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5433/responscenter_stats npm run seed:history -- --years 10 --municipalities 7
 //   LOAD_STATS_POSTGRES=postgres://postgres@127.0.0.1:5433/postgres npm run load -- stats
 // LOAD_STATS_DATABASE [responscenter_stats], LOAD_STATS_POSTGRES (the server) [127.0.0.1:5432], LOAD_SAMPLES
-// [40; 5], LOAD_WARMUP [5; 1], LOAD_NAIVE_SAMPLES [10; 2].
+// [40; 5], LOAD_WARMUP [5; 1], LOAD_NAIVE_SAMPLES [10; 2], LOAD_STATS_CASES (which: `year` the last full year,
+// `now` the 12 months to now, `end` the current month at its end, before and after; comma-separated)
+// [year,now,end].
 import { sql } from 'kysely';
 import { createDb, createPool, type Db } from '../../db/connect.js';
 import { listMunicipalities } from '../../db/municipalities.js';
@@ -43,6 +45,7 @@ const TARGETS = { one: 100, seven: 300, national: 1000 };
 const PORTS = { ingest: 18383, console: 18384, worker: 18385 };
 
 type Case = {
+  kind: 'year' | 'now' | 'end';
   what: string;
   municipalities: string[];
   from: string;
@@ -181,6 +184,10 @@ export const stats: Scenario = {
         throw new Error(
           `database ${database} holds no history: DATABASE_URL=${url} npm run seed:history -- --years 10 --municipalities 7`,
         );
+      const kinds = (process.env.LOAD_STATS_CASES || 'year,now,end').split(',').map((k) => k.trim());
+      for (const k of kinds)
+        if (!['year', 'now', 'end'].includes(k))
+          throw new Error(`LOAD_STATS_CASES: unknown case ${k} (year, now, end; comma-separated)`);
       const all = (await listMunicipalities(db, null)).map((m) => m.id).sort();
       const one = all.includes('aabenraa') ? 'aabenraa' : all[0]!;
       const now = monthOf(new Date());
@@ -189,16 +196,16 @@ export const stats: Scenario = {
       const ended = addMonths(now, -1);
       const fullLive = `the 12 months to ${ended}, ${ended} counted from its alarms (as a full current month was)`;
       const toDate = `the 12 months to ${ended}, ${ended} from its month-to-date rollup and its last day's alarms (as a full current month is)`;
-      const cases: Case[] = [
-        { what: `${one}, ${lastYear}`, municipalities: [one], from: `${lastYear}-01`, to: `${lastYear}-12`, targetMs: TARGETS.one },
-        { what: `${one}, the 12 months to ${now}`, municipalities: [one], from: addMonths(now, -11), to: now, targetMs: TARGETS.one },
-        { what: `${one}, ${fullLive}`, municipalities: [one], from: addMonths(ended, -11), to: ended, targetMs: TARGETS.one, stale: ended },
-        { what: `${one}, ${toDate}`, municipalities: [one], from: addMonths(ended, -11), to: ended, targetMs: TARGETS.one, toDate: ended },
-        { what: `all ${all.length}, ${lastYear}`, municipalities: all, from: `${lastYear}-01`, to: `${lastYear}-12`, targetMs: sideBySide },
-        { what: `all ${all.length}, the 12 months to ${now}`, municipalities: all, from: addMonths(now, -11), to: now, targetMs: sideBySide },
-        { what: `all ${all.length}, ${fullLive}`, municipalities: all, from: addMonths(ended, -11), to: ended, targetMs: sideBySide, stale: ended },
-        { what: `all ${all.length}, ${toDate}`, municipalities: all, from: addMonths(ended, -11), to: ended, targetMs: sideBySide, toDate: ended },
-      ]; // prettier-ignore
+      const cases = ([
+        { kind: 'year', what: `${one}, ${lastYear}`, municipalities: [one], from: `${lastYear}-01`, to: `${lastYear}-12`, targetMs: TARGETS.one },
+        { kind: 'now', what: `${one}, the 12 months to ${now}`, municipalities: [one], from: addMonths(now, -11), to: now, targetMs: TARGETS.one },
+        { kind: 'end', what: `${one}, ${fullLive}`, municipalities: [one], from: addMonths(ended, -11), to: ended, targetMs: TARGETS.one, stale: ended },
+        { kind: 'end', what: `${one}, ${toDate}`, municipalities: [one], from: addMonths(ended, -11), to: ended, targetMs: TARGETS.one, toDate: ended },
+        { kind: 'year', what: `all ${all.length}, ${lastYear}`, municipalities: all, from: `${lastYear}-01`, to: `${lastYear}-12`, targetMs: sideBySide },
+        { kind: 'now', what: `all ${all.length}, the 12 months to ${now}`, municipalities: all, from: addMonths(now, -11), to: now, targetMs: sideBySide },
+        { kind: 'end', what: `all ${all.length}, ${fullLive}`, municipalities: all, from: addMonths(ended, -11), to: ended, targetMs: sideBySide, stale: ended },
+        { kind: 'end', what: `all ${all.length}, ${toDate}`, municipalities: all, from: addMonths(ended, -11), to: ended, targetMs: sideBySide, toDate: ended },
+      ] satisfies Case[]).filter((c) => kinds.includes(c.kind)) as Case[]; // prettier-ignore
 
       const stack = await startStack({
         database,
