@@ -1,6 +1,7 @@
 // `npm run stats:rebuild`: count every ended month of every municipality from the raw alarms again and
-// store it as its monthly rollup. The worker keeps the rollups by itself (services/statistics/upkeep.ts);
-// this is for after a bulk load or a repair, and proves the rollups are only ever a copy of the alarms.
+// store it as its monthly rollup, and the current month up to the start of today as its month-to-date
+// rollup. The worker keeps the rollups by itself (services/statistics/upkeep.ts); this is for after a bulk
+// load or a repair, and proves the rollups are only ever a copy of the alarms.
 import { safeUrl } from '../platform/config.js';
 import { createDb, createPool } from '../db/connect.js';
 import { prepareDatabase, StartupError } from '../platform/boot.js';
@@ -26,7 +27,7 @@ try {
     console.error(`${month}: ${done} of ${total} months`);
   });
   console.log(
-    `rebuilt ${n} monthly rollups in ${safeUrl(config.databaseUrl)} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
+    `rebuilt ${n} monthly and month-to-date rollups in ${safeUrl(config.databaseUrl)} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`,
   );
 } catch (err) {
   console.error(`rebuilding the rollups failed: ${(err as Error).message}`);

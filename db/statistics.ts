@@ -8,6 +8,7 @@
 // countMonths returned, so both ways give the same figures.
 import { sql } from 'kysely';
 import {
+  addCounts,
   addMonths,
   COUNTED_TYPES,
   COUNTS_VERSION,
@@ -31,6 +32,16 @@ export type CountsByMonth = Map<string, MonthCounts>;
 export const key = (municipality: string, month: Month) => `${municipality}|${month}`;
 
 type Queryable = Db | Trx;
+
+/**
+ * Part of a month, by time of receipt. `before`: the alarms received before that instant (what a
+ * month-to-date rollup holds). `since`: those received at or after it, counted to be added to the
+ * month-to-date rollup whose `until` it is (domain/statistics.ts, addCounts): repeat callers are the
+ * citizens whose count before `since` (stats_month_to_date_citizens) was at most the threshold and is
+ * above it with these alarms, and an incident already settled without a visit before `since` is not
+ * counted again. Instants as RFC 3339 strings.
+ */
+export type MonthPart = { since?: string; before?: string };
 
 type CountedRow = {
   m: string;
@@ -61,16 +72,56 @@ type CountedRow = {
  *
  * Every count is over the month's counted alarms (COUNTED_TYPES), except byType, which has every type.
  * Seconds to answer and minutes to arrival are rounded up, so "within 60 s" is exact in whole seconds.
+ *
+ * With `part`, one month's alarms received from `since` and/or before `before` only: `before` counts a
+ * month-to-date rollup; `since` (its `until`) counts the rest on top of it, see MonthPart.
  */
 export async function countMonths(
   db: Queryable,
   municipalities: readonly string[],
   from: Month,
   to: Month,
+  part: MonthPart = {},
 ): Promise<CountsByMonth> {
   const out: CountsByMonth = new Map();
   if (municipalities.length === 0) return out;
+  if ((part.since !== undefined || part.before !== undefined) && from !== to)
+    throw new Error('countMonths: part of a month is counted one month at a time');
   const tz = sql.lit(CENTRE_TIME_ZONE);
+  const monthStart = sql`(${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})`;
+  const since = part.since === undefined ? sql`` : sql`AND a.received_at >= ${part.since}::timestamptz`;
+  const before = part.before === undefined ? sql`` : sql`AND a.received_at < ${part.before}::timestamptz`;
+  // After a month-to-date rollup's cut: incidents already counted before the cut are not counted again,
+  // and a repeat caller is a citizen who crosses the threshold only with the alarms from the cut on.
+  const notCountedBefore =
+    part.since === undefined
+      ? sql``
+      : sql`AND NOT EXISTS (
+          SELECT 1 FROM alarms p
+          WHERE p.incident_id = a.incident_id AND p.municipality_id = a.m
+            AND p.received_at >= ${monthStart} AND p.received_at < ${part.since}::timestamptz
+            AND p.outcome = ANY(${[...SETTLED_WITHOUT_VISIT]}::text[])
+            AND CASE WHEN a.type = 'night_check' THEN p.type = 'night_check'
+                     ELSE p.type = ANY(${[...EMERGENCY_CALL_TYPES]}::text[]) END)`;
+  const repeaters =
+    part.since === undefined
+      ? sql`
+    repeaters AS (
+      SELECT m, month, count(*) AS repeat_callers
+      FROM (SELECT m, month FROM a WHERE counted AND citizen_id IS NOT NULL
+            GROUP BY m, month, citizen_id HAVING count(*) > ${REPEAT_CALLER_ALARMS}) t
+      GROUP BY m, month
+    )`
+      : sql`
+    repeaters AS (
+      SELECT t.m, t.month, count(*) AS repeat_callers
+      FROM (SELECT m, month, citizen_id, count(*) AS n FROM a WHERE counted AND citizen_id IS NOT NULL
+            GROUP BY m, month, citizen_id) t
+      LEFT JOIN stats_month_to_date_citizens p
+        ON p.municipality_id = t.m AND p.month = ${firstDay(from)}::date AND p.citizen_id = t.citizen_id
+      WHERE COALESCE(p.alarms, 0) <= ${REPEAT_CALLER_ALARMS} AND COALESCE(p.alarms, 0) + t.n > ${REPEAT_CALLER_ALARMS}
+      GROUP BY t.m, t.month
+    )`;
   const r = await sql<CountedRow>`
     WITH bounds AS (
       -- The instants at which the second, third … month of the range begins: a row's month is the number
@@ -86,8 +137,9 @@ export async function countMonths(
              a.received_at, a.claimed_at, a.received_at AT TIME ZONE ${tz} AS local_at
       FROM alarms a
       WHERE a.municipality_id = ANY(${[...municipalities]}::text[])
-        AND a.received_at >= (${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})
+        AND a.received_at >= ${monthStart}
         AND a.received_at < (${firstDay(addMonths(to, 1))}::date::timestamp AT TIME ZONE ${tz})
+        ${since} ${before}
     ),
     main AS (
       SELECT m, month,
@@ -108,6 +160,7 @@ export async function countMonths(
       FROM a
       WHERE outcome = ANY(${[...SETTLED_WITHOUT_VISIT]}::text[])
         AND (type = ANY(${[...EMERGENCY_CALL_TYPES]}::text[]) OR type = 'night_check')
+        ${notCountedBefore}
       GROUP BY m, month
     ),
     types AS (
@@ -148,16 +201,11 @@ export async function countMonths(
             -- A dispatch is requested after its alarm was received: this lets Postgres read the
             -- municipalities' dispatches from the range's start by index and join them by hash.
             WHERE a.counted AND d.municipality_id = ANY(${[...municipalities]}::text[])
-              AND d.requested_at >= (${firstDay(from)}::date::timestamp AT TIME ZONE ${tz})
+              AND d.requested_at >= ${part.since === undefined ? monthStart : sql`${part.since}::timestamptz`}
             GROUP BY 1, 2, 3) t
       GROUP BY m, month
     ),
-    repeaters AS (
-      SELECT m, month, count(*) AS repeat_callers
-      FROM (SELECT m, month FROM a WHERE counted AND citizen_id IS NOT NULL
-            GROUP BY m, month, citizen_id HAVING count(*) > ${REPEAT_CALLER_ALARMS}) t
-      GROUP BY m, month
-    ),
+    ${repeaters},
     corrections AS (
       SELECT a.m, a.month, count(*) AS corrections
       FROM a JOIN alarm_corrections c ON c.alarm_id = a.id
@@ -227,41 +275,51 @@ async function countRuns(db: Queryable, wanted: Map<Month, string[]>, chunk = 12
   return out;
 }
 
-export type MonthSource = 'rollup' | 'alarms';
+export type MonthSource = 'rollup' | 'month-to-date' | 'alarms';
 
 /**
  * The counts of every municipality and month asked for (empty months as zeros), from rollups where they
- * hold and from the alarms otherwise, in one snapshot. `source` says which, per key.
+ * hold and from the alarms otherwise, in one snapshot. `source` says which, per key. `at` is the time of
+ * the request (default: the transaction's now()): its month and the months after it are never read from
+ * a monthly rollup.
  */
 export async function readMonthCounts(
   db: Db,
   municipalities: readonly string[],
   from: Month,
   to: Month,
+  at?: Date,
 ): Promise<{ counts: CountsByMonth; source: Map<string, MonthSource> }> {
   return db
     .transaction()
     .setIsolationLevel('repeatable read')
     .setAccessMode('read only')
-    .execute((trx) => readMonthCountsIn(trx, municipalities, from, to));
+    .execute((trx) => readMonthCountsIn(trx, municipalities, from, to, at));
 }
 
-/** readMonthCounts in a transaction of the caller's, which must be REPEATABLE READ (one snapshot). */
+/**
+ * readMonthCounts in a transaction of the caller's, which must be REPEATABLE READ (one snapshot). A month
+ * without a monthly rollup that holds (the current month, or one ended so recently that it has none yet)
+ * but with a month-to-date rollup that holds is its month-to-date counts plus the alarms from its `until`
+ * on; any other month is counted from its alarms.
+ */
 export async function readMonthCountsIn(
   trx: Trx,
   municipalities: readonly string[],
   from: Month,
   to: Month,
+  at?: Date,
 ): Promise<{ counts: CountsByMonth; source: Map<string, MonthSource> }> {
   const counts: CountsByMonth = new Map();
   const source = new Map<string, MonthSource>();
   if (municipalities.length === 0) return { counts, source };
+  const now = at === undefined ? sql`now()` : sql`${at.toISOString()}::timestamptz`;
   const held = await sql<{ m: string; month: string; counts: MonthCounts }>`
     SELECT r.municipality_id AS m, to_char(r.month, 'YYYY-MM') AS month, r.counts
     FROM stats_months r
     WHERE r.municipality_id = ANY(${[...municipalities]}::text[])
       AND r.month BETWEEN ${firstDay(from)}::date AND ${firstDay(to)}::date
-      AND r.month < stats_month(now())
+      AND r.month < stats_month(${now})
       AND (r.counts->>'version')::int = ${COUNTS_VERSION}
       AND NOT EXISTS (SELECT 1 FROM stats_stale s WHERE s.municipality_id = r.municipality_id AND s.month = r.month)`.execute(
     trx,
@@ -269,6 +327,34 @@ export async function readMonthCountsIn(
   for (const r of held.rows) {
     counts.set(key(r.m, r.month), r.counts);
     source.set(key(r.m, r.month), 'rollup');
+  }
+  // Month-to-date rollups of the months still missing, grouped by month and cut.
+  const toDate = await sql<{ m: string; month: string; until: Date; counts: MonthCounts }>`
+    SELECT r.municipality_id AS m, to_char(r.month, 'YYYY-MM') AS month, r.until, r.counts
+    FROM stats_month_to_date r
+    WHERE r.municipality_id = ANY(${[...municipalities]}::text[])
+      AND r.month BETWEEN ${firstDay(from)}::date AND ${firstDay(to)}::date
+      AND r.until <= ${now}
+      AND (r.counts->>'version')::int = ${COUNTS_VERSION}
+      AND NOT EXISTS (SELECT 1 FROM stats_stale s WHERE s.municipality_id = r.municipality_id AND s.month = r.month)`.execute(
+    trx,
+  );
+  const cuts = new Map<string, { month: Month; since: string; ms: string[] }>();
+  for (const r of toDate.rows) {
+    if (counts.has(key(r.m, r.month))) continue;
+    const since = new Date(r.until).toISOString();
+    const group = cuts.get(`${r.month}|${since}`) ?? { month: r.month, since, ms: [] };
+    group.ms.push(r.m);
+    cuts.set(`${r.month}|${since}`, group);
+    counts.set(key(r.m, r.month), r.counts);
+    source.set(key(r.m, r.month), 'month-to-date');
+  }
+  for (const { month, since, ms } of cuts.values()) {
+    const rest = await countMonths(trx, ms, month, month, { since });
+    for (const m of ms) {
+      const rest1 = rest.get(key(m, month));
+      if (rest1) counts.set(key(m, month), addCounts(counts.get(key(m, month))!, rest1));
+    }
   }
   const wanted = new Map<Month, string[]>();
   for (const month of monthsFrom(from, to))
@@ -286,19 +372,24 @@ export async function readMonthCountsIn(
 // ---- Keeping the rollups ----
 
 /**
- * The month before which every month has ended for good: no transaction that began before that
- * month's end is still running in this database, so none can still add or change its alarms without
- * marking it stale (the trigger marks changes made by transactions that began after a month's end).
- * Sessions are read from pg_stat_activity: the services' database role must see the others' sessions
- * (one role for all services, or pg_read_all_stats).
+ * The instant before which everything has settled: the earlier of `at` (default now()) and the start of
+ * the oldest transaction still running in this database, so no transaction can still add or change an
+ * alarm received before it without the change marking its month stale (the trigger marks changes made
+ * by transactions that began after the start of the day the alarm was received on). Sessions are read
+ * from pg_stat_activity: the services' database role must see the others' sessions (one role for all
+ * services, or pg_read_all_stats).
  */
-export async function settledBefore(db: Queryable): Promise<Month> {
-  const r = await sql<{ month: string }>`
-    SELECT to_char(stats_month(least(now(), (
+function settledInstant(at?: Date) {
+  return sql`least(${at === undefined ? sql`now()` : sql`${at.toISOString()}::timestamptz`}, (
              SELECT min(xact_start) FROM pg_stat_activity
              WHERE datname = current_database() AND backend_type = 'client backend'
-               AND pid <> pg_backend_pid() AND xact_start IS NOT NULL))),
-           'YYYY-MM') AS month`.execute(db);
+               AND pid <> pg_backend_pid() AND xact_start IS NOT NULL))`;
+}
+
+/** The month before which every month has ended for good (see settledInstant). */
+export async function settledBefore(db: Queryable, at?: Date): Promise<Month> {
+  const r = await sql<{ month: string }>`
+    SELECT to_char(stats_month(${settledInstant(at)}), 'YYYY-MM') AS month`.execute(db);
   return r.rows[0]!.month;
 }
 
@@ -367,6 +458,114 @@ export async function storeRollups(db: Db, keys: readonly { municipality: string
         DELETE FROM stats_stale s
         USING unnest(${ms}::text[], ${months}::date[]) AS u(m, month)
         WHERE s.municipality_id = u.m AND s.month = u.month`.execute(trx);
+      // The month's month-to-date rollup has served its time.
+      await sql`
+        DELETE FROM stats_month_to_date r
+        USING unnest(${ms}::text[], ${months}::date[]) AS u(m, month)
+        WHERE r.municipality_id = u.m AND r.month = u.month`.execute(trx);
+      await sql`
+        DELETE FROM stats_month_to_date_citizens r
+        USING unnest(${ms}::text[], ${months}::date[]) AS u(m, month)
+        WHERE r.municipality_id = u.m AND r.month = u.month`.execute(trx);
       return true;
     });
+}
+
+// ---- Keeping the month-to-date rollups ----
+
+/** Advisory lock key (session level) under which one process at a time stores month-to-date rollups. */
+const MONTH_TO_DATE_LOCK = 72_530_013;
+/** Municipalities counted per statement when storing month-to-date rollups. */
+const MONTH_TO_DATE_CHUNK = 4;
+
+export type MonthToDateStored = {
+  /** The month whose rollups are kept, and their cut: the start of the settled day (Copenhagen time). */
+  month: Month;
+  until: Date;
+  /** Municipalities whose month-to-date rollup was stored in this call. */
+  stored: number;
+};
+
+/**
+ * Store the current month's month-to-date rollups: for every municipality whose rollup is missing, older
+ * than the start of the settled day, of another version or marked stale (every one, with `everything`),
+ * countMonths' counts of the alarms received from the month's start up to the start of that day, with
+ * each citizen's count, clearing the stale marks of the month its snapshot saw (a change committed
+ * meanwhile keeps its mark). `at` is now (default the database's). Nothing on the month's first day:
+ * there is nothing before today to store.
+ *
+ * Exactly once across processes: the work is decided and done under a session-level advisory lock, in a
+ * snapshot taken after it was granted, so a second process sees the first one's rollups and finds
+ * nothing to do. False when another process holds the lock.
+ */
+export async function storeMonthToDate(
+  db: Db,
+  at?: Date,
+  everything = false,
+): Promise<MonthToDateStored | null | false> {
+  return db.connection().execute(async (conn) => {
+    const locked = await sql<{ ok: boolean }>`SELECT pg_try_advisory_lock(${MONTH_TO_DATE_LOCK}) AS ok`.execute(conn);
+    if (!locked.rows[0]!.ok) return false;
+    try {
+      return await conn
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const tz = sql.lit(CENTRE_TIME_ZONE);
+          const cut = await sql<{ until: Date; month: string; first: boolean }>`
+            SELECT u.until, to_char(stats_month(u.until), 'YYYY-MM') AS month,
+                   u.until = (date_trunc('month', u.until AT TIME ZONE ${tz}) AT TIME ZONE ${tz}) AS first
+            FROM (SELECT date_trunc('day', ${settledInstant(at)} AT TIME ZONE ${tz}) AT TIME ZONE ${tz} AS until) u`.execute(
+            trx,
+          );
+          const { until, month, first } = cut.rows[0]!;
+          if (first) return null;
+          const since = new Date(until).toISOString();
+          const due = await sql<{ m: string }>`
+            SELECT m.id AS m FROM municipalities m
+            LEFT JOIN stats_month_to_date r ON r.municipality_id = m.id AND r.month = ${firstDay(month)}::date
+            WHERE ${everything} OR r.month IS NULL OR r.until < ${since}::timestamptz
+               OR (r.counts->>'version')::int IS DISTINCT FROM ${COUNTS_VERSION}
+               OR EXISTS (SELECT 1 FROM stats_stale s WHERE s.municipality_id = m.id AND s.month = r.month)
+            ORDER BY m.id`.execute(trx);
+          const ms = due.rows.map((r) => r.m);
+          if (ms.length === 0) return { month, until: new Date(until), stored: 0 };
+          // A few municipalities per statement, so that no statement runs long (the services' statement
+          // timeout) however many municipalities there are; all in one snapshot.
+          for (let i = 0; i < ms.length; i += MONTH_TO_DATE_CHUNK) {
+            const part = ms.slice(i, i + MONTH_TO_DATE_CHUNK);
+            const counted = await countMonths(trx, part, month, month, { before: since });
+            const values = part.map((m) => JSON.stringify(counted.get(key(m, month)) ?? emptyCounts()));
+            await sql`
+              INSERT INTO stats_month_to_date (municipality_id, month, until, counts, computed_at)
+              SELECT u.m, ${firstDay(month)}::date, ${since}::timestamptz, u.counts, now()
+              FROM unnest(${part}::text[], ${values}::jsonb[]) AS u(m, counts)
+              ON CONFLICT (municipality_id, month) DO UPDATE
+                SET until = excluded.until, counts = excluded.counts, computed_at = excluded.computed_at`.execute(trx);
+            await sql`
+              DELETE FROM stats_month_to_date_citizens
+              WHERE municipality_id = ANY(${part}::text[]) AND month = ${firstDay(month)}::date`.execute(trx);
+            await sql`
+              INSERT INTO stats_month_to_date_citizens (municipality_id, month, citizen_id, alarms)
+              SELECT a.municipality_id, ${firstDay(month)}::date, a.citizen_id, count(*)
+              FROM alarms a
+              WHERE a.municipality_id = ANY(${part}::text[])
+                AND a.received_at >= (${firstDay(month)}::date::timestamp AT TIME ZONE ${tz})
+                AND a.received_at < ${since}::timestamptz
+                AND a.type = ANY(${[...COUNTED_TYPES]}::text[]) AND a.citizen_id IS NOT NULL
+              GROUP BY a.municipality_id, a.citizen_id`.execute(trx);
+          }
+          // The month has no monthly rollup yet (it is the current one), so its marks concern only these.
+          await sql`
+            DELETE FROM stats_stale s
+            WHERE s.municipality_id = ANY(${ms}::text[]) AND s.month = ${firstDay(month)}::date
+              AND NOT EXISTS (SELECT 1 FROM stats_months r WHERE r.municipality_id = s.municipality_id AND r.month = s.month)`.execute(
+            trx,
+          );
+          return { month, until: new Date(until), stored: ms.length };
+        });
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${MONTH_TO_DATE_LOCK})`.execute(conn);
+    }
+  });
 }

@@ -151,6 +151,60 @@ export function emptyCounts(): MonthCounts {
   };
 }
 
+/** Two histograms as one: the counts of equal values added, ascending by value. */
+export function mergeHistograms(a: Histogram, b: Histogram): Histogram {
+  const out: Histogram = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x[0] < y[0])) {
+      out.push([x![0], x![1]]);
+      i++;
+    } else if (x === undefined || y[0] < x[0]) {
+      out.push([y[0], y[1]]);
+      j++;
+    } else {
+      out.push([x[0], x[1] + y[1]]);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+/**
+ * A month's counts from its month-to-date rollup (`before`: the alarms received up to a cut) and the
+ * counts of the rest of its alarms (`after`: those received from the cut on). Every count is over alarms,
+ * so it adds up, except two that `after` must have been counted for (db/statistics.ts does): its
+ * `repeatCallers` are the citizens who cross the threshold only with the alarms after the cut, and its
+ * `visitsAvoided` and `nightChecksRemote` leave out incidents already counted before the cut.
+ */
+export function addCounts(before: MonthCounts, after: MonthCounts): MonthCounts {
+  const c = emptyCounts();
+  c.total = before.total + after.total;
+  for (const o of OUTCOMES) c.outcomes[o] = (before.outcomes[o] ?? 0) + (after.outcomes[o] ?? 0);
+  for (const t of new Set([...Object.keys(before.byType), ...Object.keys(after.byType)]) as Set<EventType>)
+    c.byType[t] = (before.byType[t] ?? 0) + (after.byType[t] ?? 0);
+  c.byWeekdayHour = c.byWeekdayHour.map((day, d) =>
+    day.map((_, h) => (before.byWeekdayHour[d]?.[h] ?? 0) + (after.byWeekdayHour[d]?.[h] ?? 0)),
+  );
+  c.answered = before.answered + after.answered;
+  c.answerSeconds = mergeHistograms(before.answerSeconds, after.answerSeconds);
+  c.agreement = before.agreement + after.agreement;
+  for (const r of TRIAGE_ROWS)
+    for (const o of TRIAGE_CLASSES)
+      c.confusion[r][o] = (before.confusion[r]?.[o] ?? 0) + (after.confusion[r]?.[o] ?? 0);
+  c.dispatches = before.dispatches + after.dispatches;
+  c.arrivalMinutes = mergeHistograms(before.arrivalMinutes, after.arrivalMinutes);
+  c.repeatCallers = before.repeatCallers + after.repeatCallers;
+  c.visitsAvoided = before.visitsAvoided + after.visitsAvoided;
+  c.nightChecksRemote = before.nightChecksRemote + after.nightChecksRemote;
+  c.corrections = before.corrections + after.corrections;
+  return c;
+}
+
 // ---- Figures ----
 
 /** What a municipality has configured for its figures (registry; see migrations/0008_statistics.sql). */

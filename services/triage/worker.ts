@@ -177,7 +177,8 @@ export function createTriageWorker(rt: Runtime, opts: TriageWorkerOptions = {}):
     }),
     every(opts.statisticsEveryMs ?? rt.config.statsUpkeepSeconds * 1000, 'statistics upkeep', rt.logger, async () => {
       const done = await keepStatistics(rt.db);
-      if (done.rolledUp > 0 || done.frozen > 0) rt.logger.info(done, 'statistics: monthly rollups and reports stored');
+      if (done.rolledUp > 0 || done.monthToDate > 0 || done.frozen > 0)
+        rt.logger.info(done, 'statistics: monthly and month-to-date rollups and reports stored');
     }),
     every(opts.retentionEveryMs ?? rt.config.retentionIntervalMinutes * 60_000, 'retention', rt.logger, async () => {
       const done = await applyRetention(rt.db, { auditRetentionMonths: rt.config.auditRetentionMonths });
