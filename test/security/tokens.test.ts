@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../platform/secrets.js';
+import { SECURE_SESSION_COOKIE } from '../../services/console/auth.js';
 import type { HttpApp } from '../../platform/http.js';
 import { buildConsoleApp } from '../../services/console/app.js';
 import { createTestEnv, seedRegistry, type TestEnv } from '../support/env.js';
@@ -34,7 +35,7 @@ const oneChanged = (token: string, i: number) => {
 /** Every way a token may be presented, each asked on a read, a write and the live feed. */
 const presentations = (token: string): { via: string; headers: Record<string, string> }[] => [
   { via: 'bearer', headers: { authorization: `Bearer ${token}` } },
-  { via: 'cookie', headers: { cookie: `rc_session=${token}`, 'x-requested-with': 'responscenter' } },
+  { via: 'cookie', headers: { cookie: `${SECURE_SESSION_COOKIE}=${token}`, 'x-requested-with': 'responscenter' } },
 ];
 
 /** Whether the token is refused everywhere: 401 on REST reads and writes, 401 before the feed's upgrade. */
