@@ -36,6 +36,19 @@ export const AUDIT_ACTIONS = [
   'audit.query',
   /** An administrator read a citizen's access history (a subject-access request). */
   'audit.access_history',
+  /** An administrator changed a municipality's triage settings. */
+  'admin.triage_settings',
+  /** Gateways' keys generated or revoked, a gateway disabled or enabled (administrators of every municipality). */
+  'admin.gateway.key.create',
+  'admin.gateway.key.revoke',
+  'admin.gateway.disable',
+  'admin.gateway.enable',
+  /** A citizen's planned calls or night checks scheduled, changed or removed. */
+  'schedule.set',
+  'schedule.delete',
+  /** Consent to night supervision recorded or withdrawn. */
+  'consent.record',
+  'consent.withdraw',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -22,7 +22,10 @@ CREATE TABLE audit_events (
                      'registry.import', 'registry.citizen',
                      'login.success', 'login.failure', 'login.throttled', 'logout', 'logout.all',
                      'sessions.list', 'sessions.revoke', 'admin.webhook.set', 'admin.webhook.delete',
-                     'audit.query', 'audit.access_history')),
+                     'audit.query', 'audit.access_history', 'admin.triage_settings',
+                     'admin.gateway.key.create', 'admin.gateway.key.revoke', 'admin.gateway.disable',
+                     'admin.gateway.enable', 'schedule.set', 'schedule.delete', 'consent.record',
+                     'consent.withdraw')),
   -- Why a card was read (the card's context).
   purpose          text CONSTRAINT audit_events_purpose CHECK (purpose IN (
                      'alarm_handling', 'citizen_card', 'dispatch_planning', 'board')),

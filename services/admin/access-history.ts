@@ -45,6 +45,15 @@ const ACTION_WORDS: Record<AuditEventView['action'], string> = {
   'admin.webhook.delete': 'Webhook til kommunens omsorgssystem fjernet',
   'audit.query': 'Logningen søgt',
   'audit.access_history': 'Denne oversigt over adgang udskrevet',
+  'admin.triage_settings': 'Kommunens triageindstillinger ændret',
+  'admin.gateway.key.create': 'Nøgle til alarmgateway oprettet',
+  'admin.gateway.key.revoke': 'Nøgle til alarmgateway tilbagekaldt',
+  'admin.gateway.disable': 'Alarmgateway slået fra',
+  'admin.gateway.enable': 'Alarmgateway slået til igen',
+  'schedule.set': 'Planlagt opkald eller natligt tilsyn sat op eller ændret',
+  'schedule.delete': 'Planlagt opkald eller natligt tilsyn fjernet',
+  'consent.record': 'Samtykke til natligt tilsyn registreret',
+  'consent.withdraw': 'Samtykke til natligt tilsyn trukket tilbage',
 };
 
 const PURPOSE_WORDS: Record<NonNullable<AuditEventView['purpose']>, string> = {

@@ -230,6 +230,59 @@ describe('what the audit trail records, administration', () => {
     ]);
     expect(JSON.stringify(rows)).not.toContain('a-long-shared-secret');
   });
+
+  it('registry changes beside the import: triage settings, gateways’ keys and switch, schedules and consent', async () => {
+    const admin = bearer(fx.tokens.admin);
+    const call = async (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
+      const r = await fx.app.inject({ method, url, headers: admin, ...(payload ? { payload } : {}) });
+      expect(r.statusCode, `${method} ${url}: ${r.body}`).toBeLessThan(300);
+      return r.statusCode === 204 ? null : (r.json() as { id: string });
+    };
+    await call('PUT', '/v1/admin/municipalities/aabenraa/triage', { cancelWindowSeconds: 120 });
+    const refused = await fx.app.inject({
+      method: 'PUT',
+      url: '/v1/admin/municipalities/aabenraa/triage',
+      headers: bearer(fx.tokens['op-aab']),
+      payload: { cancelWindowSeconds: 60 },
+    });
+    expect(refused.statusCode).toBe(403);
+    const key = await call('POST', '/v1/admin/gateways/gw-aabenraa/keys');
+    await call('DELETE', `/v1/admin/gateways/gw-aabenraa/keys/${key!.id}`);
+    await call('POST', '/v1/admin/gateways/gw-aabenraa/disable');
+    await call('POST', '/v1/admin/gateways/gw-aabenraa/enable');
+    const citizen = 'c-aabenraa-0';
+    const consent = await call('POST', `/v1/citizens/${citizen}/consents`, { givenBy: 'citizen' });
+    const schedule = await call('POST', `/v1/citizens/${citizen}/schedules`, { kind: 'night_check', times: ['02:00'] });
+    await call('DELETE', `/v1/schedules/${schedule!.id}`);
+    await call('POST', `/v1/consents/${consent!.id}/withdraw`);
+    const rows = (
+      await db()
+        .selectFrom('audit_events')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb('action', 'like', 'admin.gateway.%'),
+            eb('action', '=', 'admin.triage_settings'),
+            eb('action', 'like', 'schedule.%'),
+            eb('action', 'like', 'consent.%'),
+          ]),
+        )
+        .orderBy('id')
+        .execute()
+    ).map((x) => [x.actor, x.action, x.municipality_id, x.citizen_id, x.outcome, x.reason]);
+    expect(rows).toEqual([
+      ['admin', 'admin.triage_settings', 'aabenraa', null, 'allowed', null],
+      ['op-aab', 'admin.triage_settings', null, null, 'refused', 'role'],
+      ['admin', 'admin.gateway.key.create', null, null, 'allowed', null],
+      ['admin', 'admin.gateway.key.revoke', null, null, 'allowed', null],
+      ['admin', 'admin.gateway.disable', null, null, 'allowed', null],
+      ['admin', 'admin.gateway.enable', null, null, 'allowed', null],
+      ['admin', 'consent.record', 'aabenraa', citizen, 'allowed', null],
+      ['admin', 'schedule.set', 'aabenraa', citizen, 'allowed', null],
+      ['admin', 'schedule.delete', 'aabenraa', citizen, 'allowed', null],
+      ['admin', 'consent.withdraw', 'aabenraa', citizen, 'allowed', null],
+    ]);
+  });
 });
 
 describe('reading the audit trail', () => {

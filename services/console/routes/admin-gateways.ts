@@ -14,6 +14,7 @@ import { errorBody } from '../../../domain/views.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { createGatewayKey } from '../../admin/gateway-keys.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { security, type ConsoleContext } from '../context.js';
 
 const keyView = z.object({
@@ -69,6 +70,7 @@ export const adminGatewayRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
       if ((await listGatewayKeys(rt.db, gateway)) === undefined) throw noSuchGateway();
       try {
         const made = await createGatewayKey(rt.db, gateway);
+        await audit(rt.db, actorOf(req), { action: 'admin.gateway.key.create', outcome: 'allowed' });
         return reply.code(201).send({ ...toKeyView(made), key: made.key });
       } catch (err) {
         if (err instanceof TooManyKeys)
@@ -119,6 +121,7 @@ export const adminGatewayRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
     async (req) => {
       const key = await revokeGatewayKey(rt.db, req.params.gateway, req.params.keyId);
       if (!key) throw notFound('the gateway has no such key');
+      await audit(rt.db, actorOf(req), { action: 'admin.gateway.key.revoke', outcome: 'allowed' });
       return toKeyView(key);
     },
   );
@@ -145,6 +148,10 @@ export const adminGatewayRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }
       async (req) => {
         const state = await setGatewayDisabled(rt.db, req.params.gateway, disabled);
         if (!state) throw noSuchGateway();
+        await audit(rt.db, actorOf(req), {
+          action: disabled ? 'admin.gateway.disable' : 'admin.gateway.enable',
+          outcome: 'allowed',
+        });
         return state;
       },
     );

@@ -2,7 +2,7 @@
 import { importRegistry, registrySchema } from '../../admin/registry.js';
 import { errorBody } from '../../../domain/views.js';
 import type { HttpPlugin } from '../../../platform/http.js';
-import { actorOf } from '../audit-trail.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { SCOPE } from '../protected.js';
 import { inScope } from '../access.js';
 import { userOf } from '../auth.js';
@@ -37,7 +37,11 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
   app.put(
     '/v1/admin/municipalities/:municipality/triage',
     {
-      config: { allow: ['registry:write'], scope: SCOPE.municipalityInPath },
+      config: {
+        allow: ['registry:write'],
+        scope: SCOPE.municipalityInPath,
+        audit: { action: 'admin.triage_settings' },
+      },
       schema: {
         tags: ['administration'],
         summary: "Change a municipality's triage settings (incident window, cancel window, self-closing types)",
@@ -55,6 +59,11 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
       if (!inScope(userOf(req), req.params.municipality)) throw notFound('no such municipality');
       const row = await updateTriageSettings(rt.db, req.params.municipality, req.body);
       if (!row) throw notFound('no such municipality');
+      await audit(rt.db, actorOf(req), {
+        action: 'admin.triage_settings',
+        municipality: req.params.municipality,
+        outcome: 'allowed',
+      });
       return toMunicipalityView(row);
     },
   );

@@ -33,6 +33,7 @@ import { conflict, HttpError, notFound } from '../../../platform/errors.js';
 import type { HttpPlugin } from '../../../platform/http.js';
 import { listScope, visibleOrNotFound, type ConsoleUser } from '../access.js';
 import { userOf } from '../auth.js';
+import { actorOf, audit } from '../audit-trail.js';
 import { SCOPE } from '../protected.js';
 import { security, type ConsoleContext } from '../context.js';
 import { isUuid } from '../cursor.js';
@@ -177,6 +178,12 @@ export const scheduleRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) =>
         if (err instanceof ConsentRequired) throw consentRequired(citizen.id);
         throw err;
       }
+      await audit(rt.db, actorOf(req), {
+        action: 'schedule.set',
+        citizenId: citizen.id,
+        municipality: citizen.municipality_id,
+        outcome: 'allowed',
+      });
       reply.code(201);
       return toScheduleView((await findSchedule(rt.db, id))!);
     },
@@ -205,6 +212,12 @@ export const scheduleRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) =>
         if (err instanceof ConsentRequired) throw consentRequired(s.citizen_id);
         throw err;
       }
+      await audit(rt.db, actorOf(req), {
+        action: 'schedule.set',
+        citizenId: s.citizen_id,
+        municipality: s.municipality_id,
+        outcome: 'allowed',
+      });
       return toScheduleView((await findSchedule(rt.db, s.id))!);
     },
   );
@@ -225,6 +238,12 @@ export const scheduleRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) =>
     async (req, reply) => {
       const s = await visibleSchedule(userOf(req), req.params.id);
       if (!(await deleteSchedule(rt.db, s.id))) throw notFound('no such schedule');
+      await audit(rt.db, actorOf(req), {
+        action: 'schedule.delete',
+        citizenId: s.citizen_id,
+        municipality: s.municipality_id,
+        outcome: 'allowed',
+      });
       reply.code(204);
       return null;
     },
@@ -256,6 +275,12 @@ export const scheduleRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) =>
         recordedBy: user.username,
       });
       if (id === undefined) throw conflict('consent to night supervision is already in force for this citizen');
+      await audit(rt.db, actorOf(req), {
+        action: 'consent.record',
+        citizenId: citizen.id,
+        municipality: citizen.municipality_id,
+        outcome: 'allowed',
+      });
       reply.code(201);
       return toConsentView((await findConsent(rt.db, id))!);
     },
@@ -281,6 +306,12 @@ export const scheduleRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) =>
       const consent = visibleOrNotFound(user, id ? await findConsent(rt.db, id) : undefined, 'consent');
       if (!(await withdrawConsent(rt.db, consent.id, user.username)))
         throw conflict('the consent is already withdrawn');
+      await audit(rt.db, actorOf(req), {
+        action: 'consent.withdraw',
+        citizenId: consent.citizen_id,
+        municipality: consent.municipality_id,
+        outcome: 'allowed',
+      });
       return toConsentView((await findConsent(rt.db, consent.id))!);
     },
   );
