@@ -264,6 +264,9 @@ function Results({ shown, printedAt }: { shown: Shown; printedAt: string }) {
       {section('stats-effect', t('stats.effect.title'), (m) => (
         <Effect m={m} />
       ))}
+      {ms.some((m) =>
+        m.months.some((r) => r.plannedWork && (r.plannedWork.planned_call.total || r.plannedWork.night_check.total)),
+      ) && section('stats-planned', t('stats.planned.title'), (m) => <PlannedWorkTable m={m} />)}
     </div>
   );
 }
@@ -346,6 +349,33 @@ function MonthTable(props: {
         </tfoot>
       )}
     </table>
+  );
+}
+
+/** Planned calls and night checks per month: due, on time, late, missed, open, ended in a visit. */
+function PlannedWorkTable({ m }: { m: MunicipalityStats }) {
+  const kinds = ['planned_call', 'night_check'] as const;
+  const fields = ['total', 'onTime', 'late', 'missed', 'open', 'dispatched'] as const;
+  const label = {
+    total: 'due',
+    onTime: 'onTime',
+    late: 'late',
+    missed: 'missed',
+    open: 'open',
+    dispatched: 'dispatched',
+  } as const;
+  const kindLabel = { planned_call: t('stats.planned.call'), night_check: t('stats.planned.check') };
+  const sum = (kind: (typeof kinds)[number], f: (typeof fields)[number]) =>
+    m.months.reduce((n, r) => n + (r.plannedWork?.[kind][f] ?? 0), 0);
+  return (
+    <MonthTable
+      m={m}
+      cls="stats-planned-table"
+      caption={t('stats.planned.title')}
+      heads={kinds.flatMap((k) => fields.map((f) => `${kindLabel[k]}: ${t(`stats.planned.${label[f]}`)}`))}
+      cells={(r) => kinds.flatMap((k) => fields.map((f) => r.plannedWork?.[k][f] ?? 0))}
+      total={kinds.flatMap((k) => fields.map((f) => sum(k, f)))}
+    />
   );
 }
 
