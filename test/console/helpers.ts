@@ -131,12 +131,12 @@ export async function refusedUpgrade(baseUrl: string, headers: Record<string, st
  * A console app on a private database (with the test registry unless `seed` is false), built before
  * the file's tests and closed after them. Read its parts inside tests (they exist only then).
  */
-export function consoleAppFixture(opts: { seed?: boolean } = {}) {
+export function consoleAppFixture(opts: { seed?: boolean; citizens?: number } = {}) {
   let te: TestEnv | undefined;
   let app: HttpApp | undefined;
   beforeAll(async () => {
     te = await createTestEnv();
-    if (opts.seed !== false) await seedRegistry(te);
+    if (opts.seed !== false) await seedRegistry(te, testRegistry(opts.citizens));
     const built = await buildConsoleApp(te.rt);
     app = built.app;
     te.onClose(built.close);
@@ -153,8 +153,8 @@ export function consoleAppFixture(opts: { seed?: boolean } = {}) {
 }
 
 /** consoleAppFixture with every test user logged in. */
-export function consoleFixture() {
-  const base = consoleAppFixture();
+export function consoleFixture(opts: { citizens?: number } = {}) {
+  const base = consoleAppFixture(opts);
   let tokens: Record<TestUser, string> | undefined;
   beforeAll(async () => {
     tokens = await loginAll(base.app);

@@ -1,56 +1,39 @@
 // Technical alarms are work, not emergencies: each opens (or adds to) one maintenance task per unit,
 // the matching restore or a person closes it, and nobody sees another municipality's tasks.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { maintenanceTaskView, type MaintenanceTaskView } from '../../domain/views.js';
-import type { HttpApp } from '../../platform/http.js';
-import { buildConsoleApp } from '../../services/console/app.js';
 import { superviseGateways } from '../../services/triage/supervision.js';
 import { triageAlarm, triageAlarms } from '../../services/triage/triage-alarm.js';
-import { bearer, loginAll, type TestUser } from '../console/helpers.js';
-import { createTestEnv, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
+import { bearer, consoleFixture, type TestUser } from '../console/helpers.js';
+import { testEvent, testRegistry } from '../support/env.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let tokens: Record<TestUser, string>;
-let closeApp: () => Promise<void>;
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te, testRegistry(40));
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  closeApp = built.close;
-  tokens = await loginAll(app);
-});
-afterAll(async () => {
-  await closeApp();
-  await te.close();
-});
+const fx = consoleFixture({ citizens: 40 });
 
 const alarm = (m: string, i: number, type: string, extra: Record<string, unknown> = {}): NewAlarm =>
   ({ gatewayId: `gw-${m}`, ...testEvent(m, i, type, extra) }) as NewAlarm;
 async function triaged(...alarms: NewAlarm[]): Promise<string[]> {
-  const ids = (await storeAlarms(te.rt.db, alarms)).results.map((r) => r.alarmId);
-  await triageAlarms(te.rt, ids);
+  const ids = (await storeAlarms(fx.te.rt.db, alarms)).results.map((r) => r.alarmId);
+  await triageAlarms(fx.te.rt, ids);
   return ids;
 }
 async function tasks(user: TestUser, query = ''): Promise<MaintenanceTaskView[]> {
-  const r = await app.inject({ method: 'GET', url: `/v1/maintenance${query}`, headers: bearer(tokens[user]) });
+  const r = await fx.app.inject({ method: 'GET', url: `/v1/maintenance${query}`, headers: bearer(fx.tokens[user]) });
   expect(r.statusCode, r.body).toBe(200);
   return (r.json() as { tasks: unknown[] }).tasks.map((t) => maintenanceTaskView.parse(t));
 }
 const ofDevice = async (user: TestUser, device: string, query = '?status=all') =>
   (await tasks(user, query)).filter((t) => t.deviceId === device);
 const close = (user: TestUser, id: string, payload: Record<string, unknown> = {}) =>
-  app.inject({ method: 'POST', url: `/v1/maintenance/${id}/close`, headers: bearer(tokens[user]), payload });
+  fx.app.inject({ method: 'POST', url: `/v1/maintenance/${id}/close`, headers: bearer(fx.tokens[user]), payload });
 
 describe('maintenance tasks', () => {
   it('opens one task per unit for its low batteries, counting each alarm once, as a false alarm for triage', async () => {
     const [first] = await triaged(alarm('aabenraa', 0, 'low_battery'));
     await triaged(alarm('aabenraa', 0, 'low_battery'), alarm('aabenraa', 0, 'low_battery'));
     // Triaged again (a job delivered twice): counted once.
-    await triageAlarm(te.rt, first!);
+    await triageAlarm(fx.te.rt, first!);
     const [task, ...more] = await ofDevice('op-aab', 'dev-aabenraa-0');
     expect(more).toEqual([]);
     expect(task).toMatchObject({
@@ -61,7 +44,7 @@ describe('maintenance tasks', () => {
       alarms: 3,
       closedAt: null,
     });
-    const row = await te.rt.db.selectFrom('alarms').selectAll().where('id', '=', first!).executeTakeFirstOrThrow();
+    const row = await fx.te.rt.db.selectFrom('alarms').selectAll().where('id', '=', first!).executeTakeFirstOrThrow();
     expect(row.triage_class).toBe('false_alarm');
   });
 
@@ -97,7 +80,7 @@ describe('maintenance tasks', () => {
     expect((await ofDevice('op-toe', 'dev-toender-1', '?status=open')).map((t) => t.id)).not.toContain(task!.id);
     expect(await ofDevice('op-toe', 'dev-toender-1', '?status=open')).toHaveLength(1);
     expect(
-      (await app.inject({ method: 'GET', url: '/v1/maintenance?status=nope', headers: bearer(tokens['op-toe']) }))
+      (await fx.app.inject({ method: 'GET', url: '/v1/maintenance?status=nope', headers: bearer(fx.tokens['op-toe']) }))
         .statusCode,
     ).toBe(400);
   });
@@ -105,19 +88,19 @@ describe('maintenance tasks', () => {
   it('advises a silent gateway as at least a call and closes its task when the gateway is heard again', async () => {
     const reg = testRegistry(40);
     await sql`UPDATE gateways SET heartbeat_seconds = 10, last_heartbeat_at = now() - interval '1 hour' WHERE id = 'gw-toender'`.execute(
-      te.rt.db,
+      fx.te.rt.db,
     );
     try {
-      await superviseGateways(te.rt);
-      const alarms = await te.rt.db
+      await superviseGateways(fx.te.rt);
+      const alarms = await fx.te.rt.db
         .selectFrom('alarms')
         .select('id')
         .where('type', '=', 'heartbeat_missed')
         .where('device_id', '=', 'gw-toender')
         .execute();
       expect(alarms).toHaveLength(1);
-      await triageAlarm(te.rt, alarms[0]!.id);
-      const advised = await te.rt.db
+      await triageAlarm(fx.te.rt, alarms[0]!.id);
+      const advised = await fx.te.rt.db
         .selectFrom('alarms')
         .selectAll()
         .where('id', '=', alarms[0]!.id)
@@ -126,13 +109,13 @@ describe('maintenance tasks', () => {
       expect(advised.triage_reason_keys!.map((k) => k.key)).toContain('floor_heartbeat');
       const [task] = await ofDevice('op-toe', 'gw-toender', '?status=open');
       expect(task).toMatchObject({ kind: 'heartbeat_missed', municipality: 'toender' });
-      await sql`UPDATE gateways SET last_heartbeat_at = now() WHERE id = 'gw-toender'`.execute(te.rt.db);
-      await superviseGateways(te.rt);
+      await sql`UPDATE gateways SET last_heartbeat_at = now() WHERE id = 'gw-toender'`.execute(fx.te.rt.db);
+      await superviseGateways(fx.te.rt);
       const [after] = await ofDevice('op-toe', 'gw-toender');
       expect(after).toMatchObject({ id: task!.id, closedBy: 'restore' });
     } finally {
       await sql`UPDATE gateways SET heartbeat_seconds = ${reg.gateways[1]!.heartbeatSeconds}, last_heartbeat_at = now() WHERE id = 'gw-toender'`.execute(
-        te.rt.db,
+        fx.te.rt.db,
       );
     }
   });

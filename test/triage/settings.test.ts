@@ -2,44 +2,27 @@
 // press among the types that close themselves), and used from the next alarm on: the incident window,
 // the cancel window, and the tests and restored pairs that close themselves.
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/accept.js';
-import type { HttpApp } from '../../platform/http.js';
-import { buildConsoleApp } from '../../services/console/app.js';
 import { triageAlarms } from '../../services/triage/triage-alarm.js';
-import { bearer, loginAll, type TestUser } from '../console/helpers.js';
-import { createTestEnv, seedRegistry, testEvent, testRegistry, type TestEnv } from '../support/env.js';
+import { bearer, consoleFixture, type TestUser } from '../console/helpers.js';
+import { testEvent } from '../support/env.js';
 
-let te: TestEnv;
-let app: HttpApp;
-let tokens: Record<TestUser, string>;
-let closeApp: () => Promise<void>;
-beforeAll(async () => {
-  te = await createTestEnv();
-  await seedRegistry(te, testRegistry(40));
-  const built = await buildConsoleApp(te.rt);
-  app = built.app;
-  closeApp = built.close;
-  tokens = await loginAll(app);
-});
-afterAll(async () => {
-  await closeApp();
-  await te.close();
-});
+const fx = consoleFixture({ citizens: 40 });
 
 const alarm = (m: string, i: number, type: string, extra: Record<string, unknown> = {}): NewAlarm =>
   ({ gatewayId: `gw-${m}`, ...testEvent(m, i, type, extra) }) as NewAlarm;
-const row = (id: string) => te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const row = (id: string) => fx.te.rt.db.selectFrom('alarms').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 async function triaged(...alarms: NewAlarm[]): Promise<string[]> {
-  const ids = (await storeAlarms(te.rt.db, alarms)).results.map((r) => r.alarmId);
-  await triageAlarms(te.rt, ids);
+  const ids = (await storeAlarms(fx.te.rt.db, alarms)).results.map((r) => r.alarmId);
+  await triageAlarms(fx.te.rt, ids);
   return ids;
 }
 const setTriage = (user: TestUser, municipality: string, payload: Record<string, unknown>) =>
-  app.inject({
+  fx.app.inject({
     method: 'PUT',
     url: `/v1/admin/municipalities/${municipality}/triage`,
-    headers: bearer(tokens[user]),
+    headers: bearer(fx.tokens[user]),
     payload,
   });
 
@@ -61,17 +44,21 @@ describe('triage settings', () => {
     expect(press.statusCode).toBe(400);
     expect(press.json().issues[0].path).toBe('selfClosingTypes.1');
     expect(press.json().issues[0].message).toMatch(/never a press/);
-    const heartbeat = await app.inject({
+    const heartbeat = await fx.app.inject({
       method: 'PUT',
       url: '/v1/admin/registry',
-      headers: bearer(tokens.admin),
+      headers: bearer(fx.tokens.admin),
       payload: {
         municipalities: [{ id: 'toender', name: 'Tønder', code: '550', selfClosingTypes: ['heartbeat_missed'] }],
       },
     });
     expect(heartbeat.statusCode).toBe(400);
     // Nothing changed by the refusals.
-    const list = await app.inject({ method: 'GET', url: '/v1/municipalities', headers: bearer(tokens['op-toe']) });
+    const list = await fx.app.inject({
+      method: 'GET',
+      url: '/v1/municipalities',
+      headers: bearer(fx.tokens['op-toe']),
+    });
     expect(list.json().municipalities).toEqual([
       expect.objectContaining({ id: 'toender', cancelWindowSeconds: 120, selfClosingTypes: ['test'] }),
     ]);
@@ -95,7 +82,7 @@ describe('triage settings', () => {
     // A pair where an operator has taken the failure: the failure stays theirs.
     const taken = alarm('aabenraa', 4, 'mains_failure');
     const [takenId] = await triaged(taken);
-    await te.rt.db
+    await fx.te.rt.db
       .updateTable('alarms')
       .set({ status: 'claimed', claimed_by: 'op-aab', claimed_at: new Date() })
       .where('id', '=', takenId!)
@@ -136,17 +123,17 @@ describe('triage settings', () => {
   });
 
   it('group a unit’s presses into incidents by the municipality’s window', async () => {
-    const [first] = (await storeAlarms(te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
+    const [first] = (await storeAlarms(fx.te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
     await sql`UPDATE alarms SET received_at = received_at - interval '5 minutes' WHERE id = ${first!}`.execute(
-      te.rt.db,
+      fx.te.rt.db,
     );
-    const [second] = (await storeAlarms(te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
+    const [second] = (await storeAlarms(fx.te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
     expect((await row(second!)).incident_id).toBe((await row(first!)).incident_id);
     expect((await setTriage('admin', 'aabenraa', { incidentWindowMinutes: 2 })).statusCode).toBe(200);
     await sql`UPDATE alarms SET received_at = received_at - interval '5 minutes' WHERE id = ${second!}`.execute(
-      te.rt.db,
+      fx.te.rt.db,
     );
-    const [third] = (await storeAlarms(te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
+    const [third] = (await storeAlarms(fx.te.rt.db, [alarm('aabenraa', 8, 'pendant')])).results.map((r) => r.alarmId);
     expect((await row(third!)).incident_id).not.toBe((await row(second!)).incident_id);
   });
 });
