@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { consoleFixture, newAlarm, storeAlarms } from '../console/helpers.js';
+import { encode } from '../support/percent-encode.js';
 
 const fx = consoleFixture();
 
@@ -18,18 +19,6 @@ const unit = fc.oneof(
 const anyString = fc.string({ unit, minLength: 1, maxLength: 80 });
 
 const RUNS = 60;
-
-/** Percent-encoded; a lone surrogate as the bytes a careless client sends for it (invalid UTF-8). */
-const encode = (s: string) =>
-  [...s]
-    .map((ch) => {
-      try {
-        return encodeURIComponent(ch);
-      } catch {
-        return '%ED%A0%80';
-      }
-    })
-    .join('');
 
 /** The status of every answer must be below 500. */
 const notServerError = (status: number, what: string) => expect(status, what).toBeLessThan(500);

@@ -14,6 +14,7 @@ import type { HttpApp, RouteEntry } from '../../platform/http.js';
 import { buildIngestApp, INGEST_PUBLIC_ROUTES } from '../../services/ingest/app.js';
 import { gatewayKey, testEvent } from '../support/env.js';
 import { createWorld, FILL, MATRIX_USERS, type Fill, type Filled, type World } from './route-world.js';
+import { encode } from '../support/percent-encode.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
@@ -169,18 +170,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
   raw: rawBody,
   contentType,
 });
-
-/** Percent-encoded; a lone surrogate as the bytes a careless client sends for it (invalid UTF-8). */
-const encode = (s: string) =>
-  [...s]
-    .map((ch) => {
-      try {
-        return encodeURIComponent(ch);
-      } catch {
-        return '%ED%A0%80';
-      }
-    })
-    .join('');
 
 /** Query names worth trying on any route: every one the API uses, and pollution. */
 const QUERY_NAMES = [
