@@ -9,7 +9,7 @@
 // Evidence rows are locked in (scope, key) order, so two decisions never deadlock on them.
 import { sql } from 'kysely';
 import type { TriageClass } from '../domain/events.js';
-import { LEARNED_TYPES, REPEATS_DO_NOT_RAISE } from '../domain/triage.js';
+import { LEARNED_TYPES, REPEATS_DO_NOT_RAISE, RISK_TYPES } from '../domain/triage.js';
 import { update, type Evidence } from '../domain/triage-learning.js';
 import type { EventType } from '../domain/events.js';
 import type { Trx } from './connect.js';
@@ -28,6 +28,13 @@ type EvidenceRow = {
 
 /** The global row's key. */
 export const GLOBAL_KEY = '';
+
+/**
+ * The key of a type's rows (RISK_TYPES: how often a sensor's or a dispenser's alarm needed a visit), in
+ * the municipality and global scopes beside the presses' rows: `<municipality>/<type>`, and `/<type>` for
+ * the centre. Nothing is learned per citizen for these types. (db/triage.ts builds the same keys in SQL.)
+ */
+export const typeKey = (type: string, municipality = ''): string => `${municipality}/${type}`;
 
 /** Evidence from a stored row's columns (null when there is no row). */
 export function evidenceOf(
@@ -54,6 +61,7 @@ type Contribution = {
   municipality: string;
   citizen: string | null;
   learned: boolean;
+  type: EventType;
   at: Date;
 };
 
@@ -68,6 +76,7 @@ function contributionOf(alarms: readonly AlarmRow[]): Contribution | null {
     municipality: lead.municipality_id,
     citizen: lead.citizen_id,
     learned: learns(lead),
+    type: lead.type as EventType,
     at: new Date(lead.received_at),
   };
 }
@@ -76,6 +85,11 @@ const levels = (c: Contribution): { scope: Scope; key: string }[] => {
   const out: { scope: Scope; key: string }[] = [];
   if (c.citizen !== null) out.push({ scope: 'citizen', key: c.citizen });
   if (c.learned) out.push({ scope: 'global', key: GLOBAL_KEY }, { scope: 'municipality', key: c.municipality });
+  else if (RISK_TYPES.has(c.type))
+    out.push(
+      { scope: 'global', key: typeKey(c.type) },
+      { scope: 'municipality', key: typeKey(c.type, c.municipality) },
+    );
   return out.sort((a, b) => (a.scope === b.scope ? (a.key < b.key ? -1 : 1) : a.scope < b.scope ? -1 : 1));
 };
 
@@ -112,7 +126,9 @@ function applied(
 ): EvidenceRow[] {
   return rows.map((row) => {
     let e = evidenceOf(row)!;
-    if (learned) for (const c of changes) e = update(e, c.outcome, at.getTime(), { weight: c.weight });
+    // A citizen's counts learn from presses alone; the other rows are there to learn (presses or a type's).
+    if (learned || row.scope !== 'citizen')
+      for (const c of changes) e = update(e, c.outcome, at.getTime(), { weight: c.weight });
     return {
       ...row,
       ...e.counts,
@@ -171,6 +187,10 @@ export async function learnFromCorrection(trx: Trx, alarm: AlarmRow, outcome: Tr
     municipality: prior.municipality_id,
     citizen: prior.citizen_id,
     learned: prior.learned,
+    type: prior.learned
+      ? 'pendant'
+      : (((await trx.selectFrom('alarms').select('type').where('id', '=', prior.alarm_id).executeTakeFirst())?.type ??
+          alarm.type) as EventType),
     at: new Date(prior.at),
   };
   const keys = levels(c);

@@ -8,7 +8,7 @@
 // so the statements are written to need as few as possible: what decisions taught about the citizen,
 // the municipality and the centre, and the municipality's settings, are read by the locking SELECT.
 import { sql, type RawBuilder } from 'kysely';
-import { LEARNED_TYPES, RECENT_TECHNICAL_MINUTES, REPEATS_DO_NOT_RAISE } from '../domain/triage.js';
+import { LEARNED_TYPES, RECENT_TECHNICAL_MINUTES, REPEATS_DO_NOT_RAISE, RISK_TYPES } from '../domain/triage.js';
 import type { EventType } from '../domain/events.js';
 import type { Evidence } from '../domain/triage-learning.js';
 import { evidenceOf, GLOBAL_KEY } from './triage-evidence.js';
@@ -65,6 +65,7 @@ const asDate = (d: Date | string | null | undefined): Date | null =>
  */
 async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm[]> {
   const learned = [...LEARNED_TYPES];
+  const risk = [...RISK_TYPES];
   const r = await sql<AlarmRow & ContextColumns>`
     SELECT a.*,
            CASE WHEN a.type = ANY(${[...REPEATS_DO_NOT_RAISE]}::text[]) THEN 0
@@ -74,10 +75,14 @@ async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<Lo
            c.cancelled_after IS NOT NULL AS ctx_cancelled,
            (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'citizen' AND e.key = a.citizen_id) AS ctx_citizen,
            CASE WHEN a.type = ANY(${learned}::text[]) THEN
-             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'municipality' AND e.key = a.municipality_id) END
+             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'municipality' AND e.key = a.municipality_id)
+                WHEN a.type = ANY(${risk}::text[]) THEN
+             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'municipality' AND e.key = a.municipality_id || '/' || a.type) END
              AS ctx_municipality,
            CASE WHEN a.type = ANY(${learned}::text[]) THEN
-             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'global' AND e.key = ${GLOBAL_KEY}) END
+             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'global' AND e.key = ${GLOBAL_KEY})
+                WHEN a.type = ANY(${risk}::text[]) THEN
+             (SELECT to_jsonb(e) FROM triage_evidence e WHERE e.scope = 'global' AND e.key = '/' || a.type) END
              AS ctx_global,
            CASE WHEN a.type = ANY(${learned}::text[]) THEN
              (SELECT max(t.occurred_at) FROM alarms t

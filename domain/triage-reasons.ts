@@ -11,8 +11,8 @@ export const REASON_TEXT = {
     da: 'røg-/varme-/gasdetektor: send hjælp straks, overvej 112',
   },
   fall_voice: {
-    en: 'fall detector with voice contact: speak to the citizen',
-    da: 'faldalarm med talekontakt: tal med borgeren',
+    en: 'fall detector with voice contact: send help unless speaking to the citizen clears it',
+    da: 'faldalarm med talekontakt: send hjælp, medmindre samtalen med borgeren afklarer det',
   },
   fall_no_voice: { en: 'fall detector, no voice contact', da: 'faldalarm uden talekontakt' },
   epilepsy: { en: 'seizure sensor', da: 'epilepsialarm' },
@@ -42,6 +42,10 @@ export const REASON_TEXT = {
     en: 'pendant pressed, voice contact not reported',
     da: 'nødkald, talekontakt ikke oplyst',
   },
+  sensor_no_answer: {
+    en: 'sensor alarm, and the citizen does not answer',
+    da: 'sensoralarm, og borgeren svarer ikke',
+  },
   wandering_night: { en: 'wandering sensor at night', da: 'vandringsalarm om natten' },
   wandering: { en: 'wandering sensor', da: 'vandringsalarm' },
   door_night: { en: 'door opened at night', da: 'dør åbnet om natten' },
@@ -54,6 +58,30 @@ export const REASON_TEXT = {
     da: 'planlagt opkald: eskalér hvis det ikke besvares',
   },
   night_check: { en: 'night supervision check', da: 'natligt tilsyn' },
+  planned_call_no_answer: {
+    en: 'planned call not answered: send someone',
+    da: 'planlagt opkald ikke besvaret: send nogen ud',
+  },
+  planned_retry: {
+    en: 'attempt {{attempt}}: the citizen was not reached before, send someone if not now',
+    da: 'forsøg {{attempt}}: borgeren blev ikke nået før, send nogen ud hvis ikke nu',
+  },
+  type_visit_risk: {
+    en: 'a visit cannot be ruled out: {{percent}} % of these alarms here needed one',
+    da: 'et besøg kan ikke udelukkes: {{percent}} % af disse alarmer her krævede et',
+  },
+  type_visit_risk_low: {
+    en: 'these alarms here seldom needed a visit ({{percent}} %)',
+    da: 'disse alarmer her krævede sjældent et besøg ({{percent}} %)',
+  },
+  visit_risk_low: {
+    en: 'comparable presses seldom needed a visit ({{percent}} %)',
+    da: 'lignende nødkald krævede sjældent et besøg ({{percent}} %)',
+  },
+  visit_risk: {
+    en: 'a visit cannot be ruled out: {{percent}} % of comparable presses needed one',
+    da: 'et besøg kan ikke udelukkes: {{percent}} % af lignende nødkald krævede et',
+  },
   cancel_event: {
     en: 'cancel event: closes the related press',
     da: 'annullering: lukker det tilhørende nødkald',

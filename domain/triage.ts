@@ -12,7 +12,14 @@ import type { EventType, TriageClass, VoiceState } from './events.js';
 import { EVENT_TYPES, isTechnicalOrTest } from './events.js';
 import { INCIDENT_WINDOW_MINUTES } from './incidents.js';
 import { isNightHour } from './time.js';
-import { predict, type EvidenceLevels, type PriorLevel, type ClassCounts } from './triage-learning.js';
+import {
+  BASE_PRIOR,
+  predict,
+  type ClassCounts,
+  type EvidenceLevels,
+  type Prediction,
+  type PriorLevel,
+} from './triage-learning.js';
 import { reasonText, type ReasonKey, type TriageReason } from './triage-reasons.js';
 
 export type TriageInput = {
@@ -53,7 +60,19 @@ export type TriageInput = {
   recentTechnical?: { lowBatteryAt: Date | null; mainsFailureAt: Date | null } | null | undefined;
   /** The municipality's settings; absent ones are DEFAULT_TRIAGE_SETTINGS. */
   settings?: Partial<TriageSettings> | null | undefined;
+  /**
+   * A planned call's or night check's attempt (its `details.attempt`, as the scheduler raises it: 1 the
+   * first, 2 the retry after the citizen was not reached); absent for anything else.
+   */
+  attempt?: number | null | undefined;
 };
+
+/** The attempt in an event's details, when it is a whole number of at least 1 (else null). */
+export function attemptOf(details: unknown): number | null {
+  if (typeof details !== 'object' || details === null) return null;
+  const a = (details as Record<string, unknown>)['attempt'];
+  return typeof a === 'number' && Number.isInteger(a) && a >= 1 ? a : null;
+}
 
 /**
  * A municipality's triage settings (migrations/0014, set through the registry and
@@ -139,6 +158,19 @@ export const RECENT_TECHNICAL_MINUTES = 60;
 export const LEARNED_TYPES: ReadonlySet<EventType> = new Set<EventType>(['pendant']);
 
 /**
+ * The types whose risk of needing a visit (VISIT_RISK_DISPATCH) is learned per municipality and type
+ * rather than per citizen: a pill dispenser's dose not taken (a call, unless nobody answers) and the
+ * dementia sensors (phone or dispatch by context). Their decisions teach `<municipality>/<type>` rows
+ * (db/triage-evidence.ts), given to `classify` as the evidence's municipality and global levels.
+ */
+export const RISK_TYPES: ReadonlySet<EventType> = new Set<EventType>([
+  'medication',
+  'bed_exit',
+  'door_open',
+  'wandering',
+]);
+
+/**
  * A prediction changes the advice only when it is this clear and stands on this much evidence: a
  * newcomer in a municipality whose presses are clearly of one kind qualifies (confidence about half the
  * class's probability), a municipality with a handful of decisions does not.
@@ -153,6 +185,19 @@ export const LEARN_MIN_CONFIDENCE = 0.3;
  */
 export const LEARN_FALSE_MIN_PROBABILITY = 0.75;
 export const LEARN_FALSE_MIN_EVIDENCE = 7.5;
+/**
+ * Safety over cleverness: a press a call may well not settle is advised dispatch. The risk is the
+ * probability that the press needs a visit, as the decisions on the citizen's presses, their
+ * municipality's and the centre's predict it (BASE_PRIOR's 20 % with no decisions at all). A press
+ * whose risk is this or more, not cancelled and answered (or voice not reported), is advised dispatch
+ * with the risk as its reason; below it the citizen's own history of calls settled by phone (or of
+ * accidental presses) lets the advice stay phone (or false). Missing a visit costs far more than
+ * readying one the call turns out not to need, hence a low threshold. The same holds for RISK_TYPES, by
+ * their municipality's record. ASSUMPTION: no source gives the figure; on the simulated years of
+ * `npm run eval:triage` (load-tests/RESULTS.md) 3 % let dispatch recall fall to 99.3 % over a first
+ * quarter, 2 % keeps it at 99.75 % or more over a quarter and a year on each seed tried.
+ */
+export const VISIT_RISK_DISPATCH = 0.02;
 
 type Draft = { class: TriageClass; priority: Priority; confidence: number; reasons: TriageReason[] };
 
@@ -172,11 +217,17 @@ function cancelReason(input: TriageInput): TriageReason {
 function base(input: TriageInput): Draft {
   const { type, voice } = input;
   const night = isNightHour(input.localHour);
+  // A retry of a planned call or night check: the citizen was not reached at the first attempt, and the
+  // domain primer's handling is "retry, then dispatch" (the call types): ready someone to go.
+  if ((type === 'planned_call' || type === 'night_check') && (input.attempt ?? 1) > 1)
+    return draft('dispatch', 2, 0.7, r('planned_retry', { attempt: input.attempt ?? 2 }));
   switch (type) {
     case 'smoke':
       return draft('dispatch', 1, 0.97, r('smoke'));
     case 'fall':
-      if (voice === 'connected') return draft('phone_resolvable', 2, 0.6, r('fall_voice'));
+      // "Dispatch unless speech contact clears it" (domain primer, the call types): voice contact lets the
+      // operator clear it, it does not clear it by itself.
+      if (voice === 'connected') return draft('dispatch', 2, 0.6, r('fall_voice'));
       return draft('dispatch', 1, 0.9, r('fall_no_voice'));
     case 'epilepsy':
       return draft('dispatch', 1, 0.9, r('epilepsy'));
@@ -199,18 +250,13 @@ function base(input: TriageInput): Draft {
       if (voice === 'connected') return draft('phone_resolvable', 3, 0.7, r('pendant_voice'));
       return draft('phone_resolvable', 2, 0.5, r('pendant_voice_unknown'));
     case 'wandering':
-      return night
-        ? draft('dispatch', 2, 0.7, r('wandering_night'))
-        : draft('phone_resolvable', 2, 0.6, r('wandering'));
     case 'door_open':
-      return night ? draft('phone_resolvable', 2, 0.6, r('door_night')) : draft('phone_resolvable', 4, 0.6, r('door'));
     case 'bed_exit':
-      return night
-        ? draft('phone_resolvable', 3, 0.6, r('bed_exit_night'))
-        : draft('phone_resolvable', 4, 0.6, r('bed_exit'));
+      return sensor(input, night);
     case 'medication':
       return draft('phone_resolvable', 4, 0.8, r('medication'));
     case 'planned_call':
+      if (voice === 'no_answer') return draft('dispatch', 2, 0.8, r('planned_call_no_answer'));
       return draft('phone_resolvable', 3, 0.9, r('planned_call'));
     case 'night_check':
       return draft('phone_resolvable', 3, 0.8, r('night_check'));
@@ -228,6 +274,26 @@ function base(input: TriageInput): Draft {
     default:
       // A type added to the contract without a rule yet: let an operator look at it.
       return draft('phone_resolvable', 3, 0.3, r('no_rule', { type }));
+  }
+}
+
+/**
+ * A bed, door or wandering sensor: by the hour; when the citizen does not answer the unit, someone must
+ * go (as for a press nobody answers).
+ */
+function sensor(input: TriageInput, night: boolean): Draft {
+  if (input.voice === 'no_answer') return draft('dispatch', 2, 0.7, r('sensor_no_answer'));
+  switch (input.type) {
+    case 'wandering':
+      return night
+        ? draft('dispatch', 2, 0.7, r('wandering_night'))
+        : draft('phone_resolvable', 2, 0.6, r('wandering'));
+    case 'door_open':
+      return night ? draft('phone_resolvable', 2, 0.6, r('door_night')) : draft('phone_resolvable', 4, 0.6, r('door'));
+    default:
+      return night
+        ? draft('phone_resolvable', 3, 0.6, r('bed_exit_night'))
+        : draft('phone_resolvable', 4, 0.6, r('bed_exit'));
   }
 }
 
@@ -274,9 +340,8 @@ const LEARNED_REASON: Record<TriageClass, [citizen: ReasonKey, newcomer: ReasonK
  * the citizen cancelled keeps its cancel; a press predicted accidental is not advised false at night or
  * just after the unit's technical trouble (each a reason when it kept the press open).
  */
-function learn(t: Draft, input: TriageInput): { draft: Draft; learning: TriageLearning | null } {
-  if (!LEARNED_TYPES.has(input.type) || !input.evidence) return { draft: t, learning: null };
-  const p = predict(input.evidence, input.receivedAt.getTime());
+function learn(t: Draft, input: TriageInput, p: Prediction | null): { draft: Draft; learning: TriageLearning | null } {
+  if (!p) return { draft: t, learning: null };
   const learning: TriageLearning = {
     predicted: p.predicted,
     probabilities: p.probabilities,
@@ -287,6 +352,8 @@ function learn(t: Draft, input: TriageInput): { draft: Draft; learning: TriageLe
   };
   const clear = p.probabilities[p.predicted] >= LEARN_MIN_PROBABILITY && p.confidence >= LEARN_MIN_CONFIDENCE;
   if (input.cancelled || !clear) return { draft: t, learning };
+  // Without voice contact nobody has heard that all is well: learning may raise such a press, never lower it.
+  if (p.predicted !== 'dispatch' && input.voice !== 'connected' && input.voice !== null) return { draft: t, learning };
   const [citizenKey, newcomerKey] = LEARNED_REASON[p.predicted];
   const reason = r(p.evidence >= 1 ? citizenKey : newcomerKey, { percent: percent(p.probabilities[p.predicted]) });
   let out: Draft;
@@ -313,6 +380,42 @@ function learn(t: Draft, input: TriageInput): { draft: Draft; learning: TriageLe
   return {
     draft: { ...out, confidence: p.confidence, reasons: [...t.reasons, reason] },
     learning: { ...learning, applied: true },
+  };
+}
+
+/**
+ * A press a call may not settle: dispatch when the risk of a visit (VISIT_RISK_DISPATCH) is not small.
+ * Not for a cancelled press (the cancel settles it, or a late cancel asks for a call) nor one already
+ * advised dispatch.
+ */
+function visitRisk(t: Draft, input: TriageInput, p: Prediction | null): Draft {
+  if (input.cancelled || t.class === 'dispatch') return t;
+  let risk: number;
+  if (LEARNED_TYPES.has(input.type)) {
+    if (input.voice !== 'connected' && input.voice !== null) return t;
+    risk = p ? p.probabilities.dispatch : BASE_PRIOR.dispatch;
+  } else if (RISK_TYPES.has(input.type) && input.evidence) {
+    // The type's own record in the municipality (the centre's behind it); nothing per citizen.
+    const e = input.evidence;
+    risk = predict({ municipality: e.municipality, global: e.global }, input.receivedAt.getTime()).probabilities
+      .dispatch;
+  } else return t;
+  const press = LEARNED_TYPES.has(input.type);
+  if (risk < VISIT_RISK_DISPATCH)
+    return {
+      ...t,
+      reasons: [
+        ...t.reasons,
+        r(press ? 'visit_risk_low' : 'type_visit_risk_low', { percent: Math.round(risk * 1000) / 10 }),
+      ],
+    };
+  return {
+    ...t,
+    class: 'dispatch',
+    // At least as urgent as the press was: a visit that may be needed does not wait behind calls.
+    priority: Math.min(t.priority, 3) as Priority,
+    confidence: Math.max(0.5, risk),
+    reasons: [...t.reasons, r(press ? 'visit_risk' : 'type_visit_risk', { percent: Math.max(1, percent(risk)) })],
   };
 }
 
@@ -378,8 +481,10 @@ function closesItself(t: Draft, input: TriageInput): Draft | null {
 }
 
 export function classify(input: TriageInput): Triage {
-  const { draft: learned, learning } = learn(base(input), input);
-  const floored = applySafetyFloors(adjust(learned, input), input);
+  const prediction =
+    LEARNED_TYPES.has(input.type) && input.evidence ? predict(input.evidence, input.receivedAt.getTime()) : null;
+  const { draft: learned, learning } = learn(base(input), input, prediction);
+  const floored = applySafetyFloors(adjust(visitRisk(learned, input, prediction), input), input);
   const closing = closesItself(floored, input);
   const t = closing ?? floored;
   return {

@@ -7,7 +7,7 @@
 // scored against what the call truly needed. Pure: no I/O and no clock.
 import { EMERGENCY_TYPES, TRIAGE_CLASSES, type EventType, type TriageClass } from '../../domain/events.js';
 import type { Triage, TriageInput } from '../../domain/triage.js';
-import { classify, LEARNED_TYPES } from '../../domain/triage.js';
+import { classify, LEARNED_TYPES, RISK_TYPES } from '../../domain/triage.js';
 import { update, type Evidence } from '../../domain/triage-learning.js';
 import type { TrueCause } from './citizens.js';
 import { history, type HistoryAlarm } from './history.js';
@@ -44,8 +44,11 @@ export type Learner<S> = {
 /** What the worker's summary rows hold (db/triage-evidence.ts), kept in memory for the replay. */
 export type LearnedState = {
   citizens: Map<string, Evidence>;
+  /** Keyed as the rows are (db/triage-evidence.ts): the municipality's id, `<municipality>/<type>`, `/<type>`. */
   municipalities: Map<string, Evidence>;
   global: Evidence | null;
+  /** The centre's rows of RISK_TYPES, by type. */
+  globalByType: Map<string, Evidence>;
   /** When each citizen was last decided `dispatch` (the "a visit in the last 30 days" floor). */
   lastVisit: Map<string, number>;
 };
@@ -58,13 +61,26 @@ export type LearnedState = {
  */
 export const LEARNER: Learner<LearnedState> = {
   name: 'the triage engine with evidence per citizen, municipality and centre (domain/triage-learning.ts)',
-  initial: () => ({ citizens: new Map(), municipalities: new Map(), global: null, lastVisit: new Map() }),
+  initial: () => ({
+    citizens: new Map(),
+    municipalities: new Map(),
+    global: null,
+    globalByType: new Map(),
+    lastVisit: new Map(),
+  }),
   predict: (state, call) => {
     const citizen = call.citizenId === null ? null : (state.citizens.get(call.citizenId) ?? null);
     const lastVisit = call.citizenId === null ? undefined : state.lastVisit.get(call.citizenId);
+    const type = call.input.type;
+    // As the worker's locking statement reads them (db/triage.ts): a risk type's own rows.
+    const byType = RISK_TYPES.has(type);
     return classify({
       ...call.input,
-      evidence: { citizen, municipality: state.municipalities.get(call.municipality) ?? null, global: state.global },
+      evidence: {
+        citizen,
+        municipality: state.municipalities.get(byType ? `${call.municipality}/${type}` : call.municipality) ?? null,
+        global: byType ? (state.globalByType.get(type) ?? null) : state.global,
+      },
       lastVisitAt: lastVisit === undefined ? null : new Date(lastVisit),
     });
   },
@@ -72,6 +88,12 @@ export const LEARNER: Learner<LearnedState> = {
     if (d.outcome === 'dispatch' && d.citizenId !== null) {
       const before = state.lastVisit.get(d.citizenId);
       if (before === undefined || before < d.at) state.lastVisit.set(d.citizenId, d.at);
+    }
+    if (RISK_TYPES.has(d.type)) {
+      const key = `${d.municipality}/${d.type}`;
+      state.municipalities.set(key, update(state.municipalities.get(key) ?? null, d.outcome, d.at));
+      state.globalByType.set(d.type, update(state.globalByType.get(d.type) ?? null, d.outcome, d.at));
+      return state;
     }
     if (!LEARNED_TYPES.has(d.type)) return state;
     if (d.citizenId !== null)

@@ -14,7 +14,7 @@ import {
 } from '../../domain/events.js';
 import { INCIDENT_WINDOW_MINUTES } from '../../domain/incidents.js';
 import { localHour } from '../../domain/time.js';
-import { classify, REPEATS_DO_NOT_RAISE, type Triage, type TriageInput } from '../../domain/triage.js';
+import { attemptOf, classify, REPEATS_DO_NOT_RAISE, type Triage, type TriageInput } from '../../domain/triage.js';
 import type { TrueOutcome } from './citizens.js';
 import type { Municipality } from './municipalities.js';
 import { operatorDecision, type OperatorOptions } from './operator.js';
@@ -260,6 +260,7 @@ export function* history(opts: HistoryOptions): Generator<HistoryChunk> {
       // The worker counts 0 for the types whose repeats do not raise urgency (db/triage.ts).
       earlierInIncident: REPEATS_DO_NOT_RAISE.includes(a.type) ? 0 : earlier,
       cancelled,
+      attempt: attemptOf(a.details),
     };
     a.triage = classify(input);
     opts.observer?.advised(a, input);

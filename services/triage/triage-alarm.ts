@@ -11,7 +11,7 @@ import { keepMaintenanceTasks } from '../../db/maintenance.js';
 import { lockAlarmsForTriage, storeAdvice, type LockedAlarm } from '../../db/triage.js';
 import type { AlarmRow } from '../../db/schema.js';
 import type { EventType, VoiceState } from '../../domain/events.js';
-import { classify, type Triage } from '../../domain/triage.js';
+import { attemptOf, classify, type Triage } from '../../domain/triage.js';
 import { localHour } from '../../domain/time.js';
 import { isDatabaseUnavailable } from '../../platform/errors.js';
 import type { Runtime } from '../../platform/runtime.js';
@@ -38,6 +38,7 @@ export function advise(l: LockedAlarm, cancelled = l.cancelled): Triage {
     lastVisitAt: l.lastVisitAt,
     recentTechnical: l.recentTechnical,
     settings: l.settings,
+    attempt: attemptOf(a.details),
   });
 }
 

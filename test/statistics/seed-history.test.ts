@@ -68,7 +68,9 @@ describe('npm run seed:history', () => {
         expect(served.source.get(key(m, month)), `${m} ${month}`).toBe('rollup');
         expect(served.counts.get(key(m, month)), `${m} ${month}`).toEqual(naive.get(key(m, month)));
       }
-    // Realistic: answer times near the TSA targets, most decisions as triage advised, repeat callers present.
+    // Realistic: answer times near the TSA targets, most decisions as triage advised (not all: a press a call
+    // may not settle is advised dispatch, domain/triage.ts VISIT_RISK_DISPATCH, and most are then settled
+    // by phone), repeat callers present.
     const settings = {
       answerTargetSeconds: 60,
       visitMinutes: 45,
@@ -79,7 +81,7 @@ describe('npm run seed:history', () => {
     };
     const oct = monthFigures('2026-10', naive.get(key('aabenraa', '2026-10'))!, settings);
     expect(oct.answeredWithin60s).toBeGreaterThan(0.93);
-    expect(oct.triageAgreement).toBeGreaterThan(0.75);
+    expect(oct.triageAgreement).toBeGreaterThan(0.5);
     expect(oct.triageAgreement).toBeLessThan(0.95);
     expect(oct.repeatCallers).toBeGreaterThan(0);
     expect(oct.medianMinutesToArrival).toBeGreaterThan(10);

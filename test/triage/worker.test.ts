@@ -111,7 +111,8 @@ describe('triage worker', () => {
       .where('id', '=', id)
       .execute();
     await triageAlarm(te.rt, id);
-    expect(await row(id)).toMatchObject({ status: 'claimed', claimed_by: 'op-toe', triage_class: 'phone_resolvable' });
+    // Advised (a press nobody has cancelled: a visit cannot be ruled out), and still the operator's.
+    expect(await row(id)).toMatchObject({ status: 'claimed', claimed_by: 'op-toe', triage_class: 'dispatch' });
   });
 
   it('re-advises a triaged press as false when the citizen cancels it, but keeps an unanswered press a dispatch', async () => {
@@ -121,7 +122,7 @@ describe('triage worker', () => {
     const [pressId, silentId] = stored.results.map((r) => r.alarmId) as [string, string];
     await triageAlarm(te.rt, pressId);
     await triageAlarm(te.rt, silentId);
-    expect((await row(pressId)).triage_class).toBe('phone_resolvable');
+    expect((await row(pressId)).triage_class).toBe('dispatch');
 
     const cancels = await storeAlarms(te.rt.db, [
       alarm('aabenraa', 2, 'cancel', { relatesTo: press.eventId }),
@@ -187,7 +188,8 @@ describe('triage worker', () => {
       .execute();
     const cancel = await storeAlarms(te.rt.db, [alarm('toender', 13, 'cancel', { relatesTo: press.eventId })]);
     await triageAlarm(te.rt, cancel.results[0]!.alarmId);
-    expect(await row(pressId)).toMatchObject({ status: 'claimed', triage_class: 'phone_resolvable' });
+    // The operator has it: the cancel does not re-advise it under their hands.
+    expect(await row(pressId)).toMatchObject({ status: 'claimed', triage_class: 'dispatch' });
     expect(await changesOf(pressId)).toHaveLength(2);
   });
 
