@@ -25,11 +25,17 @@ export const triageSettingsOf = (m: MunicipalityRow) => ({
 export async function updateTriageSettings(
   db: Db,
   id: string,
-  settings: { incidentWindowMinutes?: number; cancelWindowSeconds?: number; selfClosingTypes?: readonly EventType[] },
+  settings: {
+    answerTargetSeconds?: number;
+    incidentWindowMinutes?: number;
+    cancelWindowSeconds?: number;
+    selfClosingTypes?: readonly EventType[];
+  },
 ): Promise<MunicipalityRow | undefined> {
   return db
     .updateTable('municipalities')
     .set({
+      ...(settings.answerTargetSeconds === undefined ? {} : { answer_target_seconds: settings.answerTargetSeconds }),
       ...(settings.incidentWindowMinutes === undefined
         ? {}
         : { incident_window_minutes: settings.incidentWindowMinutes }),

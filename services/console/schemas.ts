@@ -434,6 +434,13 @@ export const maintenanceCloseRequest = z.object({
 const { incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes } = triageSettingsFields;
 export const triageSettingsRequest = z
   .object({
+    answerTargetSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .optional()
+      .describe('Seconds from receipt within which an alarm should be claimed; later it is overdue and escalates'),
     incidentWindowMinutes: incidentWindowMinutes.unwrap().optional(),
     cancelWindowSeconds: cancelWindowSeconds.unwrap().optional(),
     selfClosingTypes: selfClosingTypes.unwrap().optional(),
@@ -441,5 +448,5 @@ export const triageSettingsRequest = z
   .strict()
   .refine(
     (b) => Object.keys(b).length > 0,
-    'send at least one of incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes',
+    'send at least one of answerTargetSeconds, incidentWindowMinutes, cancelWindowSeconds, selfClosingTypes',
   );

@@ -28,10 +28,15 @@ const setTriage = (user: TestUser, municipality: string, payload: Record<string,
 
 describe('triage settings', () => {
   it('are set by an administrator only, never letting a press close itself, and shown with the municipality', async () => {
-    const r = await setTriage('admin', 'toender', { cancelWindowSeconds: 120, selfClosingTypes: ['test'] });
+    const r = await setTriage('admin', 'toender', {
+      answerTargetSeconds: 90,
+      cancelWindowSeconds: 120,
+      selfClosingTypes: ['test'],
+    });
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toMatchObject({
       id: 'toender',
+      answerTargetSeconds: 90,
       incidentWindowMinutes: 30,
       cancelWindowSeconds: 120,
       selfClosingTypes: ['test'],
@@ -40,6 +45,9 @@ describe('triage settings', () => {
     expect((await setTriage('admin', 'nowhere', { cancelWindowSeconds: 10 })).statusCode).toBe(404);
     expect((await setTriage('admin', 'toender', {})).statusCode).toBe(400);
     expect((await setTriage('admin', 'toender', { incidentWindowMinutes: 0 })).statusCode).toBe(400);
+    const target = await setTriage('admin', 'toender', { answerTargetSeconds: 5 });
+    expect(target.statusCode).toBe(400);
+    expect(target.json().issues[0].path).toBe('answerTargetSeconds');
     const press = await setTriage('admin', 'toender', { selfClosingTypes: ['test', 'pendant'] });
     expect(press.statusCode).toBe(400);
     expect(press.json().issues[0].path).toBe('selfClosingTypes.1');
@@ -60,7 +68,12 @@ describe('triage settings', () => {
       headers: bearer(fx.tokens['op-toe']),
     });
     expect(list.json().municipalities).toEqual([
-      expect.objectContaining({ id: 'toender', cancelWindowSeconds: 120, selfClosingTypes: ['test'] }),
+      expect.objectContaining({
+        id: 'toender',
+        answerTargetSeconds: 90,
+        cancelWindowSeconds: 120,
+        selfClosingTypes: ['test'],
+      }),
     ]);
   });
 

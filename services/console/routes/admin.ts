@@ -44,9 +44,11 @@ export const adminRoutes: HttpPlugin<ConsoleContext> = async (app, { rt }) => {
       },
       schema: {
         tags: ['administration'],
-        summary: "Change a municipality's triage settings (incident window, cancel window, self-closing types)",
+        summary:
+          "Change a municipality's triage settings (answer target, incident window, cancel window, self-closing types)",
         description:
-          'Role admin. Each field is optional; the ones sent replace the stored ones, from the next alarm on. ' +
+          'Role admin. Each field is optional; the ones sent replace the stored ones, from the next alarm on ' +
+          '(the answer target also for the alarms already waiting: they are overdue by the new target). ' +
           'Self-closing types may only be tests and technical events other than heartbeat_missed, never a press. ' +
           'The same settings are part of each municipality in `PUT /v1/admin/registry`.',
         security,
