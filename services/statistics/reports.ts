@@ -7,7 +7,14 @@ import type { MunicipalityRow } from '../../db/municipalities.js';
 import { listMunicipalities } from '../../db/municipalities.js';
 import { insertReports, listReports, reportsDue, type FrozenSettings, type ReportRow } from '../../db/reports.js';
 import { key, readMonthCounts, readMonthCountsIn, settledBefore } from '../../db/statistics.js';
-import { canonicalJson, effectAssumptions, emptyCounts, monthFigures, type Month } from '../../domain/statistics.js';
+import {
+  canonicalJson,
+  effectAssumptions,
+  emptyCounts,
+  monthFigures,
+  storedCounts,
+  type Month,
+} from '../../domain/statistics.js';
 import type { MonthRow } from '../../domain/statistics-views.js';
 import { settingsOf } from './monthly.js';
 
@@ -81,7 +88,7 @@ export async function readReports(
   const { counts } = await readMonthCounts(db, ids, from, to);
   const byId = new Map(municipalities.map((m) => [m.id, m]));
   return reports.map((r) => {
-    const frozen = { ...emptyCounts(), ...r.counts };
+    const frozen = storedCounts(r.counts);
     const live = counts.get(key(r.municipality, r.month)) ?? emptyCounts();
     const settings = withoutIdentity({ ...frozenSettings(byId.get(r.municipality)!), ...r.settings });
     const figures = monthFigures(r.month, frozen, settings);
