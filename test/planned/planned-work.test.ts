@@ -342,6 +342,27 @@ describe('schedules', () => {
       404,
     );
     expect((await consent('c-aabenraa-8', 'sup-toe')).statusCode).toBe(404);
+    // Another municipality's consent cannot be withdrawn (404), and stays in force.
+    const theirConsent = await consent('c-aabenraa-8');
+    expect(theirConsent.statusCode, theirConsent.body).toBe(201);
+    const withdraw = await app.inject({
+      method: 'POST',
+      url: `/v1/consents/${theirConsent.json().id}/withdraw`,
+      headers: as('sup-toe'),
+    });
+    expect(withdraw.statusCode).toBe(404);
+    const kept = await app.inject({
+      method: 'GET',
+      url: '/v1/citizens/c-aabenraa-8/schedules',
+      headers: as('sup-all'),
+    });
+    expect(kept.json().consents).toMatchObject([{ id: theirConsent.json().id, inForce: true }]);
+    // Nor listed by naming the citizen: the list is of the supervisor's municipalities only.
+    const named = (user: string) =>
+      app.inject({ method: 'GET', url: '/v1/schedules?citizen=c-aabenraa-8', headers: as(user) });
+    expect((await named('sup-toe')).statusCode).toBe(200);
+    expect((await named('sup-toe')).json().schedules).toEqual([]);
+    expect((await named('sup-all')).json().schedules).toMatchObject([{ id, citizenId: 'c-aabenraa-8' }]);
     const reads = [
       { method: 'GET' as const, url: '/v1/citizens/c-aabenraa-8/schedules' },
       { method: 'PUT' as const, url: `/v1/schedules/${id}`, payload: { kind: 'planned_call', times: ['11:00'] } },
@@ -683,7 +704,7 @@ describe('statistics', () => {
 });
 
 describe('a worker restarted across a due time', () => {
-  it('raises the item that fell due while it was down, and escalates it when its window passes', async () => {
+  it('raises the item that fell due while it was down, escalates it when its window passes, and a retry likewise', async () => {
     const citizen = 'c-toender-7';
     const r = await schedule(citizen, { kind: 'planned_call', times: ['12:00'] });
     const scheduleId = r.json().id as string;
@@ -725,6 +746,25 @@ describe('a worker restarted across a due time', () => {
     await escalatedOnce;
     expect(await alarm(item)).toMatchObject({ escalated: true, escalation_reason: 'unanswered' });
     expect(await attemptsOf(o!.id)).toHaveLength(1);
+
+    // Not reached: the retry is planned, and the worker stops before its time.
+    await app.inject({ method: 'POST', url: `/v1/alarms/${item}/claim`, headers: as('op-both') });
+    expect((await resolve(item, { outcome: 'not_reached' })).statusCode).toBe(200);
+    await second.close();
+    expect(await occurrence(o!.id)).toMatchObject({ status: 'pending', attempts: 1 });
+    await sql`UPDATE care_occurrences SET next_attempt_at = now() - interval '1 second' WHERE id = ${o!.id}`.execute(
+      te.rt.db,
+    );
+    // The retry's time passes while no worker runs; the next worker raises it, once, in the same incident.
+    start();
+    const retry = await eventually(
+      async () => (await attemptsOf(o!.id))[1],
+      10_000,
+      'the retry raised by the worker started after its time',
+    );
+    expect(retry.attempt).toBe(2);
+    expect((await alarm(retry.alarm_id)).incident_id).toBe((await alarm(item)).incident_id);
+    expect(await occurrence(o!.id)).toMatchObject({ status: 'raised', attempts: 2 });
   });
 });
 
