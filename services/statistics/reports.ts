@@ -74,6 +74,24 @@ export type ReportView = {
   assumptions: string[];
 };
 
+/**
+ * What of a month row may be compared with counts stored at `version`: everything, but for version 1 the
+ * answer times, which it measured over every counted alarm, planned calls and night checks included (a
+ * report frozen then is not "changed" because the answer times are measured otherwise now).
+ */
+function comparableTo(version: number, row: MonthRow): Partial<MonthRow> {
+  if (version >= 2) return row;
+  const {
+    answeredWithin60s: _60,
+    answeredWithin180s: _180,
+    answeredWithinTarget: _target,
+    medianSecondsToAnswer: _median,
+    p90SecondsToAnswer: _p90,
+    ...rest
+  } = row;
+  return rest;
+}
+
 const withoutIdentity = ({ name: _n, code: _c, ...settings }: FrozenSettings) => settings;
 
 /**
@@ -103,8 +121,10 @@ export async function readReports(
     const withPlanned = (row: MonthRow, p: MonthRow['plannedWork'] | null): MonthRow =>
       p ? { ...row, plannedWork: p } : row;
     const figures = withPlanned(monthFigures(r.month, frozen, settings), r.plannedWork);
-    // Compared as frozen: a report frozen without planned work is compared without it.
+    // Compared as frozen: a report frozen without planned work is compared without it, and one frozen
+    // with counts of an older version without the figures that version measured otherwise.
     const now = withPlanned(monthFigures(r.month, live, settings), r.plannedWork && livePlanned);
+    const comparable = (row: MonthRow) => comparableTo(r.counts.version ?? 1, row);
     return {
       municipality: r.municipality,
       name: r.settings.name,
@@ -114,7 +134,7 @@ export async function readReports(
       figures,
       live: { ...monthFigures(r.month, live, settingsOf(byId.get(r.municipality)!)), plannedWork: livePlanned },
       correctionsSinceFrozen: Math.max(0, live.corrections - frozen.corrections),
-      changed: canonicalJson(now) !== canonicalJson(figures),
+      changed: canonicalJson(comparable(now)) !== canonicalJson(comparable(figures)),
       assumptions: effectAssumptions(settings),
     };
   });

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countMonths, key, readMonthCounts } from '../../db/statistics.js';
 import { localToInstant } from '../../domain/planned.js';
-import { addCounts, addMonths, emptyCounts, monthOf } from '../../domain/statistics.js';
+import { addCounts, addMonths, monthOf } from '../../domain/statistics.js';
 import { reportList } from '../../domain/statistics-views.js';
 import type { CentreStatus } from '../../services/console/schemas.js';
 import { keepStatistics } from '../../services/statistics/upkeep.js';
@@ -224,29 +224,55 @@ describe('a frozen monthly report', () => {
   });
 
   it('frozen before reports kept planned work shows none, and its answer times as they were frozen', async () => {
-    // As a report of the first version was stored: every counted alarm in the answer times, no planned work.
-    const counts = {
-      ...emptyCounts(),
+    const db = fx.te.rt.db;
+    // The month: two presses claimed after 30 and 90 s, and a planned call claimed 10 minutes after its due time.
+    const [, second] = await insertPastAlarms(db, [
+      { municipality: 'aabenraa', type: 'pendant', receivedAt: `${OLD}-10T08:00:00Z`, claimedAfter: 30, outcome: 'false_alarm' },
+      { municipality: 'aabenraa', type: 'pendant', receivedAt: `${OLD}-11T08:00:00Z`, claimedAfter: 90, outcome: 'phone_resolvable' },
+      { municipality: 'aabenraa', type: 'planned_call', receivedAt: `${OLD}-12T08:00:00Z`, claimedAfter: 600, outcome: 'phone_resolvable' },
+    ]); // prettier-ignore
+    // Its report as the first version of the counts stored it: every counted alarm in the answer times
+    // (30, 90 and 600 s over 3), no planned work.
+    const now = (await countMonths(db, ['aabenraa'], OLD, OLD)).get(key('aabenraa', OLD))!;
+    const { answerable: _answerable, ...v1 } = {
+      ...now,
       version: 1,
-      total: 2,
-      answered: 2,
       answerSeconds: [
         [30, 1],
         [90, 1],
+        [600, 1],
       ],
     };
-    delete (counts as Partial<typeof counts>).answerable;
     await sql`INSERT INTO stats_reports (municipality_id, month, counts, settings)
-              SELECT 'aabenraa', ${`${OLD}-01`}::date, ${JSON.stringify(counts)}::jsonb, settings
-              FROM stats_reports WHERE municipality_id = 'aabenraa' AND month = ${`${PAST}-01`}::date`.execute(
-      fx.te.rt.db,
-    );
-    const [old] = (await get('sup-all', `/v1/stats/reports?municipality=aabenraa&month=${OLD}`)).json().reports;
+              SELECT 'aabenraa', ${`${OLD}-01`}::date, ${JSON.stringify(v1)}::jsonb, settings
+              FROM stats_reports WHERE municipality_id = 'aabenraa' AND month = ${`${PAST}-01`}::date`.execute(db);
+    const report = async () =>
+      (await get('sup-all', `/v1/stats/reports?municipality=aabenraa&month=${OLD}`)).json().reports[0];
+    const old = await report();
     expect(old.figures.plannedWork).toBeUndefined();
-    expect(old.figures).toMatchObject({ total: 2, answeredWithin60s: 0.5, answeredWithin180s: 1 });
     expect(old.live.plannedWork).toEqual(NONE);
+    // As frozen: 1 of 3 within 60 s, 2 of 3 within 180 s, the median 90 s and the p90 600 s; today the two
+    // presses only: 1 of 2, 2 of 2, 30 s and 90 s. Not "changed" for that: nothing was decided otherwise.
+    expect(old.figures).toMatchObject({
+      total: 3,
+      answeredWithin60s: 0.3333,
+      answeredWithin180s: 0.6667,
+      medianSecondsToAnswer: 90,
+      p90SecondsToAnswer: 600,
+    });
+    expect(old.live).toMatchObject({
+      total: 3,
+      answeredWithin60s: 0.5,
+      answeredWithin180s: 1,
+      medianSecondsToAnswer: 30,
+      p90SecondsToAnswer: 90,
+    });
+    expect(old.changed).toBe(false);
     const pdf = await get('sup-all', `/v1/stats/reports/pdf?municipality=aabenraa&month=${OLD}`);
     expect(pdf.statusCode).toBe(200);
     expect(pdfTexts(pdf.rawPayload)).not.toContain('Planlagte opkald og natlige tilsyn');
+    // A decision that differs now still shows.
+    await sql`UPDATE alarms SET outcome = 'dispatch' WHERE id = ${second}::uuid`.execute(db);
+    expect((await report()).changed).toBe(true);
   });
 });
