@@ -68,7 +68,8 @@ async function readRegistryFile(file: string): Promise<unknown> {
 function describe({ keys, warnings, ...counts }: ImportResult): string {
   const lines = Object.entries(counts).map(
     ([what, c]) =>
-      `  ${what.padEnd(15)} created ${String(c.created).padStart(5)}   updated ${String(c.updated).padStart(5)}`,
+      `  ${what.padEnd(15)} created ${String(c.created).padStart(5)}   updated ${String(c.updated).padStart(5)}` +
+      ('withdrawn' in c ? `   withdrawn ${String(c.withdrawn).padStart(5)}` : ''),
   );
   for (const w of warnings) lines.push(`warning: ${w}`);
   if (keys.length) {

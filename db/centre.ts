@@ -93,7 +93,8 @@ export type AnswerFigures = { municipality: string; lastHour: AnswerCounts; toda
  * centre's time zone, how many were claimed within ANSWERED_WITHIN_SECONDS of receipt (`answered`) out
  * of those already decided (`decided`: claimed, or received longer ago than that, so the answer is
  * known). Technical events and tests are left out, as the contract's answer statistics do (they are
- * the technical lane). A range of received_at on alarms_municipality_received (alarms_received for all).
+ * the technical lane), and so are planned calls and night checks, as in the monthly statistics
+ * (domain/statistics.ts ANSWER_TIMED_TYPES): they are measured against their window. A range of received_at on alarms_municipality_received (alarms_received for all).
  */
 export async function answerFigures(db: Db, scope: Scope): Promise<AnswerFigures[]> {
   if (scope !== null && scope.length === 0) return [];
@@ -116,7 +117,8 @@ export async function answerFigures(db: Db, scope: Scope): Promise<AnswerFigures
            count(*) FILTER (WHERE a.received_at >= ${dayStart} AND ${decided})::int AS day_decided
     FROM alarms a
     WHERE a.received_at >= least(${hourStart}, ${dayStart})
-      AND a.lane <> ${sql.lit(LANE_WITHOUT_ANSWER_TARGET)} AND ${inScope('a.municipality_id', scope)}
+      AND a.lane <> ${sql.lit(LANE_WITHOUT_ANSWER_TARGET)} AND a.type NOT IN ('planned_call', 'night_check')
+      AND ${inScope('a.municipality_id', scope)}
     GROUP BY a.municipality_id`.execute(db);
   return r.rows.map((x) => ({
     municipality: x.municipality_id,

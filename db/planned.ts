@@ -79,7 +79,11 @@ export type NewConsent = {
   recordedBy: string;
 };
 
-/** Record consent; `undefined` when the citizen already has consent in force (one at a time). */
+/**
+ * Record consent; `undefined` when the citizen already has consent in force (one at a time). The citizen's
+ * night-check schedules count as changed now, so they produce from now on: a time that passed while there
+ * was no consent is not raised late (the worker makes occurrences from a schedule's last change on).
+ */
 export async function recordConsent(db: Db | Trx, c: NewConsent): Promise<string | undefined> {
   const id = randomUUID();
   const r = await sql<{ id: string }>`
@@ -87,13 +91,18 @@ export async function recordConsent(db: Db | Trx, c: NewConsent): Promise<string
     VALUES (${id}, ${c.citizenId}, ${c.givenBy}, ${c.representativeName}, ${c.givenAt}, ${c.recordedBy})
     ON CONFLICT (citizen_id) WHERE withdrawn_at IS NULL DO NOTHING
     RETURNING id`.execute(db);
-  return r.rows[0]?.id;
+  if (r.rows[0] === undefined) return undefined;
+  await sql`UPDATE care_schedules SET updated_at = now()
+            WHERE citizen_id = ${c.citizenId} AND kind = 'night_check' AND deleted_at IS NULL`.execute(db);
+  return r.rows[0].id;
 }
 
 /**
  * Withdraw a consent in force: from then on the citizen's night checks produce nothing; what was
- * materialised and not yet due is removed. The schedules stay (deleted by a supervisor, or producing
- * again once consent is recorded anew). False when it was not in force.
+ * materialised and not yet due is removed, and an item due but not raised yet, or a retry, is cancelled
+ * when it comes up (raiseDue). The schedules stay (deleted by a supervisor, or producing again once
+ * consent is recorded anew), and so does the record: who consented, when, who recorded it, and who
+ * withdrew it and when. False when it was not in force.
  */
 export async function withdrawConsent(db: Db, id: string, by: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
@@ -101,14 +110,28 @@ export async function withdrawConsent(db: Db, id: string, by: string): Promise<b
       SELECT citizen_id FROM care_consents WHERE id = ${id} AND withdrawn_at IS NULL FOR UPDATE`.execute(trx);
     const citizen = c.rows[0]?.citizen_id;
     if (citizen === undefined) return false;
-    // Bumping the schedules first makes a materialiser holding an old snapshot of them wait, then insert
-    // nothing (see materialise), while consent is still in force for the consent trigger.
-    await sql`UPDATE care_schedules SET updated_at = now()
-              WHERE citizen_id = ${citizen} AND kind = 'night_check' AND deleted_at IS NULL`.execute(trx);
-    await sql`UPDATE care_consents SET withdrawn_at = now(), withdrawn_by = ${by} WHERE id = ${id}`.execute(trx);
-    await dropNotYetDue(trx, sql`o.citizen_id = ${citizen} AND o.kind = 'night_check'`);
+    await withdrawLocked(trx, id, citizen, by);
     return true;
   });
+}
+
+/** Withdraw the citizen's consent in force, if any (the registry import); false when there was none. */
+export async function withdrawConsentOf(trx: Trx, citizenId: string, by: string): Promise<boolean> {
+  const c = await sql<{ id: string }>`
+    SELECT id FROM care_consents WHERE citizen_id = ${citizenId} AND withdrawn_at IS NULL FOR UPDATE`.execute(trx);
+  const id = c.rows[0]?.id;
+  if (id === undefined) return false;
+  await withdrawLocked(trx, id, citizenId, by);
+  return true;
+}
+
+async function withdrawLocked(trx: Trx, id: string, citizen: string, by: string): Promise<void> {
+  // Bumping the schedules first makes a materialiser holding an old snapshot of them wait, then insert
+  // nothing (see materialise), while consent is still in force for the consent trigger.
+  await sql`UPDATE care_schedules SET updated_at = now()
+            WHERE citizen_id = ${citizen} AND kind = 'night_check' AND deleted_at IS NULL`.execute(trx);
+  await sql`UPDATE care_consents SET withdrawn_at = now(), withdrawn_by = ${by} WHERE id = ${id}`.execute(trx);
+  await dropNotYetDue(trx, sql`o.citizen_id = ${citizen} AND o.kind = 'night_check'`);
 }
 
 // ---- Schedules ----

@@ -1,6 +1,8 @@
-// Frozen monthly reports: a month's counts and the municipality's settings as they were when the month
-// was frozen (migrations/0008_statistics.sql). Rows are only ever inserted, never updated.
+// Frozen monthly reports: a month's counts, its planned work and the municipality's settings as they were
+// when the month was frozen (migrations/0008_statistics.sql, 0016). Rows are only ever inserted, never
+// updated.
 import { sql } from 'kysely';
+import type { PlannedMonth } from '../domain/planned.js';
 import { addMonths, firstDay, type Month, type MonthCounts, type StatisticsSettings } from '../domain/statistics.js';
 import type { Db, Trx } from './connect.js';
 
@@ -13,6 +15,8 @@ export type ReportRow = {
   frozenAt: Date;
   counts: MonthCounts;
   settings: FrozenSettings;
+  /** The month's planned calls and night checks when it was frozen; null for reports frozen before 0016. */
+  plannedWork: PlannedMonth | null;
 };
 
 /**
@@ -37,13 +41,14 @@ export async function reportsDue(
 /** Store reports; one already frozen (by another worker) is left as it is. The number stored. */
 export async function insertReports(
   trx: Trx,
-  reports: readonly { municipality: string; month: Month; counts: MonthCounts; settings: FrozenSettings }[],
+  reports: readonly (Omit<ReportRow, 'frozenAt' | 'plannedWork'> & { plannedWork: PlannedMonth })[],
 ): Promise<number> {
   if (reports.length === 0) return 0;
   const r = await sql`
-    INSERT INTO stats_reports (municipality_id, month, counts, settings)
+    INSERT INTO stats_reports (municipality_id, month, counts, settings, planned_work)
     SELECT * FROM unnest(${reports.map((x) => x.municipality)}::text[], ${reports.map((x) => firstDay(x.month))}::date[],
-                         ${reports.map((x) => JSON.stringify(x.counts))}::jsonb[], ${reports.map((x) => JSON.stringify(x.settings))}::jsonb[])
+                         ${reports.map((x) => JSON.stringify(x.counts))}::jsonb[], ${reports.map((x) => JSON.stringify(x.settings))}::jsonb[],
+                         ${reports.map((x) => JSON.stringify(x.plannedWork))}::jsonb[])
     ON CONFLICT (municipality_id, month) DO NOTHING`.execute(trx);
   return Number(r.numAffectedRows ?? 0);
 }
@@ -56,8 +61,15 @@ export async function listReports(
   to: Month,
 ): Promise<ReportRow[]> {
   if (municipalities.length === 0) return [];
-  const r = await sql<{ m: string; month: string; frozen_at: Date; counts: MonthCounts; settings: FrozenSettings }>`
-    SELECT municipality_id AS m, to_char(month, 'YYYY-MM') AS month, frozen_at, counts, settings
+  const r = await sql<{
+    m: string;
+    month: string;
+    frozen_at: Date;
+    counts: MonthCounts;
+    settings: FrozenSettings;
+    planned_work: PlannedMonth | null;
+  }>`
+    SELECT municipality_id AS m, to_char(month, 'YYYY-MM') AS month, frozen_at, counts, settings, planned_work
     FROM stats_reports
     WHERE municipality_id = ANY(${[...municipalities]}::text[])
       AND month BETWEEN ${firstDay(from)}::date AND ${firstDay(to)}::date
@@ -68,5 +80,6 @@ export async function listReports(
     frozenAt: x.frozen_at,
     counts: x.counts,
     settings: x.settings,
+    plannedWork: x.planned_work,
   }));
 }

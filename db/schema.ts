@@ -282,6 +282,8 @@ export interface StatsReportsTable {
   frozen_at: CreatedAt;
   counts: CountsJson;
   settings: CountsJson;
+  /** The month's planned work when frozen (migrations/0016); null for reports frozen before. */
+  planned_work: ColumnType<unknown, string | null | undefined, never>;
 }
 
 /** Decayed counts of decided outcomes per citizen, municipality and the centre (migrations/0014). */

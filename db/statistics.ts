@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import {
   addCounts,
   addMonths,
+  ANSWER_TIMED_TYPES,
   COUNTED_TYPES,
   COUNTS_VERSION,
   emptyCounts,
@@ -52,6 +53,7 @@ type CountedRow = {
   dispatch: number;
   unresolved: number;
   answered: number;
+  answerable: number;
   agreement: number;
   visits_avoided: number;
   night_checks: number;
@@ -70,8 +72,9 @@ type CountedRow = {
  * statement: the "naive GROUP BY" that every other path must agree with. Months without alarms are
  * absent from the result (the caller fills in zeros).
  *
- * Every count is over the month's counted alarms (COUNTED_TYPES), except byType, which has every type.
- * Seconds to answer and minutes to arrival are rounded up, so "within 60 s" is exact in whole seconds.
+ * Every count is over the month's counted alarms (COUNTED_TYPES), except byType, which has every type,
+ * and the answer times, which are over ANSWER_TIMED_TYPES (`answerable`, and the seconds of those
+ * claimed). Seconds to answer and minutes to arrival are rounded up, so "within 60 s" is exact in whole seconds.
  *
  * With `part`, one month's alarms received from `since` and/or before `before` only: `before` counts a
  * month-to-date rollup; `since` (its `until`) counts the rest on top of it, see MonthPart.
@@ -133,6 +136,7 @@ export async function countMonths(
     a AS MATERIALIZED (
       SELECT a.id, a.municipality_id AS m, width_bucket(a.received_at, (SELECT starts FROM bounds)) AS month, a.type,
              a.type = ANY(${[...COUNTED_TYPES]}::text[]) AS counted,
+             a.type = ANY(${[...ANSWER_TIMED_TYPES]}::text[]) AS answer_timed,
              a.status = 'resolved' AS resolved, a.outcome, a.triage_class, a.citizen_id, a.incident_id,
              a.received_at, a.claimed_at, a.received_at AT TIME ZONE ${tz} AS local_at
       FROM alarms a
@@ -149,6 +153,7 @@ export async function countMonths(
              count(*) FILTER (WHERE counted AND outcome = 'dispatch') AS dispatch,
              count(*) FILTER (WHERE counted AND NOT resolved) AS unresolved,
              count(*) FILTER (WHERE counted AND claimed_at IS NOT NULL) AS answered,
+             count(*) FILTER (WHERE answer_timed) AS answerable,
              count(*) FILTER (WHERE counted AND resolved AND triage_class = outcome) AS agreement
       FROM a GROUP BY m, month
     ),
@@ -186,7 +191,7 @@ export async function countMonths(
     answers AS (
       SELECT m, month, jsonb_agg(jsonb_build_array(s, n) ORDER BY s) AS answers
       FROM (SELECT m, month, greatest(0, ceil(date_part('epoch', claimed_at - received_at)))::int AS s, count(*) AS n
-            FROM a WHERE counted AND claimed_at IS NOT NULL GROUP BY 1, 2, 3) t
+            FROM a WHERE answer_timed AND claimed_at IS NOT NULL GROUP BY 1, 2, 3) t
       GROUP BY m, month
     ),
     arrivals AS (
@@ -212,7 +217,7 @@ export async function countMonths(
       WHERE a.counted GROUP BY 1, 2
     )
     SELECT main.m, to_char(${firstDay(from)}::date + make_interval(months => main.month), 'YYYY-MM') AS month, main.total, main.false_alarm, main.phone_resolvable,
-           main.dispatch, main.unresolved, main.answered, main.agreement,
+           main.dispatch, main.unresolved, main.answered, main.answerable, main.agreement,
            COALESCE(visits.visits_avoided, 0) AS visits_avoided, COALESCE(visits.night_checks, 0) AS night_checks,
            types.by_type, hours.by_hour, confusion.confusion, answers.answers, arrivals.dispatches,
            arrivals.arrivals, repeaters.repeat_callers, corrections.corrections
@@ -241,6 +246,7 @@ function toCounts(r: CountedRow): MonthCounts {
   c.byType = r.by_type ?? {};
   for (const [dow, hour, n] of r.by_hour ?? []) c.byWeekdayHour[dow]![hour] = n;
   c.answered = r.answered;
+  c.answerable = r.answerable;
   c.answerSeconds = r.answers ?? [];
   c.agreement = r.agreement;
   for (const [triage, outcome, n] of r.confusion ?? []) c.confusion[triage][outcome] = n;

@@ -121,5 +121,5 @@ const plannedCountsView = z.object({
 export const plannedWorkView = z
   .object({ planned_call: plannedCountsView, night_check: plannedCountsView })
   .describe(
-    'Planned calls and night checks due in the month, each counted once by where it ended (additive; computed from the occurrences, not part of a frozen report)',
+    'Planned calls and night checks due in the month, each counted once by where it ended (additive; computed from the occurrences; a frozen report keeps them as they stood when it was frozen, and has none when frozen before reports kept them)',
   );

@@ -20,15 +20,19 @@ export const monthRow = z.object({
   falseAlarmRate: rate.describe('outcomes.false_alarm over resolved alarms'),
   phoneResolvableRate: rate.describe('outcomes.phone_resolvable over resolved alarms'),
   dispatchRate: rate.describe('outcomes.dispatch over resolved alarms'),
-  answeredWithin60s: rate.describe('Share of the month’s alarms claimed within 60 s of receipt (TSA target 97.5 %)'),
+  answeredWithin60s: rate.describe(
+    'Share of the month’s alarms claimed within 60 s of receipt (TSA target 97.5 %). Answer times leave out planned calls and night checks, which are measured against their window (plannedWork)',
+  ),
   medianSecondsToAnswer: count
     .nullable()
-    .describe('Median seconds from receipt to claim (rounded up to whole seconds) of claimed alarms'),
+    .describe(
+      'Median seconds from receipt to claim (rounded up to whole seconds) of claimed alarms, planned calls and night checks left out',
+    ),
   byType: z.record(z.string(), count).describe('Alarms by type (the counted types, zeros included)'),
   triageAgreement: rate.describe("Share of resolved alarms whose triage class equals the operator's outcome"),
   // Additive.
   emergencyCalls: count.describe('Nødkald: pendant, fall, smoke, epilepsy, bed_exit, door_open, wandering'),
-  answered: count.describe('Alarms claimed by an operator'),
+  answered: count.describe('Alarms claimed by an operator, planned calls and night checks included'),
   answeredWithin180s: rate.describe('Share claimed within 180 s (TSA target 99 %)'),
   answeredWithinTarget: rate.describe("Share claimed within the municipality's answerTargetSeconds"),
   p90SecondsToAnswer: count.nullable().describe('90th percentile of seconds to answer (nearest rank)'),

@@ -14,6 +14,17 @@ import type { EventType, TriageClass } from './events.js';
 
 /** The types every figure of a month counts: all but technical events, tests and cancels. */
 export const COUNTED_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => !isTechnicalOrTest(t) && t !== 'cancel');
+/**
+ * The alarms whose answer time is measured (answeredWithin60s, 180 s, the municipality's target, median,
+ * p90): the counted alarms but planned calls and night checks. Those are the centre's own planned work,
+ * raised at their due time (or a device's check-in, which settles one by itself): no citizen is waiting
+ * on a line, and they are measured against their window instead (on time, late, missed: domain/planned.ts),
+ * so counting them would pull the TSA's answer-time compliance for alarm calls up or down with the number
+ * of schedules. They stay in every other figure (total, outcomes, types, answered, the effect).
+ */
+export const ANSWER_TIMED_TYPES: readonly EventType[] = COUNTED_TYPES.filter(
+  (t) => t !== 'planned_call' && t !== 'night_check',
+);
 /** Technical events, counted by kind beside the figures. */
 export const TECHNICAL_KINDS: readonly EventType[] = EVENT_TYPES.filter((t) => TECHNICAL_TYPES.has(t));
 /** Nødkald: a person in possible danger (domain.md, "The call types"). */
@@ -84,8 +95,11 @@ export const firstDay = (m: Month): string => `${m}-01`;
 
 // ---- Counts: what is stored for a month, and merged from nothing else ----
 
-/** Increased whenever MonthCounts changes shape: rollups of another version are computed again. */
-export const COUNTS_VERSION = 1;
+/**
+ * Increased whenever MonthCounts changes shape: rollups of another version are computed again. 2: the
+ * answer times are over ANSWER_TIMED_TYPES (`answerable`), no longer over every counted alarm.
+ */
+export const COUNTS_VERSION = 2;
 
 export type Outcome = TriageClass | 'unresolved';
 export type TriageRow = TriageClass | 'untriaged';
@@ -104,9 +118,11 @@ export type MonthCounts = {
   byType: Partial<Record<EventType, number>>;
   /** Counted alarms by local weekday (0 = Monday) and hour of receipt. */
   byWeekdayHour: number[][];
-  /** Counted alarms claimed by an operator (at any time). */
+  /** Counted alarms claimed by an operator (at any time), planned work included. */
   answered: number;
-  /** Seconds from receipt to claim, rounded up to whole seconds, so "within 60 s" is exact. */
+  /** Alarms whose answer time is measured (ANSWER_TIMED_TYPES): the answer-time shares are over these. */
+  answerable: number;
+  /** Of those, seconds from receipt to claim of the claimed ones, rounded up, so "within 60 s" is exact. */
   answerSeconds: Histogram;
   /** Resolved alarms whose triage class equals the operator's outcome. */
   agreement: number;
@@ -139,6 +155,7 @@ export function emptyCounts(): MonthCounts {
     byType: {},
     byWeekdayHour: Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0)),
     answered: 0,
+    answerable: 0,
     answerSeconds: [],
     agreement: 0,
     confusion: Object.fromEntries(TRIAGE_ROWS.map((r) => [r, zeros(TRIAGE_CLASSES)])) as MonthCounts['confusion'],
@@ -149,6 +166,17 @@ export function emptyCounts(): MonthCounts {
     nightChecksRemote: 0,
     corrections: 0,
   };
+}
+
+/**
+ * Stored counts as this version reads them. A frozen report keeps the counts of the version it was frozen
+ * with; those of version 1 measured answer times over every counted alarm, so their `answerable` is their
+ * `total` (the report shows what was frozen). Rollups of another version are not read but counted again.
+ */
+export function storedCounts(stored: Partial<MonthCounts>): MonthCounts {
+  const c = { ...emptyCounts(), ...stored };
+  if ((stored.version ?? 1) < 2 && stored.answerable === undefined) c.answerable = c.total;
+  return c;
 }
 
 /** Two histograms as one: the counts of equal values added, ascending by value. */
@@ -191,6 +219,7 @@ export function addCounts(before: MonthCounts, after: MonthCounts): MonthCounts 
     day.map((_, h) => (before.byWeekdayHour[d]?.[h] ?? 0) + (after.byWeekdayHour[d]?.[h] ?? 0)),
   );
   c.answered = before.answered + after.answered;
+  c.answerable = before.answerable + after.answerable;
   c.answerSeconds = mergeHistograms(before.answerSeconds, after.answerSeconds);
   c.agreement = before.agreement + after.agreement;
   for (const r of TRIAGE_ROWS)
@@ -294,14 +323,14 @@ export function monthFigures(month: Month, c: MonthCounts, s: StatisticsSettings
     falseAlarmRate: share(c.outcomes.false_alarm, resolved),
     phoneResolvableRate: share(c.outcomes.phone_resolvable, resolved),
     dispatchRate: share(c.outcomes.dispatch, resolved),
-    answeredWithin60s: share(atMost(c.answerSeconds, 60), c.total),
+    answeredWithin60s: share(atMost(c.answerSeconds, 60), c.answerable),
     medianSecondsToAnswer: quantile(c.answerSeconds, 0.5),
     byType,
     triageAgreement: share(c.agreement, resolved),
     emergencyCalls: EMERGENCY_CALL_TYPES.reduce((n, t) => n + (c.byType[t] ?? 0), 0),
     answered: c.answered,
-    answeredWithin180s: share(atMost(c.answerSeconds, 180), c.total),
-    answeredWithinTarget: share(atMost(c.answerSeconds, s.answerTargetSeconds), c.total),
+    answeredWithin180s: share(atMost(c.answerSeconds, 180), c.answerable),
+    answeredWithinTarget: share(atMost(c.answerSeconds, s.answerTargetSeconds), c.answerable),
     p90SecondsToAnswer: quantile(c.answerSeconds, 0.9),
     technical: Object.fromEntries(TECHNICAL_KINDS.map((t) => [t, c.byType[t] ?? 0])) as Record<EventType, number>,
     tests: c.byType.test ?? 0,

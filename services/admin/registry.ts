@@ -18,7 +18,7 @@ import {
   type UpsertCounts,
 } from '../../db/registry.js';
 import type { EventType } from '../../domain/events.js';
-import { ConsentRequired, recordConsent, upsertSchedules } from '../../db/planned.js';
+import { ConsentRequired, recordConsent, upsertSchedules, withdrawConsentOf } from '../../db/planned.js';
 import { consentFields, scheduleFields, scheduleId } from '../../domain/planned-views.js';
 import { DEFAULT_WINDOW_MINUTES, localDateOf } from '../../domain/planned.js';
 import { ROLES } from '../../domain/roles.js';
@@ -162,10 +162,31 @@ export const registrySchema = z
       )
       .optional(),
     /**
-     * Consent to night supervision, one per citizen: recorded unless consent is already in force (withdrawal
-     * is the console's, POST /v1/consents/:id/withdraw). Recorded by "registry import".
+     * Consent to night supervision, one row per citizen: given (recorded unless consent is already in
+     * force), or `withdrawn: true` (the consent in force withdrawn now; nothing when there is none), as
+     * POST /v1/consents/:id/withdraw does. Recorded and withdrawn by "registry import"; the record stays.
      */
-    consents: z.array(z.intersection(z.object({ citizenId: id }), consentFields)).optional(),
+    consents: z
+      .array(
+        z.union(
+          [
+            z
+              .object({
+                citizenId: id,
+                withdrawn: z
+                  .literal(true)
+                  .describe('Withdraw the consent in force now: the citizen’s night checks stop; the record stays'),
+              })
+              .strict(),
+            z.intersection(z.object({ citizenId: id, withdrawn: z.literal(false).optional() }), consentFields),
+          ],
+          {
+            error:
+              'consent given {citizenId, givenBy, representativeName?, givenAt?}, or withdrawn {citizenId, withdrawn: true} and nothing else',
+          },
+        ),
+      )
+      .optional(),
     /** Schedules of planned calls and night checks, by id (created or replaced); a night check needs consent. */
     schedules: z.array(z.intersection(z.object({ id: scheduleId, citizenId: id }), scheduleFields)).optional(),
   })
@@ -195,9 +216,11 @@ export type Registry = z.input<typeof registrySchema>;
 /** A key generated for a new gateway given without apiKey: the secret, shown this once. */
 export type GeneratedKey = { gateway: string; keyId: string; key: string };
 export type ImportResult = Record<
-  'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users' | 'consents' | 'schedules',
+  'municipalities' | 'gateways' | 'citizens' | 'devices' | 'users' | 'schedules',
   UpsertCounts
 > & {
+  /** Consent recorded (`created`), and withdrawn. */
+  consents: UpsertCounts & { withdrawn: number };
   /** Keys generated for new gateways given without apiKey, shown only in this answer. */
   keys: GeneratedKey[];
   /** What the import accepted but advises against (admin-chosen keys), and keys it did not reactivate. */
@@ -336,7 +359,17 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
         warnings,
       };
       let consents = 0;
+      let withdrawn = 0;
+      // Each citizen's access history shows consent recorded or withdrawn by the import, and by whom.
+      const consentAudit: { action: 'consent.record' | 'consent.withdraw'; citizenId: string }[] = [];
       for (const c of reg.consents ?? []) {
+        if (c.withdrawn === true) {
+          if (await withdrawConsentOf(trx, c.citizenId, REGISTRY_IMPORT)) {
+            withdrawn++;
+            consentAudit.push({ action: 'consent.withdraw', citizenId: c.citizenId });
+          }
+          continue;
+        }
         const recorded = await recordConsent(trx, {
           citizenId: c.citizenId,
           givenBy: c.givenBy,
@@ -344,7 +377,35 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
           givenAt: c.givenAt ?? new Date(),
           recordedBy: REGISTRY_IMPORT,
         });
-        if (recorded) consents++;
+        if (recorded) {
+          consents++;
+          consentAudit.push({ action: 'consent.record', citizenId: c.citizenId });
+        }
+      }
+      if (by && consentAudit.length > 0) {
+        const homes = new Map(
+          (
+            await trx
+              .selectFrom('citizens')
+              .select(['id', 'municipality_id'])
+              .where(
+                'id',
+                'in',
+                consentAudit.map((a) => a.citizenId),
+              )
+              .execute()
+          ).map((c) => [c.id, c.municipality_id]),
+        );
+        await recordAudit(
+          trx,
+          consentAudit.map((a) => ({
+            ...by,
+            action: a.action,
+            outcome: 'allowed' as const,
+            citizenId: a.citizenId,
+            municipality: homes.get(a.citizenId) ?? null,
+          })),
+        );
       }
       const today = localDateOf(new Date());
       const schedules = await upsertSchedules(
@@ -362,7 +423,7 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
           note: s.note,
         })),
       );
-      return { ...counts, consents: { created: consents, updated: 0 }, schedules };
+      return { ...counts, consents: { created: consents, updated: 0, withdrawn }, schedules };
     });
   } catch (err) {
     if (err instanceof SecretRequired) throw bad(MISSING_SECRET[err.table](err.key));

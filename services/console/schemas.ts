@@ -353,7 +353,11 @@ export const importResult = z.object({
   citizens: counts,
   devices: counts,
   users: counts,
-  consents: counts.describe('Consent to night supervision recorded (a citizen with consent in force is left as it is)'),
+  consents: counts
+    .extend({ withdrawn: z.number().int().describe('Consents in force withdrawn (withdrawn: true)') })
+    .describe(
+      'Consent to night supervision recorded (a citizen with consent in force is left as it is), and withdrawn',
+    ),
   schedules: counts,
   keys: z
     .array(z.object({ gateway: z.string(), keyId: z.string().uuid(), key: z.string() }))

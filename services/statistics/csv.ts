@@ -75,7 +75,7 @@ export const MONTH_COLUMNS: readonly Column[] = [
   ['assumptions.visitCostDkk', (s) => s.settings.visitCostDkk],
   ['assumptions.nightVisitMinutes', (s) => s.settings.nightVisitMinutes],
   ['assumptions.nightVisitCostDkk', (s) => s.settings.nightVisitCostDkk],
-  // Planned calls and night checks (additive; blank in a frozen report, which does not hold them).
+  // Planned calls and night checks (additive; blank in a report frozen before reports kept them).
   ...CARE_KINDS.flatMap((kind) =>
     (['total', 'onTime', 'late', 'missed', 'open', 'dispatched'] as const).map((f): Column => [
       `plannedWork.${kind}.${f}`,

@@ -2,6 +2,7 @@
 // Danish, the frozen figures beside today's, the effect and business case, and the assumptions under it.
 // pdfkit writes the file; the standard Helvetica needs no embedded font and covers æ, ø and å.
 import PDFDocument from 'pdfkit';
+import type { PlannedCounts } from '../../domain/planned.js';
 import { TSA_ANSWER_TARGETS } from '../../domain/statistics.js';
 import type { MonthRow } from '../../domain/statistics-views.js';
 import type { ReportView } from './reports.js';
@@ -55,6 +56,30 @@ const EFFECT: readonly Line[] = [
   ['I alt kr.', (r) => n(r.effect.dkk)],
 ];
 
+/**
+ * Planned calls and night checks of the month (domain/planned.ts PlannedCounts), by where each ended;
+ * '–' for a report frozen before reports kept them.
+ */
+const PLANNED: readonly Line[] = (['planned_call', 'night_check'] as const).flatMap((kind): Line[] => {
+  const c =
+    (...fs: (keyof PlannedCounts)[]) =>
+    (r: MonthRow) =>
+      r.plannedWork ? fs.map((f) => n(r.plannedWork![kind][f])).join(' / ') : '–';
+  const what = kind === 'planned_call' ? 'Planlagte opkald' : 'Natlige tilsyn';
+  const notFound = kind === 'planned_call' ? 'ikke truffet' : 'ikke set';
+  return [
+    [`${what} i måneden`, c('total')],
+    [`  til tiden / for sent / ${notFound} / ikke afsluttet`, c('onTime', 'late', 'missed', 'open')],
+    ['  heraf endt med udkald', c('dispatched')],
+  ];
+});
+
+/** Whether the month has any planned work, frozen or today: the section is printed only then. */
+const hasPlannedWork = (r: ReportView) =>
+  [r.figures, r.live].some(
+    (row) => row.plannedWork && row.plannedWork.planned_call.total + row.plannedWork.night_check.total > 0,
+  );
+
 function assumptions(r: ReportView): string[] {
   const s = r.settings;
   return [
@@ -65,6 +90,14 @@ function assumptions(r: ReportView): string[] {
       `til ${number.format(s.nightVisitCostDkk)} kr.`,
     'Responscentrets egne omkostninger er ikke trukket fra.',
     'Måneder er kalendermåneder i dansk tid efter modtagelse. Andele af beslutninger er regnet af de afsluttede alarmer.',
+    ...(hasPlannedWork(r)
+      ? [
+          'Planlagte opkald og natlige tilsyn tæller i måneden for deres planlagte tidspunkt, hver én gang efter hvordan ' +
+            'de endte: til tiden, når centret handlede første gang (tog opgaven, eller borgeren meldte sig via enheden) ' +
+            'inden for vinduet; for sent, når det skete efter vinduet; ikke truffet / ikke set efter sidste forsøg sender ' +
+            'et udkald. De indgår ikke i svartiderne, der gælder modtagne alarmer.',
+        ]
+      : []),
   ];
 }
 
@@ -123,6 +156,7 @@ function page(doc: PDFKit.PDFDocument, r: ReportView): void {
   };
   table('Alarmer og beslutninger', FIGURES);
   table('Effekt og business case', EFFECT);
+  if (hasPlannedWork(r)) table('Planlagte opkald og natlige tilsyn', PLANNED);
 
   doc.font('Helvetica-Bold').fontSize(11).text('Forudsætninger', left, doc.y);
   doc.font('Helvetica').fontSize(8.5);

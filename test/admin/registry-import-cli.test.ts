@@ -99,6 +99,7 @@ describe('registry import from the command line', () => {
     expect(first.stdout).toMatch(/citizens\s+created\s+6\s+updated\s+0/);
     expect(first.stdout).toMatch(/devices\s+created\s+6\s+updated\s+0/);
     expect(first.stdout).toMatch(new RegExp(`users\\s+created\\s+${reg.users.length}\\s+updated\\s+0`));
+    expect(first.stdout).toMatch(/consents\s+created\s+0\s+updated\s+0\s+withdrawn\s+0/);
 
     const second = await importFile(file);
     expect(second.code).toBe(0);

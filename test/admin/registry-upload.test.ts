@@ -26,7 +26,7 @@ describe('PUT /v1/admin/registry', () => {
       citizens: { created: 0, updated: 0 },
       devices: { created: 0, updated: 0 },
       users: { created: 1, updated: 0 },
-      consents: { created: 0, updated: 0 },
+      consents: { created: 0, updated: 0, withdrawn: 0 },
       schedules: { created: 0, updated: 0 },
       keys: [],
       warnings: [],

@@ -162,6 +162,144 @@ describe('consent to night supervision', () => {
     expect(put.statusCode).toBe(409);
   });
 
+  it('withdrawn through the API: a night check due and not yet raised, and a retry, are cancelled; the record stays', async () => {
+    const citizen = 'c-aabenraa-24';
+    const c = await consent(citizen);
+    expect(c.statusCode, c.body).toBe(201);
+    const s = await schedule(citizen, { kind: 'night_check', times: ['23:00', '02:00', '05:00'] });
+    expect(s.statusCode, s.body).toBe(201);
+    await materialiseSchedules(te.rt);
+    const [first, second] = await occurrencesOf(s.json().id);
+    // The first: raised, not seen, its retry planned. The second: due, not raised yet.
+    await makeDue(first!.id);
+    const item = await raise(first!.id);
+    expect((await resolve(item, { outcome: 'not_seen' })).statusCode).toBe(200);
+    expect((await occurrence(first!.id)).status).toBe('pending');
+    await makeDue(second!.id);
+
+    const w = await app.inject({ method: 'POST', url: `/v1/consents/${c.json().id}/withdraw`, headers: as('sup-all') });
+    expect(w.statusCode, w.body).toBe(200);
+    await sql`UPDATE care_occurrences SET next_attempt_at = now() - interval '1 second' WHERE id = ${first!.id}`.execute(
+      te.rt.db,
+    );
+    await keepPlannedWork(te.rt);
+    // No look without consent: neither is raised, neither sends the night patrol.
+    expect(await occurrence(first!.id)).toMatchObject({ status: 'cancelled', attempts: 1, dispatched: false });
+    expect(await occurrence(second!.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    expect(await attemptsOf(first!.id)).toHaveLength(1);
+    expect(await attemptsOf(second!.id)).toEqual([]);
+    // Nothing more is made; the schedule stays, and so does the record of who consented and who withdrew.
+    await materialiseSchedules(te.rt);
+    expect((await occurrencesOf(s.json().id)).filter((o) => o.status !== 'cancelled')).toEqual([]);
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/v1/citizens/${citizen}/schedules`,
+      headers: as('sup-all'),
+    });
+    expect(listed.json().schedules).toMatchObject([{ id: s.json().id, kind: 'night_check' }]);
+    expect(listed.json().consents).toMatchObject([
+      {
+        id: c.json().id,
+        givenBy: 'representative',
+        representativeName: 'Datter',
+        givenAt: c.json().givenAt,
+        recordedBy: 'sup-all',
+        recordedAt: c.json().recordedAt,
+        withdrawnBy: 'sup-all',
+        inForce: false,
+      },
+    ]);
+    expect(Date.parse(listed.json().consents[0].withdrawnAt)).toBeGreaterThanOrEqual(Date.parse(c.json().recordedAt));
+  });
+
+  it('withdrawn through the registry import: night checks stop, the record stays, and given again they start from then', async () => {
+    const citizen = 'c-aabenraa-26';
+    const put = (payload: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: '/v1/admin/registry', headers: as('admin'), payload });
+    const given = await put({
+      consents: [
+        { citizenId: citizen, givenBy: 'representative', representativeName: 'Søn', givenAt: '2026-01-05T10:00:00Z' },
+      ],
+      schedules: [{ id: 'imp-nc-9', citizenId: citizen, kind: 'night_check', times: ['23:00', '02:00', '05:00'] }],
+    });
+    expect(given.statusCode, given.body).toBe(200);
+    expect(given.json().consents).toEqual({ created: 1, updated: 0, withdrawn: 0 });
+    await materialiseSchedules(te.rt);
+    const stored = await occurrencesOf('imp-nc-9');
+    expect(stored.length).toBeGreaterThanOrEqual(4);
+    // One is due and not raised yet when consent is withdrawn.
+    await makeDue(stored[0]!.id);
+
+    // A withdrawal names the citizen and nothing else; anything else is refused, changing nothing.
+    for (const row of [{ citizenId: citizen, withdrawn: true, givenBy: 'citizen' }, { citizenId: citizen }]) {
+      const bad = await put({ consents: [row] });
+      expect(bad.statusCode, JSON.stringify(row)).toBe(400);
+      expect(bad.json().message).toMatch(/consents\.0/);
+    }
+    expect((await occurrencesOf('imp-nc-9')).length).toBe(stored.length);
+
+    const withdrawn = await put({ consents: [{ citizenId: citizen, withdrawn: true }] });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(withdrawn.json().consents).toEqual({ created: 0, updated: 0, withdrawn: 1 });
+    // Again: nothing in force, nothing withdrawn.
+    expect((await put({ consents: [{ citizenId: citizen, withdrawn: true }] })).json().consents.withdrawn).toBe(0);
+    // What was stored ahead is gone; the due one is cancelled when it comes up, not raised.
+    expect((await occurrencesOf('imp-nc-9')).map((o) => o.id)).toEqual([stored[0]!.id]);
+    await keepPlannedWork(te.rt);
+    expect(await occurrence(stored[0]!.id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    await materialiseSchedules(te.rt);
+    expect((await occurrencesOf('imp-nc-9')).map((o) => o.id)).toEqual([stored[0]!.id]);
+    // A night check cannot be scheduled for the citizen now.
+    const refused = await put({
+      schedules: [{ id: 'imp-nc-9b', citizenId: citizen, kind: 'night_check', times: ['23:00'] }],
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toContain(`${citizen} has no consent`);
+
+    // The record: who consented and when, who recorded it, who withdrew it and when; in the access history.
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/v1/citizens/${citizen}/schedules`,
+      headers: as('sup-all'),
+    });
+    expect(listed.json().consents).toMatchObject([
+      {
+        givenBy: 'representative',
+        representativeName: 'Søn',
+        givenAt: '2026-01-05T10:00:00.000Z',
+        recordedBy: 'registry import',
+        withdrawnBy: 'registry import',
+        inForce: false,
+      },
+    ]);
+    expect(listed.json().consents[0].withdrawnAt).not.toBeNull();
+    const audited = await te.rt.db
+      .selectFrom('audit_events')
+      .select(['actor', 'action', 'municipality_id'])
+      .where('citizen_id', '=', citizen)
+      .where('action', 'in', ['consent.record', 'consent.withdraw'])
+      .orderBy('at')
+      .execute();
+    expect(audited).toEqual([
+      { actor: 'admin', action: 'consent.record', municipality_id: 'aabenraa' },
+      { actor: 'admin', action: 'consent.withdraw', municipality_id: 'aabenraa' },
+    ]);
+
+    // Given again: a second record; the schedule produces from now on, nothing from while there was none.
+    const { rows } = await sql<{ now: Date }>`SELECT now() AS now`.execute(te.rt.db);
+    expect((await put({ consents: [{ citizenId: citizen, givenBy: 'citizen' }] })).json().consents.created).toBe(1);
+    await materialiseSchedules(te.rt);
+    const again = (await occurrencesOf('imp-nc-9')).filter((o) => o.status === 'pending');
+    expect(again.length).toBeGreaterThanOrEqual(4);
+    for (const o of again) expect(o.due_at.getTime()).toBeGreaterThan(rows[0]!.now.getTime());
+    const records = await app.inject({
+      method: 'GET',
+      url: `/v1/citizens/${citizen}/schedules`,
+      headers: as('sup-all'),
+    });
+    expect(records.json().consents.map((c: { inForce: boolean }) => c.inForce)).toEqual([true, false]);
+  });
+
   it('a representative must be named, and only with givenBy representative', async () => {
     for (const payload of [{ givenBy: 'representative' }, { givenBy: 'citizen', representativeName: 'X' }]) {
       const r = await app.inject({
@@ -204,6 +342,27 @@ describe('schedules', () => {
       404,
     );
     expect((await consent('c-aabenraa-8', 'sup-toe')).statusCode).toBe(404);
+    // Another municipality's consent cannot be withdrawn (404), and stays in force.
+    const theirConsent = await consent('c-aabenraa-8');
+    expect(theirConsent.statusCode, theirConsent.body).toBe(201);
+    const withdraw = await app.inject({
+      method: 'POST',
+      url: `/v1/consents/${theirConsent.json().id}/withdraw`,
+      headers: as('sup-toe'),
+    });
+    expect(withdraw.statusCode).toBe(404);
+    const kept = await app.inject({
+      method: 'GET',
+      url: '/v1/citizens/c-aabenraa-8/schedules',
+      headers: as('sup-all'),
+    });
+    expect(kept.json().consents).toMatchObject([{ id: theirConsent.json().id, inForce: true }]);
+    // Nor listed by naming the citizen: the list is of the supervisor's municipalities only.
+    const named = (user: string) =>
+      app.inject({ method: 'GET', url: '/v1/schedules?citizen=c-aabenraa-8', headers: as(user) });
+    expect((await named('sup-toe')).statusCode).toBe(200);
+    expect((await named('sup-toe')).json().schedules).toEqual([]);
+    expect((await named('sup-all')).json().schedules).toMatchObject([{ id, citizenId: 'c-aabenraa-8' }]);
     const reads = [
       { method: 'GET' as const, url: '/v1/citizens/c-aabenraa-8/schedules' },
       { method: 'PUT' as const, url: `/v1/schedules/${id}`, payload: { kind: 'planned_call', times: ['11:00'] } },
@@ -545,7 +704,7 @@ describe('statistics', () => {
 });
 
 describe('a worker restarted across a due time', () => {
-  it('raises the item that fell due while it was down, and escalates it when its window passes', async () => {
+  it('raises the item that fell due while it was down, escalates it when its window passes, and a retry likewise', async () => {
     const citizen = 'c-toender-7';
     const r = await schedule(citizen, { kind: 'planned_call', times: ['12:00'] });
     const scheduleId = r.json().id as string;
@@ -587,6 +746,25 @@ describe('a worker restarted across a due time', () => {
     await escalatedOnce;
     expect(await alarm(item)).toMatchObject({ escalated: true, escalation_reason: 'unanswered' });
     expect(await attemptsOf(o!.id)).toHaveLength(1);
+
+    // Not reached: the retry is planned, and the worker stops before its time.
+    await app.inject({ method: 'POST', url: `/v1/alarms/${item}/claim`, headers: as('op-both') });
+    expect((await resolve(item, { outcome: 'not_reached' })).statusCode).toBe(200);
+    await second.close();
+    expect(await occurrence(o!.id)).toMatchObject({ status: 'pending', attempts: 1 });
+    await sql`UPDATE care_occurrences SET next_attempt_at = now() - interval '1 second' WHERE id = ${o!.id}`.execute(
+      te.rt.db,
+    );
+    // The retry's time passes while no worker runs; the next worker raises it, once, in the same incident.
+    start();
+    const retry = await eventually(
+      async () => (await attemptsOf(o!.id))[1],
+      10_000,
+      'the retry raised by the worker started after its time',
+    );
+    expect(retry.attempt).toBe(2);
+    expect((await alarm(retry.alarm_id)).incident_id).toBe((await alarm(item)).incident_id);
+    expect(await occurrence(o!.id)).toMatchObject({ status: 'raised', attempts: 2 });
   });
 });
 

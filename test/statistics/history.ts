@@ -77,3 +77,75 @@ export async function insertPastAlarms(db: Db, alarms: readonly PastAlarm[]): Pr
   if (dispatches.length) await db.insertInto('dispatches').values(dispatches).execute();
   return ids;
 }
+
+/** An occurrence of a planned call or night check with a past, every timestamp given (migrations/0015). */
+export type PastOccurrence = {
+  municipality: string;
+  citizen: string;
+  kind: 'planned_call' | 'night_check';
+  /** UTC, RFC 3339. */
+  dueAt: string;
+  windowMinutes?: number;
+  status: 'pending' | 'raised' | 'done' | 'missed' | 'cancelled';
+  /** Seconds after the due time the centre first acted (claim or check-in); absent: never. */
+  answeredAfter?: number;
+  dispatched?: boolean;
+};
+
+/**
+ * Insert occurrences, each under a schedule of its own (a night check's citizen is given consent first,
+ * as the database demands); returns their ids in order. The statistics read them however they came.
+ */
+export async function insertPastOccurrences(db: Db, occurrences: readonly PastOccurrence[]): Promise<string[]> {
+  const ids = occurrences.map(() => randomUUID());
+  for (const c of new Set(occurrences.filter((o) => o.kind === 'night_check').map((o) => o.citizen)))
+    await db
+      .insertInto('care_consents')
+      .values({
+        id: randomUUID(),
+        citizen_id: c,
+        given_by: 'citizen',
+        given_at: new Date('2020-01-01T00:00:00Z'),
+        recorded_by: 'test',
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  for (const [i, o] of occurrences.entries()) {
+    const window = o.windowMinutes ?? 30;
+    await db
+      .insertInto('care_schedules')
+      .values({
+        id: `past-${ids[i]}`,
+        citizen_id: o.citizen,
+        kind: o.kind,
+        times: ['10:00'],
+        days: [1, 2, 3, 4, 5, 6, 7],
+        window_minutes: window,
+        // Ended long ago: a worker running beside the test makes nothing more of it.
+        active_from: '2020-01-01',
+        active_to: '2020-01-01',
+        created_by: 'test',
+      })
+      .execute();
+    await db
+      .insertInto('care_occurrences')
+      .values({
+        id: ids[i]!,
+        schedule_id: `past-${ids[i]}`,
+        municipality_id: o.municipality,
+        citizen_id: o.citizen,
+        kind: o.kind,
+        due_at: new Date(o.dueAt),
+        window_ends_at: plus(o.dueAt, window * 60),
+        status: o.status,
+        next_attempt_at: o.status === 'pending' ? new Date(o.dueAt) : null,
+        attempts: o.status === 'pending' ? 0 : 1,
+        answered_at: o.answeredAfter !== undefined ? plus(o.dueAt, o.answeredAfter) : null,
+        settled_by: o.status === 'done' || o.status === 'missed' ? 'operator' : null,
+        dispatched: o.dispatched ?? false,
+        settled_at: o.status === 'done' || o.status === 'missed' ? plus(o.dueAt, (o.answeredAfter ?? 0) + 60) : null,
+      })
+      .execute();
+  }
+  return ids;
+}

@@ -117,7 +117,12 @@ function reference(): CountsByMonth {
     }
     const claimed = counted.filter((r) => r.claimedAfter !== undefined);
     c.answered = claimed.length;
-    c.answerSeconds = histogram(claimed.map((r) => Math.ceil(r.claimedAfter!)));
+    // Answer times: the alarms but the centre's planned work (planned calls and night checks).
+    const timed = counted.filter((r) => r.type !== 'planned_call' && r.type !== 'night_check');
+    c.answerable = timed.length;
+    c.answerSeconds = histogram(
+      timed.filter((r) => r.claimedAfter !== undefined).map((r) => Math.ceil(r.claimedAfter!)),
+    );
     c.agreement = resolved.filter((r) => r.triage === r.outcome).length;
     for (const r of resolved) c.confusion[r.triage ?? 'untriaged'][r.outcome!] += 1;
     const dispatched = counted.filter((r) => r.dispatch);

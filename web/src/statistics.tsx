@@ -368,14 +368,17 @@ function PlannedWorkTable({ m }: { m: MunicipalityStats }) {
   const sum = (kind: (typeof kinds)[number], f: (typeof fields)[number]) =>
     m.months.reduce((n, r) => n + (r.plannedWork?.[kind][f] ?? 0), 0);
   return (
-    <MonthTable
-      m={m}
-      cls="stats-planned-table"
-      caption={t('stats.planned.title')}
-      heads={kinds.flatMap((k) => fields.map((f) => `${kindLabel[k]}: ${t(`stats.planned.${label[f]}`)}`))}
-      cells={(r) => kinds.flatMap((k) => fields.map((f) => r.plannedWork?.[k][f] ?? 0))}
-      total={kinds.flatMap((k) => fields.map((f) => sum(k, f)))}
-    />
+    <>
+      <MonthTable
+        m={m}
+        cls="stats-planned-table"
+        caption={t('stats.planned.title')}
+        heads={kinds.flatMap((k) => fields.map((f) => `${kindLabel[k]}: ${t(`stats.planned.${label[f]}`)}`))}
+        cells={(r) => kinds.flatMap((k) => fields.map((f) => r.plannedWork?.[k][f] ?? 0))}
+        total={kinds.flatMap((k) => fields.map((f) => sum(k, f)))}
+      />
+      <p class="hint">{t('stats.planned.hint')}</p>
+    </>
   );
 }
 
@@ -451,16 +454,19 @@ function FalseAlarmTable({ m }: { m: MunicipalityStats }) {
 
 function ComplianceTable({ m }: { m: MunicipalityStats }) {
   return (
-    <MonthTable
-      m={m}
-      caption={t('stats.compliance')}
-      heads={[
-        t('stats.within60'),
-        t('stats.within180'),
-        t('stats.withinTarget', { seconds: m.settings.answerTargetSeconds }),
-      ]}
-      cells={(r) => [percent(r.answeredWithin60s), percent(r.answeredWithin180s), percent(r.answeredWithinTarget)]}
-    />
+    <>
+      <MonthTable
+        m={m}
+        caption={t('stats.compliance')}
+        heads={[
+          t('stats.within60'),
+          t('stats.within180'),
+          t('stats.withinTarget', { seconds: m.settings.answerTargetSeconds }),
+        ]}
+        cells={(r) => [percent(r.answeredWithin60s), percent(r.answeredWithin180s), percent(r.answeredWithinTarget)]}
+      />
+      <p class="hint">{t('stats.complianceHint')}</p>
+    </>
   );
 }
 
