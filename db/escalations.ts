@@ -2,7 +2,8 @@
 // change the live feed carries (domain/escalation.ts says what escalates and when).
 //
 // Why a deadline is derived and not stored: it is a stored timestamp (received_at, claimed_at,
-// requested_at) plus the municipality's stored limit, compared with the database clock. Storing a
+// requested_at) plus the municipality's stored limit, compared with the database clock (db/clock.ts; a
+// test may give the time instead). Storing a
 // due_at would put a lookup of the municipality into the ingest accept statement, and go stale when an
 // administrator changes a limit; derived, a changed limit applies at once to what is waiting, and a
 // restart of any process loses nothing, since every input is in Postgres. Alarms of a municipality
@@ -15,9 +16,10 @@
 // locking read (a claimed or already escalated row drops out), so each deadline escalates exactly once;
 // `escalations` has a unique key on (entity, reason) besides. The row update, the record and the change are one
 // transaction: a console sees the escalation as soon as it is committed.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { DEFAULT_LIMITS, LANE_WITHOUT_ANSWER_TARGET, type EscalationReason } from '../domain/escalation.js';
 import { appendChanges, type Change } from './changes.js';
+import { clock } from './clock.js';
 import type { Db, Trx } from './connect.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { toAlarmView, toDispatchView } from './views.js';
@@ -41,7 +43,7 @@ export const ESCALATION_BATCH = 500;
  * it does not matter), not escalated, with an answer target (not technical or test). Index
  * alarms_answer_due, whose predicate this WHERE repeats word for word so the planner can use it.
  */
-function escalateUnanswered(trx: Trx, limit: number) {
+function escalateUnanswered(trx: Trx, limit: number, now: RawBuilder<Date>) {
   // A due item of planned work carries its own deadline, its window's end (migrations/0015).
   const deadline = sql`COALESCE(a.answer_by, a.received_at + make_interval(secs => COALESCE(m.answer_target_seconds, ${DEFAULT_LIMITS.answerTargetSeconds})))`;
   return sql<Due<AlarmRow>>`
@@ -49,7 +51,7 @@ function escalateUnanswered(trx: Trx, limit: number) {
       SELECT a.id, ${deadline} AS due_at
       FROM alarms a LEFT JOIN municipalities m ON m.id = a.municipality_id
       WHERE a.status IN ('received', 'triaged') AND NOT a.escalated AND a.lane <> ${sql.lit(LANE_WITHOUT_ANSWER_TARGET)}
-        AND ${deadline} <= now()
+        AND ${deadline} <= ${now}
       ORDER BY a.received_at
       LIMIT ${limit}
       FOR UPDATE OF a SKIP LOCKED
@@ -60,14 +62,14 @@ function escalateUnanswered(trx: Trx, limit: number) {
 }
 
 /** Claimed alarms still open past the municipality's limit, not yet escalated as unresolved (index alarms_resolution_due). */
-function escalateUnresolved(trx: Trx, limit: number) {
+function escalateUnresolved(trx: Trx, limit: number, now: RawBuilder<Date>) {
   const deadline = sql`a.claimed_at + make_interval(mins => COALESCE(m.unresolved_after_minutes, ${DEFAULT_LIMITS.unresolvedAfterMinutes}))`;
   return sql<Due<AlarmRow>>`
     WITH due AS (
       SELECT a.id, ${deadline} AS due_at
       FROM alarms a LEFT JOIN municipalities m ON m.id = a.municipality_id
       WHERE a.status = 'claimed' AND a.escalation_reason IS DISTINCT FROM 'unresolved'
-        AND ${deadline} <= now()
+        AND ${deadline} <= ${now}
       ORDER BY a.claimed_at
       LIMIT ${limit}
       FOR UPDATE OF a SKIP LOCKED
@@ -78,14 +80,14 @@ function escalateUnresolved(trx: Trx, limit: number) {
 }
 
 /** Dispatches still requested past the municipality's limit, not yet escalated (index dispatches_requested). */
-function escalateNotAccepted(trx: Trx, limit: number) {
+function escalateNotAccepted(trx: Trx, limit: number, now: RawBuilder<Date>) {
   const deadline = sql`d.requested_at + make_interval(mins => COALESCE(m.dispatch_accept_minutes, ${DEFAULT_LIMITS.dispatchAcceptMinutes}))`;
   return sql<Due<DispatchRow>>`
     WITH due AS (
       SELECT d.id, ${deadline} AS due_at
       FROM dispatches d LEFT JOIN municipalities m ON m.id = d.municipality_id
       WHERE d.status = 'requested' AND d.escalated_at IS NULL
-        AND ${deadline} <= now()
+        AND ${deadline} <= ${now}
       ORDER BY d.requested_at
       LIMIT ${limit}
       FOR UPDATE OF d SKIP LOCKED
@@ -137,12 +139,13 @@ const dispatchEscalation = (r: Due<DispatchRow>) => {
  * Escalate every deadline that has passed (up to `limit` of each kind), each in one transaction with its
  * record and its change. Returns what was escalated; announcing it to the consoles is the caller's.
  */
-export async function escalateDue(db: Db, limit = ESCALATION_BATCH): Promise<Escalated[]> {
+export async function escalateDue(db: Db, limit = ESCALATION_BATCH, at?: Date): Promise<Escalated[]> {
   const out: Escalated[] = [];
+  const now = clock(at);
   const steps = [
-    async (trx: Trx) => (await escalateUnanswered(trx, limit)).rows.map(alarmEscalation('unanswered')),
-    async (trx: Trx) => (await escalateUnresolved(trx, limit)).rows.map(alarmEscalation('unresolved')),
-    async (trx: Trx) => (await escalateNotAccepted(trx, limit)).rows.map(dispatchEscalation),
+    async (trx: Trx) => (await escalateUnanswered(trx, limit, now)).rows.map(alarmEscalation('unanswered')),
+    async (trx: Trx) => (await escalateUnresolved(trx, limit, now)).rows.map(alarmEscalation('unresolved')),
+    async (trx: Trx) => (await escalateNotAccepted(trx, limit, now)).rows.map(dispatchEscalation),
   ];
   for (const step of steps) {
     const done = await db.transaction().execute(async (trx) => {

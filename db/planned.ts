@@ -25,6 +25,7 @@ import type { TriageClass } from '../domain/events.js';
 import { addMonths, firstDay, type Month } from '../domain/statistics.js';
 import { CENTRE_TIME_ZONE } from '../domain/time.js';
 import { appendChanges } from './changes.js';
+import { clock } from './clock.js';
 import type { Db, Trx } from './connect.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
@@ -339,12 +340,12 @@ export const RAISE_BATCH = 500;
  * to know they are well), a night check's only with consent (no look without it).
  * Returns the alarms created; queueing them for triage and telling the consoles is the caller's.
  */
-export async function raiseDue(db: Db, limit = RAISE_BATCH): Promise<AlarmRow[]> {
+export async function raiseDue(db: Db, limit = RAISE_BATCH, at?: Date): Promise<AlarmRow[]> {
   return db.transaction().execute(async (trx) => {
     const due = await sql<DueOccurrence>`
       WITH due AS (
         SELECT o.* FROM care_occurrences o
-        WHERE o.status = 'pending' AND o.next_attempt_at <= now()
+        WHERE o.status = 'pending' AND o.next_attempt_at <= ${clock(at)}
         ORDER BY o.next_attempt_at
         LIMIT ${limit}
         FOR UPDATE OF o SKIP LOCKED

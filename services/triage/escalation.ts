@@ -7,8 +7,13 @@ import type { EscalationMetrics } from '../../platform/metrics.js';
 import type { Runtime } from '../../platform/runtime.js';
 
 /** One pass over every kind of deadline; returns what this pass escalated (others may have done the rest). */
-export async function escalateOverdue(rt: Runtime, metrics?: EscalationMetrics): Promise<Escalated[]> {
-  const escalated = await escalateDue(rt.db);
+export async function escalateOverdue(
+  rt: Runtime,
+  metrics?: EscalationMetrics,
+  opts: { at?: Date } = {},
+): Promise<Escalated[]> {
+  // `at`: the time to judge deadlines by (tests); the database's clock by default (db/clock.ts).
+  const escalated = await escalateDue(rt.db, undefined, opts.at);
   if (escalated.length === 0) return escalated;
   await rt.feed.published();
   const byReason = new Map<string, number>();

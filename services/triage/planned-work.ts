@@ -62,8 +62,9 @@ export async function materialiseSchedules(
 export type PlannedPass = { raised: AlarmRow[]; settled: AlarmRow[] };
 
 /** Raise what is due, then settle planned calls by check-ins; announce both to triage and the consoles. */
-export async function keepPlannedWork(rt: Runtime): Promise<PlannedPass> {
-  const raised = await raiseDue(rt.db);
+export async function keepPlannedWork(rt: Runtime, opts: { at?: Date } = {}): Promise<PlannedPass> {
+  // `at`: the time to raise what is due by (tests); the database's clock by default (db/clock.ts).
+  const raised = await raiseDue(rt.db, undefined, opts.at);
   // Queued for triage and published like any accepted alarm; a failure to queue is the reconciler's.
   if (raised.length > 0) await announce(rt, { results: [], created: raised });
   const settled = await settleByCheckIn(rt.db);

@@ -591,6 +591,60 @@ describe('due items', () => {
   });
 });
 
+describe('with a controllable clock', () => {
+  const plus = (d: Date, ms: number) => new Date(d.getTime() + ms);
+  // Postgres keeps microseconds, a Date milliseconds: "at" a stored time is within the millisecond after it.
+  const atTime = (d: Date) => plus(d, 1);
+  it('raised at its time and not before, retried after the delay, escalated at its window’s end and not before', async () => {
+    const { occurrenceId } = await dueItem('planned_call');
+    const o = await occurrence(occurrenceId);
+    // A second before it is due, nothing; at its time, the first attempt.
+    await keepPlannedWork(te.rt, { at: plus(o.next_attempt_at!, -1000) });
+    expect(await attemptsOf(occurrenceId)).toHaveLength(0);
+    await keepPlannedWork(te.rt, { at: atTime(o.next_attempt_at!) });
+    const [a1] = await attemptsOf(occurrenceId);
+    expect(a1).toMatchObject({ attempt: 1 });
+    const first = a1!.alarm_id;
+    // Its deadline is its window's end: a second before, nothing escalates; at it, the item does.
+    const deadline = (await alarm(first)).answer_by!;
+    expect(deadline.getTime()).toBe(o.window_ends_at.getTime());
+    expect((await escalateOverdue(te.rt, undefined, { at: plus(deadline, -1000) })).map((e) => e.id)).not.toContain(
+      first,
+    );
+    // Claimed and not reached: the retry waits the municipality's delay (10 minutes by default) from then.
+    expect(
+      (await app.inject({ method: 'POST', url: `/v1/alarms/${first}/claim`, headers: as('op-both') })).statusCode,
+    ).toBe(200);
+    expect((await resolve(first, { outcome: 'not_reached' })).statusCode).toBe(200);
+    const retryAt = (await occurrence(occurrenceId)).next_attempt_at!;
+    const decidedAt = (await alarm(first)).resolved_at!;
+    expect(retryAt.getTime() - decidedAt.getTime()).toBeGreaterThanOrEqual(10 * 60_000 - 1000);
+    expect(retryAt.getTime() - decidedAt.getTime()).toBeLessThanOrEqual(10 * 60_000);
+    await keepPlannedWork(te.rt, { at: plus(retryAt, -1000) });
+    expect(await attemptsOf(occurrenceId)).toHaveLength(1);
+    await keepPlannedWork(te.rt, { at: atTime(retryAt) });
+    const attempts = await attemptsOf(occurrenceId);
+    expect(attempts).toHaveLength(2);
+    const second = attempts[1]!.alarm_id;
+    const retry = await alarm(second);
+    expect(retry).toMatchObject({ incident_id: (await alarm(first)).incident_id, details: { attempt: 2 } });
+    // The retry's own window is as long as the first's, from its time; left unclaimed, it escalates then.
+    const windowMs = o.window_ends_at.getTime() - o.due_at.getTime();
+    expect(Math.abs(retry.answer_by!.getTime() - (retryAt.getTime() + windowMs))).toBeLessThanOrEqual(1);
+    expect(
+      (await escalateOverdue(te.rt, undefined, { at: plus(retry.answer_by!, -1000) })).map((e) => e.id),
+    ).not.toContain(second);
+    const escalated = (await escalateOverdue(te.rt, undefined, { at: retry.answer_by! })).filter(
+      (e) => e.id === second,
+    );
+    expect(escalated).toMatchObject([{ reason: 'unanswered', dueAt: retry.answer_by }]);
+    // Not reached again: the last attempt, a dispatch.
+    const last = await resolve(second, { outcome: 'not_reached' });
+    expect(last.json()).toMatchObject({ outcome: 'dispatch', result: 'not_reached' });
+    expect(await occurrence(occurrenceId)).toMatchObject({ status: 'missed', dispatched: true, attempts: 2 });
+  });
+});
+
 describe('a device check-in', () => {
   const checkIn = (eventId: string, deviceId: string, occurredAt: Date) =>
     ingest.inject({
