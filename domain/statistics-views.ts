@@ -118,7 +118,8 @@ export const reportView = z.object({
 
 export const reportList = z.object({ reports: z.array(reportView) });
 
-export const SHARED_SCHEMA_VERSION = 1;
+/** 2: answer times count nødkald and doses only (planned calls and night checks are measured by their window). */
+export const SHARED_SCHEMA_VERSION = 2;
 
 /** The shared, anonymised export: every taking-part municipality's months in one format. */
 export const sharedStatistics = z.object({

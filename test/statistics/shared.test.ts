@@ -34,7 +34,7 @@ describe('GET /v1/stats/shared', () => {
     expect(r.statusCode, r.body).toBe(200);
     const body = r.json();
     expect(sharedStatistics.safeParse(body).error).toBeUndefined();
-    expect(body).toMatchObject({ schemaVersion: 1, from: '2026-05', to: '2026-05' });
+    expect(body).toMatchObject({ schemaVersion: 2, from: '2026-05', to: '2026-05' });
     expect(
       body.municipalities.map((m: { id: string; months: { total: number }[] }) => [m.id, m.months[0]!.total]),
     ).toEqual([
@@ -47,7 +47,7 @@ describe('GET /v1/stats/shared', () => {
 
   it('has a documented format: a JSON Schema of the JSON and the CSV columns, which the CSV follows', async () => {
     const schema = (await get('admin', '/v1/stats/shared/schema')).json();
-    expect(schema.schemaVersion).toBe(1);
+    expect(schema.schemaVersion).toBe(2);
     expect(schema.json.properties.municipalities).toBeDefined();
     const csv = await get('admin', '/v1/stats/shared?from=2026-05&to=2026-05&format=csv');
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
