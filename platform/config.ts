@@ -90,7 +90,7 @@ const configSchema = z
     /** An alarm stored but not triaged for this long is triaged by the reconciler, whatever became of its job. */
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
     /** Jobs one worker process triages at once, per urgency lane. */
-    TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(16),
+    TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(64),
     /**
      * How often each worker process looks for passed deadlines (answer target, unresolved, dispatch not
      * accepted): an escalation follows its deadline within this long, if any worker runs.

@@ -13,7 +13,7 @@
 //
 // LOAD_TRIAGE_DATABASE [responscenter_triage], LOAD_TRIAGE_POSTGRES [postgres://postgres@127.0.0.1:5432/postgres]
 // (the server to use, e.g. a cluster of its own on port 5433), LOAD_SAMPLES [3000; 200], LOAD_ALARMS
-// [20000; 1000], LOAD_CONCURRENCY (TRIAGE_CONCURRENCY of both processes) [16], LOAD_SEED [1].
+// [20000; 1000], LOAD_CONCURRENCY (TRIAGE_CONCURRENCY of both processes) [64, the product's default], LOAD_SEED [1].
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -272,7 +272,7 @@ export const triage: Scenario = {
     const samples = knob('SAMPLES', { normal: 3000, smoke: 200, max: 100_000, integer: true });
     const n = knob('ALARMS', { normal: 20_000, smoke: 1000, max: 500_000, integer: true });
     // TRIAGE_CONCURRENCY of the worker (and of the floor): jobs per lane at once.
-    const concurrency = knob('CONCURRENCY', { normal: 16, smoke: 16, max: 256, integer: true });
+    const concurrency = knob('CONCURRENCY', { normal: 64, smoke: 64, max: 256, integer: true });
     const server = process.env.LOAD_TRIAGE_POSTGRES || 'postgres://postgres@127.0.0.1:5432/postgres';
     const database = process.env.LOAD_TRIAGE_DATABASE || 'responscenter_triage';
     const url = databaseUrl(server, database);
