@@ -19,6 +19,36 @@ export type DbOptions = {
   applicationName?: string;
 };
 
+/**
+ * A statement whose text starts with this comment (`prepared('name')`) is prepared once per connection
+ * under that name and then only executed: not parsed and analysed again per call. Kept for the few
+ * hot statements whose text never changes (the triage lock). Postgres still chooses per call between a
+ * plan for the values given and its generic plan (plan_cache_mode auto); forcing the generic plan
+ * would be faster still for the triage lock, but the setting applies to every statement of a session,
+ * and other statements must keep their plans. A transaction-pooling PgBouncer must keep prepared
+ * statements per client (max_prepared_statements).
+ * A migration that changes a table such a statement reads (`SELECT a.*` after a column is added) makes
+ * Postgres refuse the prepared statement once ("cached plan must not change result type"); the
+ * connection then prepares it again under a new name, so the transaction that met it fails and its
+ * retry works.
+ */
+const PREPARED = /^\/\* prepared:([a-z][a-z0-9-]*) \*\//;
+
+/** The marker that makes a statement prepared (see PREPARED); put it first in the statement's text. */
+export const prepared = (name: string) => {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`bad prepared statement name: ${name}`);
+  return sql.raw(`/* prepared:${name} */`);
+};
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** Postgres refused a prepared statement whose result columns changed since it was prepared. */
+const isStalePlan = (err: unknown): boolean =>
+  typeof err === 'object' &&
+  err !== null &&
+  (err as { code?: unknown }).code === '0A000' &&
+  /cached plan must not change result type/.test(String((err as { message?: unknown }).message));
+
 export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
@@ -32,7 +62,23 @@ export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
   // Idle clients report through the pool; a checked-out client between two statements of a
   // transaction reports on itself, and its next query fails with a clear error instead.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // Kysely sends (text, values) and awaits the promise; a text marked PREPARED goes as a named
+    // statement instead, under a new name each time Postgres refused the last one's cached plan.
+    const query = client.query.bind(client) as QueryFn;
+    const generation = new Map<string, number>();
+    (client as unknown as { query: QueryFn }).query = (text: unknown, ...rest: unknown[]) => {
+      const marked = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined;
+      if (marked === undefined || rest.length !== 1) return query(text, ...rest);
+      const g = generation.get(marked) ?? 0;
+      const name = g === 0 ? marked : `${marked}-${g}`;
+      return (query({ name, text, values: rest[0] }) as Promise<unknown>).catch((err: unknown) => {
+        if (isStalePlan(err)) generation.set(marked, g + 1);
+        throw err;
+      });
+    };
+  });
   return pool;
 }
 

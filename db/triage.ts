@@ -12,7 +12,7 @@ import { LEARNED_TYPES, RECENT_TECHNICAL_MINUTES, REPEATS_DO_NOT_RAISE, RISK_TYP
 import type { EventType } from '../domain/events.js';
 import type { Evidence } from '../domain/triage-learning.js';
 import { evidenceOf, GLOBAL_KEY } from './triage-evidence.js';
-import type { Trx } from './connect.js';
+import { prepared, type Trx } from './connect.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
 
@@ -66,7 +66,8 @@ const asDate = (d: Date | string | null | undefined): Date | null =>
 async function lockWithContext(trx: Trx, where: RawBuilder<unknown>): Promise<LockedAlarm[]> {
   const learned = [...LEARNED_TYPES];
   const risk = [...RISK_TYPES];
-  const r = await sql<AlarmRow & ContextColumns>`
+  // The worker's hottest statement, the same text every time: prepared once per connection.
+  const r = await sql<AlarmRow & ContextColumns>`${prepared('triage-lock')}
     SELECT a.*,
            CASE WHEN a.type = ANY(${[...REPEATS_DO_NOT_RAISE]}::text[]) THEN 0
                 ELSE (SELECT count(*) FROM alarms p
