@@ -5,7 +5,7 @@ import { laneFor, type EventType, type Lane, type VoiceState } from '../domain/e
 import { INCIDENT_WINDOW_MINUTES } from '../domain/incidents.js';
 import { appendChanges } from './changes.js';
 import type { Db } from './connect.js';
-import { alarmIsOpen } from './open.js';
+import { alarmRow } from './open.js';
 import type { AlarmRow } from './schema.js';
 import { toAlarmView } from './views.js';
 
@@ -81,7 +81,9 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
 
   return db.transaction().execute(async (trx) => {
     const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
+    // With their rows in the reconciler's list (triage_pending), in the same statement.
     const inserted = await sql<AlarmRow>`
+      WITH inserted AS (
       INSERT INTO alarms (id, gateway_id, event_id, system_key, municipality_id, device_id, citizen_id, unknown_device, type, lane,
                           occurred_at, voice, relates_to, battery_percent, details, incident_id)
       SELECT i.id, i.gateway_id, i.event_id, i.system_key, m.municipality_id, i.device_id, c.id, c.id IS NULL AND i.municipality IS NULL, i.type, i.lane,
@@ -111,7 +113,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
-          AND ${alarmIsOpen('p.status')}
+          AND ${alarmRow('p').isOpen}
           AND p.received_at > now() - make_interval(mins => COALESCE(
             (SELECT mu.incident_window_minutes FROM municipalities mu WHERE mu.id = m.municipality_id), ${INCIDENT_WINDOW_MINUTES}))
         ORDER BY p.received_at DESC LIMIT 1
@@ -119,7 +121,10 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
       ORDER BY i.ord
       -- alarms_idempotency (gateway_id, event_id) for gateways' events, alarms_system_key for the system's.
       ON CONFLICT DO NOTHING
-      RETURNING *`.execute(trx);
+      RETURNING *
+      ),
+      pending AS (INSERT INTO triage_pending (alarm_id, received_at) SELECT id, received_at FROM inserted)
+      SELECT * FROM inserted`.execute(trx);
 
     const byKey = new Map<string, { id: string; lane: Lane; duplicate: boolean }>();
     for (const row of inserted.rows) byKey.set(rowKey(row), { id: row.id, lane: row.lane as Lane, duplicate: false });
