@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Lane } from '../domain/events.js';
 import type { Db } from './connect.js';
-import { alarmIsOpen } from './open.js';
+import { alarmRow } from './open.js';
 import { newestFirstPage, positionAt, type ListPosition } from './paging.js';
 import type { AlarmRow } from './schema.js';
 
@@ -23,7 +23,7 @@ export async function listAlarms(db: Db, f: AlarmListFilter): Promise<(AlarmRow 
   if (f.municipalities !== null && f.municipalities.length === 0) return [];
   let q = db.selectFrom('alarms').selectAll().select(positionAt('received_at').as('position_at'));
   if (f.municipalities !== null) q = q.where('municipality_id', 'in', [...f.municipalities]);
-  if (f.status === 'open') q = q.where(alarmIsOpen('status'));
+  if (f.status === 'open') q = q.where(alarmRow('alarms').isOpen);
   else if (f.status === 'resolved') q = q.where('status', '=', 'resolved');
   return newestFirstPage(q, 'received_at', f.before, f.limit).execute();
 }
@@ -32,16 +32,14 @@ export type UntriagedAlarm = { id: string; lane: Lane };
 
 /**
  * Alarms stored more than `olderThanSeconds` ago and not triaged yet, oldest first, at most `limit`
- * (index alarms_untriaged). The age is judged by the database clock, the one that wrote received_at.
+ * (table triage_pending, migrations/0017). The age is judged by the database clock, the one that wrote
+ * received_at.
  */
 export async function listUntriagedAlarms(db: Db, olderThanSeconds: number, limit: number): Promise<UntriagedAlarm[]> {
-  const rows = await db
-    .selectFrom('alarms')
-    .select(['id', 'lane'])
-    .where('triaged_at', 'is', null)
-    .where('received_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
-    .orderBy('received_at')
-    .limit(limit)
-    .execute();
-  return rows as UntriagedAlarm[];
+  const r = await sql<UntriagedAlarm>`
+    SELECT a.id, a.lane FROM triage_pending p JOIN alarms a ON a.id = p.alarm_id
+    WHERE p.received_at < now() - make_interval(secs => ${olderThanSeconds})
+    ORDER BY p.received_at
+    LIMIT ${limit}`.execute(db);
+  return r.rows;
 }

@@ -5,7 +5,7 @@ import { ANSWERED_WITHIN_SECONDS, STAFF_ROLES } from '../domain/centre.js';
 import { LANE_WITHOUT_ANSWER_TARGET } from '../domain/escalation.js';
 import { CENTRE_TIME_ZONE } from '../domain/time.js';
 import type { Db } from './connect.js';
-import { alarmIsOpen } from './open.js';
+import { alarmRow } from './open.js';
 
 /** null: every municipality. */
 type Scope = readonly string[] | null;
@@ -56,7 +56,7 @@ export async function openAlarmFigures(db: Db, scope: Scope): Promise<{ now: Dat
            ${secondsSince(sql`min(a.received_at) FILTER (WHERE a.status = 'received')`)} AS oldest_untriaged,
            count(*) FILTER (WHERE ${ESCALATION_CURRENT})::int AS escalated
     FROM alarms a
-    WHERE ${alarmIsOpen('a.status')} AND ${inScope('a.municipality_id', scope)}
+    WHERE ${alarmRow('a').isOpen} AND ${inScope('a.municipality_id', scope)}
     GROUP BY a.municipality_id`.execute(db);
   return {
     now: r.rows[0]?.now ?? (await databaseNow(db)),

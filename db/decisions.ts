@@ -11,7 +11,7 @@ import { recordAudit, type AuditActor } from './audit.js';
 import { unscheduledOutcome, type CareResult, type FollowUp } from '../domain/planned.js';
 import { appendChanges, type Change } from './changes.js';
 import type { Db, Trx } from './connect.js';
-import { alarmIsOpen } from './open.js';
+import { alarmRow } from './open.js';
 import { decideAttempt } from './planned.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { learnFromDecision } from './triage-evidence.js';
@@ -40,7 +40,7 @@ async function lockIncident(trx: Trx, id: string): Promise<AlarmRow[]> {
         eb('id', '=', id),
         eb.and([
           eb('incident_id', '=', eb.selectFrom('alarms as t').select('t.incident_id').where('t.id', '=', id)),
-          alarmIsOpen('status'),
+          alarmRow('alarms').isOpen,
         ]),
       ]),
     )

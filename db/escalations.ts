@@ -20,6 +20,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { DEFAULT_LIMITS, LANE_WITHOUT_ANSWER_TARGET, type EscalationReason } from '../domain/escalation.js';
 import { appendChanges, type Change } from './changes.js';
 import { clock } from './clock.js';
+import { alarmRow } from './open.js';
 import type { Db, Trx } from './connect.js';
 import type { AlarmRow, DispatchRow } from './schema.js';
 import { toAlarmView, toDispatchView } from './views.js';
@@ -50,7 +51,7 @@ function escalateUnanswered(trx: Trx, limit: number, now: RawBuilder<Date>) {
     WITH due AS (
       SELECT a.id, ${deadline} AS due_at
       FROM alarms a LEFT JOIN municipalities m ON m.id = a.municipality_id
-      WHERE a.status IN ('received', 'triaged') AND NOT a.escalated AND a.lane <> ${sql.lit(LANE_WITHOUT_ANSWER_TARGET)}
+      WHERE ${alarmRow('a').isWaiting} AND NOT a.escalated AND a.lane <> ${sql.lit(LANE_WITHOUT_ANSWER_TARGET)}
         AND ${deadline} <= ${now}
       ORDER BY a.received_at
       LIMIT ${limit}
@@ -68,7 +69,7 @@ function escalateUnresolved(trx: Trx, limit: number, now: RawBuilder<Date>) {
     WITH due AS (
       SELECT a.id, ${deadline} AS due_at
       FROM alarms a LEFT JOIN municipalities m ON m.id = a.municipality_id
-      WHERE a.status = 'claimed' AND a.escalation_reason IS DISTINCT FROM 'unresolved'
+      WHERE ${alarmRow('a').isClaimed} AND a.escalation_reason IS DISTINCT FROM 'unresolved'
         AND ${deadline} <= ${now}
       ORDER BY a.claimed_at
       LIMIT ${limit}

@@ -3,7 +3,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { currentSeq, toFeedRow, type ChangeRow, type FeedRow } from './changes.js';
 import type { Db } from './connect.js';
-import { alarmIsOpen, dispatchIsOpen } from './open.js';
+import { alarmIsOpen, alarmRow, dispatchIsOpen } from './open.js';
 
 export type FeedFilter = {
   kinds: readonly ('alarm' | 'dispatch')[];
@@ -53,7 +53,7 @@ export async function feedSnapshot(db: Db, f: FeedFilter): Promise<{ seq: number
       const status = sql`c.payload->>'status'`;
       const parts = [];
       if (f.kinds.includes('alarm')) {
-        const openNow = sql`SELECT id FROM alarms a WHERE ${alarmIsOpen('a.status')} AND ${scopeSql(f, 'a.municipality_id')}`;
+        const openNow = sql`SELECT id FROM alarms a WHERE ${alarmRow('a').isOpen} AND ${scopeSql(f, 'a.municipality_id')}`;
         parts.push(openAtHead('alarm', seq, openNow, alarmIsOpen(status), f));
       }
       if (f.kinds.includes('dispatch')) {

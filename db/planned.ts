@@ -386,7 +386,9 @@ export async function raiseDue(db: Db, limit = RAISE_BATCH, at?: Date): Promise<
       };
     });
     const col = <T>(f: (i: (typeof items)[number]) => T) => items.map(f);
+    // With its row in the reconciler's list (triage_pending), as every alarm stored untriaged.
     const created = await sql<AlarmRow>`
+      WITH inserted AS (
       INSERT INTO alarms (id, gateway_id, event_id, municipality_id, device_id, citizen_id, unknown_device, type, lane,
                           occurred_at, details, incident_id, answer_by)
       SELECT i.id, ${PLANNED_WORK_SOURCE}, i.event_id, i.municipality_id, i.device_id, i.citizen_id, false, i.type, i.lane,
@@ -401,7 +403,10 @@ export async function raiseDue(db: Db, limit = RAISE_BATCH, at?: Date): Promise<
                                   incident_id, answer_by, ord)
       ORDER BY i.ord
       ON CONFLICT ON CONSTRAINT alarms_idempotency DO NOTHING
-      RETURNING *`.execute(trx);
+      RETURNING *
+      ),
+      pending AS (INSERT INTO triage_pending (alarm_id, received_at) SELECT id, received_at FROM inserted)
+      SELECT * FROM inserted`.execute(trx);
     const stored = new Set(created.rows.map((r) => r.id));
     const attempts = items.filter((i) => stored.has(i.id));
     await sql`

@@ -158,10 +158,11 @@ export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Prom
 
 /**
  * Store the advice (triage columns, triaged_at, status; the outcome and its author when triage closed the
- * alarm itself) of alarms locked in this transaction and append
- * their changes to the log, in that order, in one statement. The rows are locked, so their new state is
- * known before the UPDATE and each change's view can be built first. This is the one place that appends
- * to the log without db/changes.ts; the seq comes from the column's default, as there.
+ * alarm itself) of alarms locked in this transaction, take them off the reconciler's list
+ * (triage_pending) and append their changes to the log, in that order, in one statement. The rows are locked, so their new state is
+ * known before the UPDATE and each change's view can be built first. Like the accept statement
+ * (db/accept.ts), it appends to the log without db/changes.ts; the seq comes from the column's default,
+ * as there.
  */
 export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<void> {
   if (next.length === 0) return;
@@ -188,7 +189,8 @@ export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<
                           outcome = v.outcome, resolved_by = v.resolved_by, resolved_at = v.resolved_at
       FROM advice v WHERE a.id = v.id
       RETURNING a.id, a.municipality_id
-    )
+    ),
+    triaged AS (DELETE FROM triage_pending p USING updated u WHERE p.alarm_id = u.id)
     INSERT INTO changes (kind, entity_id, municipality_id, payload)
     SELECT 'alarm', u.id, u.municipality_id, v.view
     FROM updated u JOIN advice v ON v.id = u.id

@@ -12,7 +12,7 @@ import { TRIAGE_JOB_MAX } from '../../platform/queue.js';
 import type { Runtime } from '../../platform/runtime.js';
 import { triageIsolating } from './triage-alarm.js';
 
-/** At most this many alarms per tick, oldest first (index alarms_untriaged); the next tick takes the rest. */
+/** At most this many alarms per tick, oldest first (table triage_pending); the next tick takes the rest. */
 const BATCH = 1000;
 
 /**

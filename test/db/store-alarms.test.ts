@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAlarms, type NewAlarm } from '../../db/accept.js';
 import { appendChanges, currentSeq, readChangesSince, type Change } from '../../db/changes.js';
@@ -215,6 +216,41 @@ describe('storeAlarms', () => {
       .orderBy('seq')
       .execute();
     expect(all.map((r) => Number(r.seq))).toEqual(reader.seen);
+  });
+
+  it('logs each new alarm with the view toAlarmView makes of its row, in input order, and lists it for the reconciler', async () => {
+    // Device times with microseconds, as a gateway may send them; the view carries milliseconds.
+    const at = (ms: number, us: string) => `${new Date(Date.now() - ms).toISOString().slice(0, 23)}${us}Z`;
+    const press = alarm('gw-aabenraa', 'aabenraa', 4, 'pendant', { occurredAt: at(1_000, '999') });
+    const items: NewAlarm[] = [
+      press,
+      alarm('gw-aabenraa', 'toender', 5, 'fall', { occurredAt: at(2_000, '001'), voice: 'no_answer' }),
+      alarm('gw-aabenraa', 'aabenraa', 6, 'low_battery', { batteryPercent: 7, details: { note: 'x' } }),
+      alarm('gw-aabenraa', 'aabenraa', 4, 'cancel', { relatesTo: press.eventId }),
+      { ...alarm('gw-aabenraa', 'aabenraa', 7, 'heartbeat_missed'), system: true, municipality: 'aabenraa' },
+    ];
+    const out = await storeAlarms(te.rt.db, items);
+    expect(out.created.map((r) => r.type)).toEqual(['pendant', 'fall', 'low_battery', 'cancel', 'heartbeat_missed']);
+    const logged = await te.rt.db
+      .selectFrom('changes')
+      .select(['seq', 'entity_id', 'municipality_id', 'payload'])
+      .where(
+        'entity_id',
+        'in',
+        out.created.map((r) => r.id),
+      )
+      .orderBy('seq')
+      .execute();
+    expect(logged.map((c) => c.entity_id)).toEqual(out.created.map((r) => r.id));
+    expect(logged.map((c) => c.municipality_id)).toEqual(out.created.map((r) => r.municipality_id));
+    expect(logged.map((c) => c.payload)).toEqual(out.created.map((r) => JSON.parse(JSON.stringify(toAlarmView(r)))));
+    const pending = await sql<{ alarm_id: string; received_at: Date }>`
+      SELECT alarm_id, received_at FROM triage_pending WHERE alarm_id = ANY(${out.created.map((r) => r.id)}::uuid[])`.execute(
+      te.rt.db,
+    );
+    expect(new Map(pending.rows.map((p) => [p.alarm_id, p.received_at.getTime()]))).toEqual(
+      new Map(out.created.map((r) => [r.id, new Date(r.received_at).getTime()])),
+    );
   });
 
   it('puts repeated presses of one device into one incident', async () => {
