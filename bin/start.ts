@@ -3,14 +3,10 @@
 // signals, and shutting down in order. Start-up failures print one line and exit, as the contract asks.
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, type Config } from '../platform/config.js';
-import { ensureBootstrapAdmin } from '../services/admin/registry.js';
-import { buildConsoleApp } from '../services/console/app.js';
-import { buildIngestApp } from '../services/ingest/app.js';
 import { checkRedis, prepareDatabase, StartupError } from '../platform/boot.js';
 import type { Logger } from '../platform/logger.js';
 import { createRuntime, type Runtime } from '../platform/runtime.js';
 import type { RunningService, ServiceApp } from '../platform/service.js';
-import { buildWorkerApp } from '../services/triage/app.js';
 
 export const ROLES = ['ingest', 'worker', 'console'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,10 +14,12 @@ export type Role = (typeof ROLES)[number];
 /** Started in this order, stopped in the reverse: no new alarms are taken before what processes them stops. */
 const START_ORDER: readonly Role[] = ['console', 'worker', 'ingest'];
 
+// Each role's code is loaded only by a process that runs it: an ingest process never loads the console's
+// (PDF, documentation, password hashing), which keeps every service's idle memory to its own.
 const build: Record<Role, (rt: Runtime) => Promise<ServiceApp>> = {
-  console: (rt) => buildConsoleApp(rt),
-  worker: (rt) => buildWorkerApp(rt),
-  ingest: (rt) => buildIngestApp(rt),
+  console: async (rt) => (await import('../services/console/app.js')).buildConsoleApp(rt),
+  worker: async (rt) => (await import('../services/triage/app.js')).buildWorkerApp(rt),
+  ingest: async (rt) => (await import('../services/ingest/app.js')).buildIngestApp(rt),
 };
 
 const portOf = (role: Role, config: Config): number =>
@@ -98,7 +96,12 @@ export async function startServices(roles: readonly Role[], config: Config, logg
   };
   try {
     for (const role of START_ORDER.filter((r) => roles.includes(r))) {
-      if (role === 'console' && (await ensureBootstrapAdmin(rt.db, config.bootstrapAdminPassword)))
+      if (
+        role === 'console' &&
+        (await (
+          await import('../services/admin/registry.js')
+        ).ensureBootstrapAdmin(rt.db, config.bootstrapAdminPassword))
+      )
         logger.info('created bootstrap user admin');
       running.push(await listen(role, await build[role](rt), config, logger));
     }

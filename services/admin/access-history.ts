@@ -1,7 +1,6 @@
 // A citizen's access history, for a subject-access request (GDPR art. 15): every recorded access to
 // their data (who, when, what and why, allowed or refused), as JSON and as a printable PDF in Danish.
 // pdfkit writes the file; the standard Helvetica covers æ, ø and å.
-import PDFDocument from 'pdfkit';
 import type { AuditEventRow } from '../../db/audit.js';
 import type { AuditEventView } from '../../domain/audit.js';
 
@@ -90,7 +89,9 @@ export type AccessHistory = {
 };
 
 /** The history as one PDF: a heading naming the citizen, then one line per access, oldest first. */
-export function accessHistoryPdf(h: AccessHistory): Promise<Buffer> {
+export async function accessHistoryPdf(h: AccessHistory): Promise<Buffer> {
+  // Loaded when a PDF is asked for (services/statistics/pdf.ts says why).
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 40,

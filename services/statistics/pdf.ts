@@ -1,7 +1,6 @@
 // The monthly report as PDF, for a municipality's council: one A4 page per municipality and month, in
 // Danish, the frozen figures beside today's, the effect and business case, and the assumptions under it.
 // pdfkit writes the file; the standard Helvetica needs no embedded font and covers æ, ø and å.
-import PDFDocument from 'pdfkit';
 import type { PlannedCounts } from '../../domain/planned.js';
 import { TSA_ANSWER_TARGETS } from '../../domain/statistics.js';
 import type { MonthRow } from '../../domain/statistics-views.js';
@@ -102,7 +101,9 @@ function assumptions(r: ReportView): string[] {
 }
 
 /** The reports as one PDF, a page each. */
-export function reportsPdf(reports: readonly ReportView[]): Promise<Buffer> {
+export async function reportsPdf(reports: readonly ReportView[]): Promise<Buffer> {
+  // Loaded when a PDF is asked for: pdfkit and its fonts are a fifth of an idle console's memory.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 50,
