@@ -1,27 +1,17 @@
 // Migration 0003 takes over the change log of an installation that ran 0001 and 0002: every change
 // already served keeps its seq, and every change after the upgrade comes after them, in order.
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../db/connect.js';
 import { currentSeq, readChangesSince } from '../../db/changes.js';
-import { createDb } from '../../db/connect.js';
-import { MIGRATIONS_DIR, migrateToLatest, migrationFiles } from '../../db/migrate.js';
-import { dropTestDatabase, urlFor } from '../support/databases.js';
 import { eventually } from '../support/env.js';
+import { installationBefore, type Installation } from '../support/upgrade.js';
 
-const database = `rc_test_upgrade_${randomBytes(4).toString('hex')}`;
-const pool = new pg.Pool({ connectionString: urlFor(database), max: 4 });
-const db = createDb(pool);
-let before: string;
+let installation: Installation | undefined;
+let db: Db;
 
 afterAll(async () => {
-  await db.destroy();
-  await dropTestDatabase(database);
-  if (before) await fs.rm(before, { recursive: true, force: true });
+  await installation?.close();
 });
 
 const change = (i: number) => sql`
@@ -30,24 +20,16 @@ const change = (i: number) => sql`
 
 describe('migration 0003 on a change log sequenced by 0001 and 0002', () => {
   it('keeps every seq already assigned and sequences every later change above them, in order', async () => {
-    const admin = new pg.Client({ connectionString: urlFor('postgres') });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
     // The installation as it was: the migrations before 0003 only.
-    before = await fs.mkdtemp(path.join(os.tmpdir(), 'rc-migrations-'));
-    const files = await migrationFiles();
-    const older = files.filter((f) => f < '0003');
-    expect(older.length).toBeLessThan(files.length);
-    for (const f of older) await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(before, f));
-    await migrateToLatest(db, before);
+    installation = await installationBefore('0003', 4);
+    db = installation.db;
     for (let i = 0; i < 5; i++) await db.transaction().execute((trx) => change(i).execute(trx));
     const old = (await sql<{ seq: string }>`SELECT seq FROM changes ORDER BY seq`.execute(db)).rows.map((r) =>
       Number(r.seq),
     );
     expect(old).toEqual([1, 2, 3, 4, 5]);
 
-    await migrateToLatest(db);
+    await installation.toLatest();
     // Nothing of the old log is lost or renumbered, and it is all final (once any transaction older
     // than the upgrade, in any database of the cluster, has ended: other test files run alongside).
     await eventually(async () => (await currentSeq(db)) === 5, 10_000, 'the old log final');
