@@ -414,7 +414,8 @@ function visitRisk(t: Draft, input: TriageInput, p: Prediction | null): Draft {
     class: 'dispatch',
     // At least as urgent as the press was: a visit that may be needed does not wait behind calls.
     priority: Math.min(t.priority, 3) as Priority,
-    confidence: Math.max(0.5, risk),
+    // How likely the advice is right: the risk itself (the reason says why it is advised anyway).
+    confidence: risk,
     reasons: [...t.reasons, r(press ? 'visit_risk' : 'type_visit_risk', { percent: Math.max(1, percent(risk)) })],
   };
 }

@@ -113,6 +113,8 @@ describe('the board in chromium', () => {
     await page.keyboard.press('Escape');
     await row(page, top).focus();
     await page.keyboard.press('Enter');
+    // Opened (and its card loaded) when the keyboard is on its title, as a user would wait for it.
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('detail-title');
     await detail.getByLabel('Note').focus();
     await page.keyboard.type('ringet op, alt vel');
     await page.keyboard.press('Tab');
