@@ -1,6 +1,6 @@
 // Citizens' personal data. Every read of it is audited by the caller (db/audit.ts, services/console/citizen-cards.ts).
 import { sql, type Selectable } from 'kysely';
-import type { Db } from './connect.js';
+import type { Db, Trx } from './connect.js';
 import { dispatchIsOpen } from './open.js';
 import type { CitizensTable } from './schema.js';
 
@@ -38,6 +38,17 @@ export async function findCitizenNames(
     .where('id', 'in', [...ids]);
   if (municipalities !== null) q = q.where('municipality_id', 'in', [...municipalities]);
   return q.orderBy('id').execute();
+}
+
+/** The municipality of each of the citizens among `ids` that exist, by id. */
+export async function municipalitiesOf(db: Db | Trx, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('citizens')
+    .select(['id', 'municipality_id'])
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Map(rows.map((c) => [c.id, c.municipality_id]));
 }
 
 /** Of the citizens among `ids`, those with an open dispatch in these municipalities (null: any). */

@@ -2,6 +2,7 @@
 // Served by PUT /v1/admin/registry and by the command line (bin/registry-import.ts).
 import { z } from 'zod';
 import { recordAudit, type AuditActor } from '../../db/audit.js';
+import { municipalitiesOf } from '../../db/citizens.js';
 import type { Db, Trx } from '../../db/connect.js';
 import { findKeyByHash, addGatewayKey, KeyTaken, revokeImportedKeys, TooManyKeys } from '../../db/gateway-keys.js';
 import {
@@ -383,18 +384,9 @@ async function importAudited(db: Db, input: unknown, by: AuditActor | undefined)
         }
       }
       if (by && consentAudit.length > 0) {
-        const homes = new Map(
-          (
-            await trx
-              .selectFrom('citizens')
-              .select(['id', 'municipality_id'])
-              .where(
-                'id',
-                'in',
-                consentAudit.map((a) => a.citizenId),
-              )
-              .execute()
-          ).map((c) => [c.id, c.municipality_id]),
+        const homes = await municipalitiesOf(
+          trx,
+          consentAudit.map((a) => a.citizenId),
         );
         await recordAudit(
           trx,
