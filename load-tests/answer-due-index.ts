@@ -5,15 +5,14 @@
 // alarm, and their ratio. Needs only Postgres; creates and drops its own databases.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { storeAlarms, type NewAlarm } from '../db/accept.js';
 import { createDb, createPool, type Db } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { importRegistry } from '../services/admin/registry.js';
 import { testRegistry } from '../test/support/env.js';
+import { databaseUrl, dropDatabase } from './support/stack.js';
 
-const BASE = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/responscenter');
-const urlFor = (database: string) => Object.assign(new URL(BASE), { pathname: `/${database}` }).toString();
+const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/responscenter';
 const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 80);
 const WARMUP = 10;
 /** Batch sizes, and how many batches of each make one sample. */
@@ -24,22 +23,12 @@ const SIZES: [size: number, batches: number][] = [
   [1000, 1],
 ];
 
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: urlFor('postgres') });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
 const names = ['with', 'without'].map((k) => `rc_bench_${k}_${randomBytes(3).toString('hex')}`);
 const dbs: Db[] = [];
 try {
   for (const name of names) {
-    await admin(`CREATE DATABASE ${name}`);
-    const db = createDb(createPool(urlFor(name), { max: 2 }));
+    await dropDatabase(name, true, SERVER);
+    const db = createDb(createPool(databaseUrl(SERVER, name), { max: 2 }));
     dbs.push(db);
     await migrateToLatest(db);
     await importRegistry(db, testRegistry(200));
@@ -75,5 +64,5 @@ try {
   }
 } finally {
   for (const db of dbs) await db.destroy();
-  for (const name of names) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const name of names) await dropDatabase(name, false, SERVER);
 }

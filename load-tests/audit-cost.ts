@@ -8,7 +8,6 @@
 // Needs only Postgres; creates and drops its own database.
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { storeAlarms, type NewAlarm } from '../db/accept.js';
 import { recordAudit, type AuditActor } from '../db/audit.js';
 import { findCitizen, recentAlarmsOf } from '../db/citizens.js';
@@ -17,26 +16,16 @@ import { claimAlarm, resolveAlarm } from '../db/decisions.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { importRegistry } from '../services/admin/registry.js';
 import { testRegistry } from '../test/support/env.js';
+import { databaseUrl, dropDatabase } from './support/stack.js';
 
-const BASE = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/responscenter');
-const urlFor = (database: string) => Object.assign(new URL(BASE), { pathname: `/${database}` }).toString();
+const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/responscenter';
 const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 60);
 const WARMUP = 10;
 const PER_ROUND = 20;
 
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: urlFor('postgres') });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
-
 const name = `rc_bench_audit_${randomBytes(3).toString('hex')}`;
-await admin(`CREATE DATABASE ${name}`);
-const db = createDb(createPool(urlFor(name), { max: 2 }));
+await dropDatabase(name, true, SERVER);
+const db = createDb(createPool(databaseUrl(SERVER, name), { max: 2 }));
 try {
   await migrateToLatest(db);
   await importRegistry(db, testRegistry(200));
@@ -135,5 +124,5 @@ try {
   }
 } finally {
   await db.destroy();
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await dropDatabase(name, false, SERVER);
 }
