@@ -9,7 +9,7 @@
 // Evidence rows are locked in (scope, key) order, so two decisions never deadlock on them.
 import { sql } from 'kysely';
 import type { TriageClass } from '../domain/events.js';
-import { LEARNED_TYPES, REPEATS_DO_NOT_RAISE, RISK_TYPES } from '../domain/triage.js';
+import { LEARNED_TYPES, REPEATS_DO_NOT_RAISE, RISK_TYPES, typeKey } from '../domain/triage.js';
 import { update, type Evidence } from '../domain/triage-learning.js';
 import type { EventType } from '../domain/events.js';
 import type { Trx } from './connect.js';
@@ -28,13 +28,6 @@ type EvidenceRow = {
 
 /** The global row's key. */
 export const GLOBAL_KEY = '';
-
-/**
- * The key of a type's rows (RISK_TYPES: how often a sensor's or a dispenser's alarm needed a visit), in
- * the municipality and global scopes beside the presses' rows: `<municipality>/<type>`, and `/<type>` for
- * the centre. Nothing is learned per citizen for these types. (db/triage.ts builds the same keys in SQL.)
- */
-export const typeKey = (type: string, municipality = ''): string => `${municipality}/${type}`;
 
 /** Evidence from a stored row's columns (null when there is no row). */
 export function evidenceOf(

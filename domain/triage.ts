@@ -171,6 +171,13 @@ export const RISK_TYPES: ReadonlySet<EventType> = new Set<EventType>([
 ]);
 
 /**
+ * The key of a risk type's evidence rows, in the municipality and global scopes beside the presses' rows
+ * (db/triage-evidence.ts): `<municipality>/<type>`, and `/<type>` for the centre. Nothing is learned per
+ * citizen for these types. (db/triage.ts builds the same keys in SQL.)
+ */
+export const typeKey = (type: string, municipality = ''): string => `${municipality}/${type}`;
+
+/**
  * A prediction changes the advice only when it is this clear and stands on this much evidence: a
  * newcomer in a municipality whose presses are clearly of one kind qualifies (confidence about half the
  * class's probability), a municipality with a handful of decisions does not.
@@ -390,8 +397,9 @@ function learn(t: Draft, input: TriageInput, p: Prediction | null): { draft: Dra
  */
 function visitRisk(t: Draft, input: TriageInput, p: Prediction | null): Draft {
   if (input.cancelled || t.class === 'dispatch') return t;
+  const press = LEARNED_TYPES.has(input.type);
   let risk: number;
-  if (LEARNED_TYPES.has(input.type)) {
+  if (press) {
     if (input.voice !== 'connected' && input.voice !== null) return t;
     risk = p ? p.probabilities.dispatch : BASE_PRIOR.dispatch;
   } else if (RISK_TYPES.has(input.type) && input.evidence) {
@@ -400,7 +408,6 @@ function visitRisk(t: Draft, input: TriageInput, p: Prediction | null): Draft {
     risk = predict({ municipality: e.municipality, global: e.global }, input.receivedAt.getTime()).probabilities
       .dispatch;
   } else return t;
-  const press = LEARNED_TYPES.has(input.type);
   if (risk < VISIT_RISK_DISPATCH)
     return {
       ...t,

@@ -7,7 +7,7 @@
 // scored against what the call truly needed. Pure: no I/O and no clock.
 import { EMERGENCY_TYPES, TRIAGE_CLASSES, type EventType, type TriageClass } from '../../domain/events.js';
 import type { Triage, TriageInput } from '../../domain/triage.js';
-import { classify, LEARNED_TYPES, RISK_TYPES } from '../../domain/triage.js';
+import { classify, LEARNED_TYPES, RISK_TYPES, typeKey } from '../../domain/triage.js';
 import { update, type Evidence } from '../../domain/triage-learning.js';
 import type { TrueCause } from './citizens.js';
 import { history, type HistoryAlarm } from './history.js';
@@ -78,7 +78,7 @@ export const LEARNER: Learner<LearnedState> = {
       ...call.input,
       evidence: {
         citizen,
-        municipality: state.municipalities.get(byType ? `${call.municipality}/${type}` : call.municipality) ?? null,
+        municipality: state.municipalities.get(byType ? typeKey(type, call.municipality) : call.municipality) ?? null,
         global: byType ? (state.globalByType.get(type) ?? null) : state.global,
       },
       lastVisitAt: lastVisit === undefined ? null : new Date(lastVisit),
@@ -90,7 +90,7 @@ export const LEARNER: Learner<LearnedState> = {
       if (before === undefined || before < d.at) state.lastVisit.set(d.citizenId, d.at);
     }
     if (RISK_TYPES.has(d.type)) {
-      const key = `${d.municipality}/${d.type}`;
+      const key = typeKey(d.type, d.municipality);
       state.municipalities.set(key, update(state.municipalities.get(key) ?? null, d.outcome, d.at));
       state.globalByType.set(d.type, update(state.globalByType.get(d.type) ?? null, d.outcome, d.at));
       return state;
