@@ -4,7 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { laneFor, type EventType, type Lane, type VoiceState } from '../domain/events.js';
 import { INCIDENT_WINDOW_MINUTES } from '../domain/incidents.js';
 import type { AlarmView } from '../domain/views.js';
-import type { Db } from './connect.js';
+import { prepared, type Db } from './connect.js';
 import { alarmRow } from './open.js';
 import type { AlarmRow } from './schema.js';
 
@@ -122,7 +122,8 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
 
   const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
   const ids = col((u) => u.id);
-  const inserted = await sql<AlarmRow>`
+  // Prepared: run on Runtime.hotDb, it is planned once per connection.
+  const inserted = await sql<AlarmRow>`${prepared('accept')}
     WITH inserted AS (
       INSERT INTO alarms (id, gateway_id, event_id, system_key, municipality_id, device_id, citizen_id, unknown_device, type, lane,
                           occurred_at, voice, relates_to, battery_percent, details, incident_id)

@@ -17,22 +17,45 @@ export type DbOptions = {
   /** Abandon a statement after this long, so a stuck database answers 503 instead of hanging requests. */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /**
+   * Plan every statement generically (plan_cache_mode force_generic_plan): a prepared statement is then
+   * planned once per connection, not per call. For a pool that runs only the hot prepared statements
+   * (Runtime.hotDb), whose plans do not depend on the values given; other statements keep their plans
+   * for the values (the default, auto).
+   */
+  genericPlans?: boolean;
+  /**
+   * With genericPlans: how old a new connection's plans may grow before it makes them again; the age
+   * allowed then doubles each time, up to a minute (GENERIC_PLAN_AGES_MS).
+   */
+  genericPlanMaxAgeMs?: number;
 };
 
 /**
  * A statement whose text starts with this comment (`prepared('name')`) is prepared once per connection
  * under that name and then only executed: not parsed and analysed again per call. Kept for the few
- * hot statements whose text never changes (the triage lock). Postgres still chooses per call between a
- * plan for the values given and its generic plan (plan_cache_mode auto); forcing the generic plan
- * would be faster still for the triage lock, but the setting applies to every statement of a session,
- * and other statements must keep their plans. A transaction-pooling PgBouncer must keep prepared
- * statements per client (max_prepared_statements).
+ * hot statements whose text never changes (the accept, the triage lock and store). On a pool with
+ * `genericPlans` it is also planned only once per connection; elsewhere Postgres still plans it per call
+ * for the values given, whenever it judges that plan cheaper than its generic one (plan_cache_mode
+ * auto), which for the statements taking arrays of alarms is nearly always, at a millisecond a time.
+ * A transaction-pooling PgBouncer must keep prepared statements per client (max_prepared_statements).
  * A migration that changes a table such a statement reads (`SELECT a.*` after a column is added) makes
  * Postgres refuse the prepared statement once ("cached plan must not change result type"); the
  * connection then prepares it again under a new name, so the transaction that met it fails and its
  * retry works.
  */
 const PREPARED = /^\/\* prepared:([a-z][a-z0-9-]*) \*\//;
+
+/**
+ * A generic plan is made for the tables as they are when it is made, and Postgres makes it again only
+ * when their statistics change (ANALYZE). Made on a young table (a new installation, a table emptied),
+ * it may scan what has since grown large: in a benchmark starting from empty tables, plans made at start
+ * read two to three times the pages of plans made per call, within seconds. So a connection with
+ * `genericPlans` drops its plans (DISCARD PLANS) and makes them again at their next use, first after
+ * 2 s, then after twice as long each time, up to once a minute: young tables are planned again while
+ * they grow fast, and a long-lived connection replans once a minute per statement, not once per call.
+ */
+const GENERIC_PLAN_AGES_MS = { first: 2_000, last: 60_000 };
 
 /** The marker that makes a statement prepared (see PREPARED); put it first in the statement's text. */
 export const prepared = (name: string) => {
@@ -57,6 +80,7 @@ export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
     idleTimeoutMillis: 30_000,
     statement_timeout: opts.statementTimeoutMs ?? 10_000,
     application_name: opts.applicationName ?? 'responscenter',
+    ...(opts.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
   });
   // A client losing its connection (Postgres restarted, network cut) must not crash the process.
   // Idle clients report through the pool; a checked-out client between two statements of a
@@ -68,9 +92,17 @@ export function createPool(databaseUrl: string, opts: DbOptions = {}): pg.Pool {
     // statement instead, under a new name each time Postgres refused the last one's cached plan.
     const query = client.query.bind(client) as QueryFn;
     const generation = new Map<string, number>();
+    let plannedAt = Date.now();
+    let maxAge = opts.genericPlanMaxAgeMs ?? GENERIC_PLAN_AGES_MS.first;
     (client as unknown as { query: QueryFn }).query = (text: unknown, ...rest: unknown[]) => {
       const marked = typeof text === 'string' ? PREPARED.exec(text)?.[1] : undefined;
       if (marked === undefined || rest.length !== 1) return query(text, ...rest);
+      if (opts.genericPlans && Date.now() - plannedAt >= maxAge) {
+        // Queued before the statement on the same connection; allowed inside a transaction too.
+        plannedAt = Date.now();
+        maxAge = Math.min(maxAge * 2, GENERIC_PLAN_AGES_MS.last);
+        (query('DISCARD PLANS') as Promise<unknown>).catch(() => {});
+      }
       const g = generation.get(marked) ?? 0;
       const name = g === 0 ? marked : `${marked}-${g}`;
       return (query({ name, text, values: rest[0] }) as Promise<unknown>).catch((err: unknown) => {

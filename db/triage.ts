@@ -167,7 +167,7 @@ export function lockAlarmsForTriage(trx: Trx, alarmIds: readonly string[]): Prom
 export async function storeAdvice(trx: Trx, next: readonly AlarmRow[]): Promise<void> {
   if (next.length === 0) return;
   const col = <T>(f: (r: AlarmRow) => T) => next.map(f);
-  await sql`
+  await sql`${prepared('triage-store')}
     WITH advice AS (
       SELECT * FROM unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.triage_class)}::text[],
                            ${col((r) => r.triage_priority)}::smallint[], ${col((r) => r.triage_confidence)}::real[],

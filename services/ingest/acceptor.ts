@@ -15,7 +15,7 @@ import { dataRefusal, isDatabaseUnavailable } from '../../platform/errors.js';
 import { CommitBatcher } from '../../platform/group-commit.js';
 import { errorFields } from '../../platform/logger.js';
 import type { IngestMetrics } from '../../platform/metrics.js';
-import type { Runtime } from '../../platform/runtime.js';
+import { hotDbFor, type Runtime } from '../../platform/runtime.js';
 
 /**
  * The database refused this event's data (domain/storable.ts lists what the validation refuses before
@@ -123,7 +123,7 @@ export class AlarmAcceptor {
   private async commit(items: NewAlarm[], narrow = true): Promise<Outcome[]> {
     let stored: StoreOutcome;
     try {
-      stored = await storeAlarms(this.rt.db, items);
+      stored = await storeAlarms(hotDbFor(this.rt, items.length), items);
     } catch (err) {
       const split = items.length > 1 && !isDatabaseUnavailable(err) && (narrow || dataRefusal(err) !== undefined);
       if (!split) return items.map(() => this.failure(err));

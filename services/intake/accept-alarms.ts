@@ -4,10 +4,10 @@
 import type { Lane } from '../../domain/events.js';
 import { storeAlarms, type NewAlarm, type StoreOutcome } from '../../db/accept.js';
 import { errorFields } from '../../platform/logger.js';
-import type { Runtime } from '../../platform/runtime.js';
+import { hotDbFor, type Runtime } from '../../platform/runtime.js';
 
 export async function acceptAlarms(rt: Runtime, items: NewAlarm[]): Promise<StoreOutcome> {
-  const outcome = await storeAlarms(rt.db, items);
+  const outcome = await storeAlarms(hotDbFor(rt, items.length), items);
   await announce(rt, outcome);
   return outcome;
 }
