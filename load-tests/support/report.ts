@@ -2,6 +2,7 @@
 // resources of each service process, and whether each target was met.
 import os from 'node:os';
 import { knobsUsed } from './knobs.js';
+import type { BackendReport } from './backend-probe.js';
 import type { Resources } from './session.js';
 import { ms, ratio, type Summary } from './stats.js';
 
@@ -61,6 +62,7 @@ export function resourceTable({ rows, backend: b }: Resources): string {
       `of the scenario's drain; peak RSS is VmHWM of the node process running each service, reset when idle was taken.`,
     `Postgres, the benchmark's database: ${int(b.commits)} commits (${int(b.commits / b.wallSeconds)}/s); active backends by ` +
       `what they wait on, mean over ${b.samples} one-second samples: ${waits || 'none'}.`,
+    ...statementLines(b),
     target(`every service idle RSS < ${IDLE_RSS_TARGET_MB} MB`, idle < IDLE_RSS_TARGET_MB, `largest ${mb(idle)} MB`),
     target(
       `every service peak RSS under load < ${LOAD_RSS_TARGET_MB} MB`,
@@ -94,3 +96,25 @@ export function heading(title: string, startedAt: Date, loadAtStart: number[]): 
 
 export const perSecond = (count: number, ms: number) => (ms > 0 ? (count * 1000) / ms : NaN);
 export const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
+
+/** The run's costliest statements, from pg_stat_statements, or a line saying it is not loaded. */
+function statementLines(b: BackendReport): string[] {
+  if (b.statements === null)
+    return [
+      'Statements: pg_stat_statements is not loaded on this server (shared_preload_libraries), so no per-statement times.',
+    ];
+  const whole = (v: number) => v.toFixed(0);
+  return [
+    '',
+    "The benchmark's database's costliest statements during the run (pg_stat_statements; planning is 0 unless " +
+      '`pg_stat_statements.track_planning` is on):',
+    '',
+    '| statement | calls | rows | execution ms | planning ms | ms per call |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...b.statements.map(
+      (t) =>
+        `| \`${t.query.replace(/\|/g, '\\|').replace(/`/g, "'")}\` | ${int(t.calls)} | ${int(t.rows)} | ${whole(t.execMs)} | ${whole(t.planMs)} | ${((t.execMs + t.planMs) / t.calls).toFixed(3)} |`,
+    ),
+    '',
+  ];
+}
