@@ -16,8 +16,9 @@ export type Runtime = {
    * Connections for the hottest statements alone, over a few alarms (`hotDbFor`): the accept
    * (db/accept.ts) and the triage transaction (db/triage.ts). They are prepared statements planned
    * generically, every few seconds per connection, instead of planned again for every call
-   * (`genericPlans` in db/connect.ts); nothing else runs here, so every other statement keeps plans made
-   * for its values.
+   * (`genericPlans` in db/connect.ts). Nothing else runs here but the other few statements of those
+   * transactions (the triage's maintenance tasks, the accept's look-up of re-sends), so every other
+   * statement keeps plans made for its values.
    */
   hotDb: Db;
   /** Fails fast while Redis is away: for producers on a request path. */
@@ -38,7 +39,7 @@ const HOT_POOL_SIZE = 12;
 export function createRuntime(config: Config, logger: Logger, opts: { poolSize?: number } = {}): Runtime {
   const pool = createPool(config.databaseUrl, { max: opts.poolSize ?? 10 });
   const db = createDb(pool);
-  // Connected only when used: a console process never opens one.
+  // pg connects a pool's clients only when they are asked for.
   const hotDb = createDb(createPool(config.databaseUrl, { max: HOT_POOL_SIZE, genericPlans: true }));
   const redis = fastFailRedis(config.redisUrl);
   redis.on('error', (err) => logger.debug(errorFields(err), 'redis connection error'));
