@@ -122,7 +122,7 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
 
   const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
   const ids = col((u) => u.id);
-  // Prepared: run on Runtime.hotDb, it is planned once per connection.
+  // Prepared: parsed once per connection, and on Runtime.hotDb (platform/runtime.ts hotDbFor) planned once too.
   const inserted = await sql<AlarmRow>`${prepared('accept')}
     WITH inserted AS (
       INSERT INTO alarms (id, gateway_id, event_id, system_key, municipality_id, device_id, citizen_id, unknown_device, type, lane,

@@ -53,6 +53,8 @@ export class BackendProbe {
     this.scanBackends(true);
     this.redisFirst = this.redisPid === undefined ? 0 : (cpuSecondsOf(this.redisPid) ?? 0);
     this.commitsFirst = await this.commits();
+    // Its view answers only when the server loads it (shared_preload_libraries); statements() says so.
+    await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').catch(() => {});
     this.statementsFirst = await this.statements();
     this.timer = setInterval(() => {
       this.sampling = this.sample().catch(() => {});
@@ -84,7 +86,6 @@ export class BackendProbe {
   /** pg_stat_statements' totals for the benchmark's database, by query id; null when it is not loaded. */
   private async statements(): Promise<Map<string, StatementTimes> | null> {
     try {
-      await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
       const { rows } = await this.pool.query<{
         id: string;
         query: string;

@@ -91,54 +91,51 @@ const isCancelOfAnother = (row: AlarmRow) => row.type === 'cancel' && row.relate
 export async function triageAlarms(rt: Runtime, alarmIds: readonly string[]): Promise<Map<string, TriageOutcome>> {
   const wanted = new Set(alarmIds);
   const outcomes = new Map<string, TriageOutcome>();
-  const stored = await hotDbFor(rt, alarmIds.length)
-    .transaction()
-    .execute(async (trx) => {
-      const locked = await lockAlarmsForTriage(trx, alarmIds);
-      // Every row to store, by id, in the order they are advised.
-      const advised = new Map<string, AlarmRow>();
-      for (const l of locked) {
-        if (!wanted.has(l.row.id)) continue;
-        if (l.row.triaged_at !== null) outcomes.set(l.row.id, { result: 'already_triaged' });
-        else {
-          const outcome = triaged(l);
-          outcomes.set(l.row.id, outcome);
-          advised.set(l.row.id, outcome.alarm);
-        }
+  const db = hotDbFor(rt, alarmIds.length);
+  const stored = await db.transaction().execute(async (trx) => {
+    const locked = await lockAlarmsForTriage(trx, alarmIds);
+    // Every row to store, by id, in the order they are advised.
+    const advised = new Map<string, AlarmRow>();
+    for (const l of locked) {
+      if (!wanted.has(l.row.id)) continue;
+      if (l.row.triaged_at !== null) outcomes.set(l.row.id, { result: 'already_triaged' });
+      else {
+        const outcome = triaged(l);
+        outcomes.set(l.row.id, outcome);
+        advised.set(l.row.id, outcome.alarm);
       }
-      for (const outcome of outcomes.values()) {
-        if (outcome.result !== 'triaged' || !isCancelOfAnother(outcome.alarm)) continue;
-        const cancel = outcome.alarm;
-        const press = locked.find(
-          (l) => l.row.gateway_id === cancel.gateway_id && l.row.event_id === cancel.relates_to,
-        );
-        // Triaged in this transaction: its own triage saw the cancel.
-        if (!press || advised.has(press.row.id)) continue;
-        outcome.readvised = readviseCancelledPress(press);
-        if (outcome.readvised) advised.set(press.row.id, outcome.readvised);
-      }
-      // A restore that closed itself closes the failure it restores with it (a restored pair), when the
-      // failure has been triaged and nobody has taken it.
-      for (const outcome of outcomes.values()) {
-        if (outcome.result !== 'triaged' || outcome.alarm.status !== 'resolved' || !isRestoreOfAnother(outcome.alarm))
-          continue;
-        const restore = outcome.alarm;
-        const failure = locked.find(
-          (l) => l.row.gateway_id === restore.gateway_id && l.row.event_id === restore.relates_to,
-        );
-        if (!failure || failure.row.type !== 'mains_failure') continue;
-        const current = advised.get(failure.row.id) ?? failure.row;
-        if (current.status !== 'triaged' || current.claimed_by !== null) continue;
-        advised.set(current.id, closedByTriage(current, failure.now));
-      }
-      await storeAdvice(trx, [...advised.values()]);
-      // Technical alarms open, count and close their units' maintenance tasks (db/maintenance.ts).
-      await keepMaintenanceTasks(
-        trx,
-        [...outcomes.values()].flatMap((o) => (o.result === 'triaged' ? [o.alarm] : [])),
+    }
+    for (const outcome of outcomes.values()) {
+      if (outcome.result !== 'triaged' || !isCancelOfAnother(outcome.alarm)) continue;
+      const cancel = outcome.alarm;
+      const press = locked.find((l) => l.row.gateway_id === cancel.gateway_id && l.row.event_id === cancel.relates_to);
+      // Triaged in this transaction: its own triage saw the cancel.
+      if (!press || advised.has(press.row.id)) continue;
+      outcome.readvised = readviseCancelledPress(press);
+      if (outcome.readvised) advised.set(press.row.id, outcome.readvised);
+    }
+    // A restore that closed itself closes the failure it restores with it (a restored pair), when the
+    // failure has been triaged and nobody has taken it.
+    for (const outcome of outcomes.values()) {
+      if (outcome.result !== 'triaged' || outcome.alarm.status !== 'resolved' || !isRestoreOfAnother(outcome.alarm))
+        continue;
+      const restore = outcome.alarm;
+      const failure = locked.find(
+        (l) => l.row.gateway_id === restore.gateway_id && l.row.event_id === restore.relates_to,
       );
-      return advised.size;
-    });
+      if (!failure || failure.row.type !== 'mains_failure') continue;
+      const current = advised.get(failure.row.id) ?? failure.row;
+      if (current.status !== 'triaged' || current.claimed_by !== null) continue;
+      advised.set(current.id, closedByTriage(current, failure.now));
+    }
+    await storeAdvice(trx, [...advised.values()]);
+    // Technical alarms open, count and close their units' maintenance tasks (db/maintenance.ts).
+    await keepMaintenanceTasks(
+      trx,
+      [...outcomes.values()].flatMap((o) => (o.result === 'triaged' ? [o.alarm] : [])),
+    );
+    return advised.size;
+  });
   if (stored > 0) await rt.feed.published();
   for (const id of alarmIds) if (!outcomes.has(id)) outcomes.set(id, { result: 'missing' });
   return outcomes;
