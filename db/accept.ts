@@ -129,7 +129,12 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
                           occurred_at, voice, relates_to, battery_percent, details, incident_id)
       SELECT i.id, i.gateway_id, i.event_id, i.system_key, m.municipality_id, i.device_id, c.id, c.id IS NULL AND i.municipality IS NULL, i.type, i.lane,
              i.occurred_at, i.voice, i.relates_to, i.battery_percent, i.details,
-             COALESCE(rel.incident_id, prev.incident_id, i.incident)
+             COALESCE(
+               -- A scalar subquery, so it is always one index probe per event that relates to another and nothing
+               -- for the others: as a join, the planner hashed the whole alarms table for large batches.
+               CASE WHEN i.relates_to IS NOT NULL THEN
+                 (SELECT p.incident_id FROM alarms p WHERE p.gateway_id = i.gateway_id AND p.event_id = i.relates_to) END,
+               prev.incident_id, i.incident)
       FROM unnest(${ids}::uuid[], ${col((u) => u.item.gatewayId)}::text[],
                   ${col((u) => (u.item.system ? null : u.item.eventId))}::text[],
                   ${col((u) => (u.item.system ? systemKeyOf(u.item) : null))}::text[],
@@ -147,10 +152,6 @@ export async function storeAlarms(db: Db, items: NewAlarm[]): Promise<StoreOutco
         SELECT COALESCE(c.municipality_id, CASE WHEN i.municipality = ANY (g.municipalities) THEN i.municipality END,
                         g.municipalities[1]) AS municipality_id
       ) m
-      LEFT JOIN LATERAL (
-        SELECT p.incident_id FROM alarms p
-        WHERE i.relates_to IS NOT NULL AND p.gateway_id = i.gateway_id AND p.event_id = i.relates_to
-      ) rel ON true
       LEFT JOIN LATERAL (
         SELECT p.incident_id FROM alarms p
         WHERE p.device_id = i.device_id AND p.municipality_id = m.municipality_id AND p.lane = i.lane
