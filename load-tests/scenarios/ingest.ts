@@ -11,7 +11,14 @@ import { benchEvents } from '../support/bench-traffic.js';
 import { drainSeconds, knob, seed } from '../support/knobs.js';
 import type { Progress } from '../support/progress.js';
 import { int, resourceTable, servicesAlive } from '../support/report.js';
-import { withBareFloor, withNaiveFloor, withServices, local, type ServicesTarget } from '../support/session.js';
+import {
+  withBareFloor,
+  withIngestAlone,
+  withNaiveFloor,
+  withServices,
+  local,
+  type ServicesTarget,
+} from '../support/session.js';
 import { ms, ratio } from '../support/stats.js';
 import { demoRegistry } from '../../services/simulator/registry.js';
 import type { Scenario } from './types.js';
@@ -113,6 +120,7 @@ export const ingest: Scenario = {
     const http = await withBareFloor(progress, (t) => warmThenMeasure(t.ingestUrl, o, 'http-floor', progress));
     const naive = await withNaiveFloor(progress, pool, (url) => warmThenMeasure(url, o, 'naive-floor', progress));
     const { result: svc, resources } = await withServices(progress, (t) => services(t, o, progress));
+    const alone = await withIngestAlone(progress, (url) => warmThenMeasure(url, o, 'alone', progress));
 
     const rate = (r: Result) => r['2xx'] / r.duration;
     const row = (what: string, r: Result) =>
@@ -120,6 +128,10 @@ export const ingest: Scenario = {
     const s = svc.run.result;
     const lat = (floor: Result) =>
       `p50 ${ratio(s.latency.p50, floor.latency.p50)}, p99 ${ratio(s.latency.p99, floor.latency.p99)}`;
+    const a = alone.result.run.result;
+    const aloneAccepted = alone.result.warm.accepted.length + alone.result.run.accepted.length;
+    const perAlarm = (seconds: number) => `${((1000 * seconds) / aloneAccepted).toFixed(2)} ms`;
+    const ab = alone.resources.backend;
     const lostAny = svc.missing > 0 || svc.stored.notStored > 0 || svc.stored.untriaged > 0;
     const body = `autocannon in the load generator's process, ${o.connections} connections, ${o.seconds} s after ${o.warmup} s warm-up,
 a unique eventId per request, realistic type mix, each event with its own gateway's key. The services
@@ -128,6 +140,7 @@ run with the worker triaging and one operator's live feed connected.
 | target | alarms/s (2xx) | p50 ms | p99 ms | non-2xx | errors | rate ÷ http floor | rate ÷ naive floor |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row('services: POST /v1/alarms (durable; worker, console and live feed running)', s)}
+${row('ingest alone: the same POST, worker and console stopped (nothing triaged, no feed)', a)}
 ${row(`naive floor: one INSERT … ON CONFLICT commit per request, pg pool ${pool}`, naive.run.result)}
 ${row('http floor: bare Fastify, parse JSON, answer 202', http.run.result)}
 
@@ -136,8 +149,13 @@ services: ${svc.accepted} alarms answered 202 (warm-up included), ${svc.missing}
 feed, ${svc.stored.notStored} not in Postgres, ${svc.stored.untriaged} untriaged; ${svc.storedTotal} stored in all (requests
 in flight when autocannon stopped are stored but their 202 was not counted); the last was triaged on
 the feed ${(svc.drainMs / 1000).toFixed(1)} s after autocannon stopped${lostAny ? ' — LOST OR UNTRIAGED ALARMS' : ' — nothing lost'}
+ingest alone: ${aloneAccepted} alarms answered 202 (warm-up included); CPU per alarm answered: ingest
+${perAlarm(alone.resources.cpuSeconds)}, Postgres ${perAlarm(ab.postgresCpuSeconds)}, redis-server ${perAlarm(ab.redisCpuSeconds)}; ${int(ab.commits / ab.wallSeconds)} commits/s
 
 ${resourceTable(resources)}`;
-    return { body, ok: !lostAny && s.non2xx === 0 && s.errors === 0 && servicesAlive(resources) };
+    return {
+      body,
+      ok: !lostAny && s.non2xx === 0 && s.errors === 0 && a.non2xx === 0 && a.errors === 0 && servicesAlive(resources),
+    };
   },
 };

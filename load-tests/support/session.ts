@@ -89,14 +89,7 @@ export async function withServices<T>(
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 3 });
   let feed: FeedWatch | undefined;
   try {
-    const reg = demoRegistry();
-    const http = new JsonClient(local(stack.consoleUrl));
-    const admin = await login(stack.consoleUrl, ADMIN_LOGIN.username, ADMIN_PASSWORD);
-    const put = await http.request('PUT', '/v1/admin/registry', registryBody(reg), {
-      authorization: `Bearer ${admin}`,
-    });
-    http.close();
-    if (put.status !== 200) throw new Error(`registry import answered ${put.status}: ${JSON.stringify(put.body)}`);
+    const reg = await importRegistry(stack.consoleUrl);
     const probes = stack.processes.map((p) => ProcessProbe.of(p.role, p.child));
     const token = await login(stack.consoleUrl, ALL_MUNICIPALITIES_LOGIN.username, ALL_MUNICIPALITIES_LOGIN.password);
     feed = await FeedWatch.open(stack.consoleUrl, token);
@@ -150,6 +143,62 @@ export async function withServices<T>(
     return { result, resources: { rows, backend: backendReport } };
   } finally {
     feed?.close();
+    await pool.end();
+    await stack.stop();
+  }
+}
+
+/** Import the demo registry through the console, as its administrator. */
+async function importRegistry(consoleUrl: string): Promise<DemoRegistry> {
+  const reg = demoRegistry();
+  const http = new JsonClient(local(consoleUrl));
+  const admin = await login(consoleUrl, ADMIN_LOGIN.username, ADMIN_PASSWORD);
+  const put = await http.request('PUT', '/v1/admin/registry', registryBody(reg), {
+    authorization: `Bearer ${admin}`,
+  });
+  http.close();
+  if (put.status !== 200) throw new Error(`registry import answered ${put.status}: ${JSON.stringify(put.body)}`);
+  return reg;
+}
+
+/** What the ingest service alone spent: its CPU, and Postgres' and Redis' (withIngestAlone). */
+export type AloneResources = { cpuSeconds: number; wallSeconds: number; backend: BackendReport };
+
+/**
+ * The ingest service alone: started with the console, which imports the registry and is then stopped,
+ * so only ingest, Postgres and Redis share the cores. Nothing triages what it accepts or shows it on a
+ * feed: this measures the durable accept itself (the group commit and the queueing after it), as the
+ * naive floor measures its one commit per request, not the service as a whole.
+ */
+export async function withIngestAlone<T>(
+  progress: Progress,
+  fn: (ingestUrl: string) => Promise<T>,
+): Promise<{ result: T; resources: AloneResources }> {
+  progress.note(`starting ingest alone (the console imports the registry and stops; logs in ${LOG_DIR}) …`);
+  const stack = await startStack({
+    database: DATABASE,
+    redisPrefix: REDIS_PREFIX,
+    ports: PORTS,
+    adminPassword: ADMIN_PASSWORD,
+    roles: ['console', 'ingest'],
+  });
+  const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 3 });
+  try {
+    await importRegistry(stack.consoleUrl);
+    await stopProcess(stack.processes.find((p) => p.role === 'console')!.child);
+    const ingest = ProcessProbe.of('ingest', stack.processes.find((p) => p.role === 'ingest')!.child);
+    await sleep(SETTLE_MS);
+    ingest.markIdle();
+    const backend = new BackendProbe(pool, DATABASE);
+    await backend.start();
+    const result = await fn(local(stack.ingestUrl));
+    const load = ingest.underLoad()!;
+    if (!load.alive) throw new Error(`the ingest service exited under load (logs in ${LOG_DIR})`);
+    return {
+      result,
+      resources: { cpuSeconds: load.cpuSeconds, wallSeconds: load.wallSeconds, backend: await backend.stop() },
+    };
+  } finally {
     await pool.end();
     await stack.stop();
   }
