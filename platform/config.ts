@@ -89,6 +89,12 @@ const configSchema = z
     GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(600_000),
     /** An alarm stored but not triaged for this long is triaged by the reconciler, whatever became of its job. */
     RECONCILE_AFTER_SECONDS: z.coerce.number().positive().default(3),
+    /**
+     * Gateways' batches (backlogs) one ingest process commits at once; the others wait in memory, before
+     * their transaction begins. One leaves the most of the cores to presses arriving during a storm; more
+     * answer a backlog's batches sooner, though its triage takes about as long (load-tests/RESULTS.md).
+     */
+    INGEST_BULK_COMMITS: z.coerce.number().int().positive().max(16).default(1),
     /** Jobs one worker process triages at once, per urgency lane. */
     TRIAGE_CONCURRENCY: z.coerce.number().int().positive().max(256).default(64),
     /**
@@ -149,6 +155,7 @@ const configSchema = z
     docs: e.DOCS,
     gatewayRateLimitPerMinute: e.GATEWAY_RATE_LIMIT_PER_MINUTE,
     reconcileAfterSeconds: e.RECONCILE_AFTER_SECONDS,
+    ingestBulkCommits: e.INGEST_BULK_COMMITS,
     triageConcurrency: e.TRIAGE_CONCURRENCY,
     escalationIntervalMs: e.ESCALATION_INTERVAL_MS,
     webhookAlertAfterSeconds: e.WEBHOOK_ALERT_AFTER_SECONDS,

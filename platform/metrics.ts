@@ -41,6 +41,12 @@ export function ingestMetrics(registry: Registry) {
       help: 'Events that passed validation but that the database refused (each one a gap in the validation)',
       registers: [registry],
     }),
+    batches: new Gauge({
+      name: 'rc_ingest_batches',
+      help: "Gateways' batches in this ingest process: committing (at most INGEST_BULK_COMMITS) or waiting for their turn, in memory",
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
     isolations: new Counter({
       name: 'rc_accept_commit_isolations_total',
       help: 'Shared transactions that failed for a reason other than an unavailable database and were split to commit the items that could be',

@@ -39,23 +39,30 @@ const loggable = (err: unknown) => {
   return reason === undefined ? fields : { err: { ...fields.err, message: reason } };
 };
 
-const BULK_COMMITS_AT_ONCE = 2;
-
 /** At most `n` calls of `run` at once; the others wait their turn, in order. */
 class Slots {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
-  constructor(private readonly n: number) {}
+  constructor(
+    private readonly n: number,
+    /** Told how many run and how many wait, whenever either changes. */
+    private readonly report: (running: number, waiting: number) => void,
+  ) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.n) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
+    if (this.running >= this.n) {
+      const turn = new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.report(this.running, this.waiting.length);
+      await turn;
+    } else this.running++;
+    this.report(this.running, this.waiting.length);
     try {
       return await fn();
     } finally {
       const next = this.waiting.shift();
       if (next) next();
       else this.running--;
+      this.report(this.running, this.waiting.length);
     }
   }
 }
@@ -67,16 +74,20 @@ export class AlarmAcceptor {
   private readonly batchers: Record<Lane, CommitBatcher<NewAlarm, Outcome>>;
   private readonly announcing = new Set<Promise<void>>();
   /**
-   * Batches (a gateway flushing a backlog) commit at most this many at a time: each is a large
+   * Batches (a gateway flushing a backlog) commit at most INGEST_BULK_COMMITS at a time: each is a large
    * transaction, and more of them at once only share the same cores, while a press arriving meanwhile
    * needs its share to commit at once. The others wait in memory, before their transaction begins.
    */
-  private readonly bulk = new Slots(BULK_COMMITS_AT_ONCE);
+  private readonly bulk: Slots;
 
   constructor(
     private readonly rt: Runtime,
     private readonly metrics: IngestMetrics,
   ) {
+    this.bulk = new Slots(rt.config.ingestBulkCommits, (running, waiting) => {
+      metrics.batches.set({ state: 'committing' }, running);
+      metrics.batches.set({ state: 'waiting' }, waiting);
+    });
     this.batchers = perLane(
       () => new CommitBatcher<NewAlarm, Outcome>((items) => this.commit(items), { maxBatch: 500, maxInFlight: 2 }),
     );
