@@ -29,8 +29,9 @@ export type Runtime = {
 };
 
 /**
- * Connections of hotDb: ingest commits at most two transactions per urgency lane and two batches at
- * once (services/ingest/acceptor.ts), eight; the worker four triage transactions
+ * Connections of hotDb: ingest commits at most two transactions per urgency lane and, of 64 alarms
+ * or fewer, INGEST_BULK_COMMITS batches at once (services/ingest/acceptor.ts), seven by default; larger
+ * batches use the main pool. The worker four triage transactions
  * (services/triage/worker.ts) and the reconciler's, five. Enough for both in one process but for the
  * odd wait of a reconciler pass.
  */
