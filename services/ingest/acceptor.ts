@@ -47,7 +47,9 @@ class Slots {
     private readonly n: number,
     /** Told how many run and how many wait, whenever either changes. */
     private readonly report: (running: number, waiting: number) => void,
-  ) {}
+  ) {
+    report(0, 0);
+  }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.n) {

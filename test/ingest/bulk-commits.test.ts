@@ -37,6 +37,8 @@ describe('INGEST_BULK_COMMITS', () => {
   for (const bulkCommits of [1, 2]) {
     it(`commits at most ${bulkCommits} batch${bulkCommits > 1 ? 'es' : ''} at a time; the others wait their turn and are stored`, async () => {
       const { te, ingest } = await ingestWith(bulkCommits);
+      const before = await metricsText(ingest.app);
+      expect([gauge(before, 'committing'), gauge(before, 'waiting')]).toEqual([0, 0]);
       // Hold every accept at its insert into the reconciler's list, so the batches in their transaction stay there.
       const holder = new pg.Client({ connectionString: te.config.databaseUrl });
       await holder.connect();
