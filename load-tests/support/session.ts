@@ -38,6 +38,8 @@ const DATABASE = 'responscenter_load';
 const NAIVE_DATABASE = 'responscenter_load_naive';
 const REDIS_PREFIX = 'rc-load';
 const ADMIN_PASSWORD = 'load-admin-password-1';
+/** The services' stack as every scenario starts it (the roles aside). */
+const STACK = { database: DATABASE, redisPrefix: REDIS_PREFIX, ports: PORTS, adminPassword: ADMIN_PASSWORD };
 /** Idle is measured this long after start-up, registry import and the feed's connection. */
 const SETTLE_MS = SMOKE ? 1_000 : 3_000;
 
@@ -80,12 +82,7 @@ export async function withServices<T>(
   fn: (t: ServicesTarget) => Promise<T>,
 ): Promise<{ result: T; resources: Resources }> {
   progress.note(`starting ingest, worker and console (logs in ${LOG_DIR}) …`);
-  const stack = await startStack({
-    database: DATABASE,
-    redisPrefix: REDIS_PREFIX,
-    ports: PORTS,
-    adminPassword: ADMIN_PASSWORD,
-  });
+  const stack = await startStack(STACK);
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 3 });
   let feed: FeedWatch | undefined;
   try {
@@ -175,13 +172,7 @@ export async function withIngestAlone<T>(
   fn: (ingestUrl: string) => Promise<T>,
 ): Promise<{ result: T; resources: AloneResources }> {
   progress.note(`starting ingest alone (the console imports the registry and stops; logs in ${LOG_DIR}) …`);
-  const stack = await startStack({
-    database: DATABASE,
-    redisPrefix: REDIS_PREFIX,
-    ports: PORTS,
-    adminPassword: ADMIN_PASSWORD,
-    roles: ['console', 'ingest'],
-  });
+  const stack = await startStack({ ...STACK, roles: ['console', 'ingest'] });
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 3 });
   try {
     await importRegistry(stack.consoleUrl);
